@@ -1,0 +1,119 @@
+# SPDX-License-Identifier: MIT
+# credtrace: the shim (build/libcredtrace.so), the CLI (build/credtrace), tests, benchmarks.
+# Sources are found by wildcard: a new file in shim/, tools/, tests/unit/, tests/progs/ or bench/
+# needs no change here. Local overrides go in config.mk.
+-include config.mk
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+DESTDIR ?=
+B       := build
+VERSION := 0.1.0
+
+WARN    := -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes -Wvla -Werror
+OPT     ?= -O2 -g
+CFLAGS  ?= $(OPT)
+CFLAGS  += -std=c11 -pipe $(WARN) -DCT_VERSION='"$(VERSION)"'
+
+ifneq ($(SANITIZE),)
+SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+CFLAGS    += $(SAN_FLAGS)
+LDFLAGS   += $(SAN_FLAGS)
+endif
+
+# The shim: libc only (libunwind is dlopen'ed), hidden by default, hooks exported by shim/exports.map.
+SHIM_SRC  := $(sort $(wildcard shim/*.c))
+SHIM_OBJ  := $(SHIM_SRC:%.c=$(B)/%.o)
+SHIM_CFLAGS := -fPIC -fvisibility=hidden -fno-strict-aliasing -ftls-model=initial-exec \
+               -fno-stack-protector -D_FORTIFY_SOURCE=0 -U_FORTIFY_SOURCE
+SHIM_LDFLAGS := -shared -Wl,--version-script=shim/exports.map -Wl,-z,nodelete -Wl,-z,now \
+                -Wl,--no-undefined -Wl,-soname,libcredtrace.so
+
+# The CLI: cJSON to read, libdw to symbolize.
+TOOL_SRC  := $(sort $(wildcard tools/*.c))
+TOOL_OBJ  := $(TOOL_SRC:%.c=$(B)/%.o)
+TOOL_LIBS := -lcjson -ldw -lelf
+
+UNIT_SRC  := $(sort $(wildcard tests/unit/*.c))
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%)
+PROG_SRC  := $(sort $(wildcard tests/progs/*.c))
+PROG_BIN  := $(PROG_SRC:tests/progs/%.c=$(B)/tests/progs/%)
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
+
+.PHONY: all shim cli tests check lint fmt valgrind bench fuzz soak transparency demo install \
+        uninstall clean deps
+all: $(B)/libcredtrace.so $(B)/credtrace
+shim: $(B)/libcredtrace.so
+cli: $(B)/credtrace
+
+$(B)/shim/%.o: shim/%.c shim/*.h | $(B)/shim
+	$(CC) $(CFLAGS) $(SHIM_CFLAGS) -c -o $@ $<
+$(B)/libcredtrace.so: $(SHIM_OBJ) shim/exports.map
+	$(CC) $(CFLAGS) $(SHIM_CFLAGS) $(LDFLAGS) $(SHIM_LDFLAGS) -o $@ $(SHIM_OBJ)
+
+$(B)/tools/%.o: tools/%.c tools/*.h | $(B)/tools
+	$(CC) $(CFLAGS) -D_GNU_SOURCE -c -o $@ $<
+$(B)/credtrace: $(TOOL_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TOOL_OBJ) $(TOOL_LIBS)
+
+# Unit tests link the shim's and the CLI's objects they test directly (no preload), hidden or not.
+# Only the shim's pure parts: linking its hooks into a test program would interpose on the test itself.
+UNIT_SHIM_OBJ := $(B)/shim/secret.o $(B)/shim/sha256.o
+UNIT_TOOL_OBJ := $(filter-out $(B)/tools/main.o,$(TOOL_OBJ))
+$(B)/tests/unit/%: tests/unit/%.c $(SHIM_OBJ) $(TOOL_OBJ) | $(B)/tests/unit
+	$(CC) $(CFLAGS) -D_GNU_SOURCE -Ishim -Itools $(LDFLAGS) -o $@ $< \
+	  $(if $(findstring shim_,$*),$(UNIT_SHIM_OBJ),) $(if $(findstring tool_,$*),$(UNIT_TOOL_OBJ) $(TOOL_LIBS),) -lpthread
+$(B)/tests/progs/%: tests/progs/%.c | $(B)/tests/progs
+	$(CC) $(filter-out -Wmissing-prototypes -Wvla,$(CFLAGS)) -D_GNU_SOURCE $(LDFLAGS) -o $@ $< -lpthread
+$(B)/bench/%: bench/%.c | $(B)/bench
+	$(CC) $(filter-out -Wmissing-prototypes,$(CFLAGS)) -D_GNU_SOURCE $(LDFLAGS) -o $@ $< -lpthread
+
+$(B)/shim $(B)/tools $(B)/tests/unit $(B)/tests/progs $(B)/bench:
+	mkdir -p $@
+
+tests: all $(UNIT_BIN) $(PROG_BIN)
+
+# Everything; ends with "N passed, M failed" and exits non-zero on any failure.
+check: deps tests
+	@SANITIZE='$(SANITIZE)' CC='$(CC)' tests/run.sh
+
+deps:
+	@scripts/check-deps
+
+lint:
+	@scripts/lint.sh
+
+fmt:
+	clang-format -i shim/*.c shim/*.h tools/*.c tools/*.h
+
+valgrind: tests
+	@CT_VALGRIND=1 tests/run.sh
+
+bench: all $(BENCH_BIN)
+	@scripts/bench.sh
+
+fuzz:
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
+
+soak: all
+	@scripts/soak.sh $(DURATION)
+
+transparency: all
+	@scripts/transparency.sh
+
+demo: deps all
+	@scripts/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 $(B)/libcredtrace.so $(DESTDIR)$(PREFIX)/lib/libcredtrace.so
+	install -m 0755 $(B)/credtrace $(DESTDIR)$(PREFIX)/bin/credtrace
+	install -m 0644 docs/credtrace.1 $(DESTDIR)$(PREFIX)/share/man/man1/credtrace.1
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/lib/libcredtrace.so $(DESTDIR)$(PREFIX)/bin/credtrace \
+	  $(DESTDIR)$(PREFIX)/share/man/man1/credtrace.1
+
+clean:
+	rm -rf $(B)

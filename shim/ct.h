@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/* ct.h: what the shim's files share. Every name here is hidden; only hooks are exported. */
+#ifndef CT_H
+#define CT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define CT_HIDDEN __attribute__((visibility("hidden")))
+#define CT_EXPORT __attribute__((visibility("default")))
+#define CT_LIKELY(x) __builtin_expect(!!(x), 1)
+#define CT_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+#define CT_SCHEMA "credtrace.trace/1"
+#define CT_LINE_MAX 4096 /* one record is one write() of at most this many bytes */
+#define CT_FD_MAX 65536  /* fds above this are not tracked (documented blind spot) */
+
+/* ---- global state (init.c) ---------------------------------------------------------------- */
+
+/* ct_on: 0 before the constructor ran or when tracing is off; 1 while tracing. */
+extern int ct_on CT_HIDDEN;
+/* pid of the process whose memory this is, as last seen by init or the atfork child handler. */
+extern pid_t ct_pid CT_HIDDEN;
+/* fork generation: 0 in an exec'd image, parent's + 1 in a fork child. */
+extern int ct_gen CT_HIDDEN;
+/* number of fork children this process has started so far. */
+extern int ct_forks CT_HIDDEN;
+/* per-thread re-entrancy guard: while set, hooks pass straight through. */
+extern __thread int ct_guard CT_HIDDEN;
+/* config */
+extern int ct_cfg_backtrace CT_HIDDEN;   /* CREDTRACE_BACKTRACE != 0 and libunwind loaded */
+extern int ct_cfg_debug CT_HIDDEN;       /* CREDTRACE_DEBUG */
+extern char ct_self_path[512] CT_HIDDEN; /* path of libcredtrace.so, to check LD_PRELOAD survives */
+
+/* Where am I running? Only called on slow paths. */
+enum ct_self { CT_SELF_OWN, CT_SELF_FORKED, CT_SELF_VFORK };
+/* CT_SELF_OWN: pid matches; CT_SELF_FORKED: a child with its own memory that ran no atfork handler
+ * (raw clone, spawn helper): it has been re-initialised lazily by this call; CT_SELF_VFORK: a child
+ * sharing the parent's memory: touch no shared state, stack and raw syscalls only. */
+enum ct_self ct_self(void) CT_HIDDEN;
+long ct_raw_getpid(void) CT_HIDDEN;
+
+/* ---- real functions (init.c), resolved once in the constructor ---------------------------- */
+/* ct_real_resolve() may be called early by a hook that runs before the constructor. */
+void ct_real_resolve(void) CT_HIDDEN;
+
+/* ---- records (record.c): JSON built in a stack buffer, written with one write() ------------ */
+struct ct_rec {
+	char buf[CT_LINE_MAX];
+	size_t len;
+	int depth;           /* nesting level of objects/arrays */
+	unsigned first_mask; /* bit d set: nothing written yet at depth d */
+	int full;            /* a field did not fit: it was dropped and "trunc":true is added */
+};
+void ct_rec_begin(struct ct_rec *r, const char *type) CT_HIDDEN; /* {"t":type,"ts":us */
+void ct_rec_str(struct ct_rec *r, const char *key, const char *val) CT_HIDDEN; /* null when val NULL */
+void ct_rec_strn(struct ct_rec *r, const char *key, const char *val, size_t n) CT_HIDDEN;
+void ct_rec_int(struct ct_rec *r, const char *key, long long v) CT_HIDDEN;
+void ct_rec_bool(struct ct_rec *r, const char *key, int v) CT_HIDDEN;
+void ct_rec_null(struct ct_rec *r, const char *key) CT_HIDDEN;
+void ct_rec_hex(struct ct_rec *r, const char *key, uint64_t v) CT_HIDDEN; /* "0x1a2b" */
+void ct_rec_obj(struct ct_rec *r, const char *key) CT_HIDDEN;             /* key NULL inside arrays */
+void ct_rec_arr(struct ct_rec *r, const char *key) CT_HIDDEN;
+void ct_rec_end(struct ct_rec *r) CT_HIDDEN; /* closes the innermost object or array */
+/* Writes the record (closing what is open) to this process's trace. Safe in a vfork child. */
+void ct_rec_emit(struct ct_rec *r) CT_HIDDEN;
+/* ct_rec_begin and friends never fail: a field that does not fit is dropped, never split. */
+
+/* ---- trace file (writer.c) ----------------------------------------------------------------- */
+int ct_trace_init(void) CT_HIDDEN;                        /* dir, key, file name; 0 on success */
+void ct_trace_write(const char *buf, size_t len) CT_HIDDEN; /* one complete line */
+void ct_trace_forget_fd(int fd) CT_HIDDEN;                /* the app closed or replaced fd */
+void ct_trace_fork_child(void) CT_HIDDEN;                 /* new file opened lazily */
+int ct_trace_fd_is_ours(int fd) CT_HIDDEN;
+uint64_t ct_now_us(void) CT_HIDDEN;
+extern char ct_nonce[17] CT_HIDDEN; /* 16 hex digits, new in every process (fork children too) */
+
+/* ---- credential names and values (secret.c, sha256.c) -------------------------------------- */
+enum ct_state { CT_ABSENT = 0, CT_EMPTY = 1, CT_PRESENT = 2 };
+enum ct_flag {
+	CT_F_WHITESPACE = 1u << 0,
+	CT_F_NEWLINE = 1u << 1,
+	CT_F_QUOTED = 1u << 2,
+	CT_F_UNEXPANDED = 1u << 3,
+	CT_F_PLACEHOLDER = 1u << 4,
+	CT_F_FOREIGN_PREFIX = 1u << 5,
+	CT_F_NONPRINTABLE = 1u << 6,
+	CT_F_SHORT = 1u << 7,
+};
+#define CT_F_COUNT 8
+struct ct_facts {
+	enum ct_state state;
+	size_t len;
+	unsigned flags;       /* enum ct_flag bits */
+	const char *provider; /* static string ("openai", "anthropic", ...) or NULL when unknown */
+	const char *entropy;  /* "low", "medium", "high", or NULL when empty/absent */
+	char fp[13];          /* 12 hex digits of HMAC-SHA256, "" when fingerprints are off */
+};
+/* Is this environment variable name a credential? name need not be NUL-terminated when n given.
+ * Fast for short and ordinary names. Thread-safe, no allocation. */
+int ct_cred_name(const char *name) CT_HIDDEN;
+int ct_cred_namen(const char *name, size_t n) CT_HIDDEN;
+/* CREDTRACE_VARS: comma or colon separated names and globs (*, ?), copied into static storage. */
+void ct_cred_configure(const char *vars) CT_HIDDEN;
+/* Facts about value (NULL = absent) of variable name; envp is the environment that gives context
+ * (OPENAI_BASE_URL for OpenRouter). Stack only; safe in a vfork child. */
+void ct_facts_of(const char *name, size_t namelen, const char *value, char *const *envp,
+                 struct ct_facts *f) CT_HIDDEN;
+const char *ct_flag_name(unsigned bit_index) CT_HIDDEN; /* "whitespace", ... */
+const char *ct_state_name(enum ct_state s) CT_HIDDEN;
+void ct_fp_key(const unsigned char *key, size_t n) CT_HIDDEN; /* n == 0 turns fingerprints off */
+/* Adds "state","len","flags","provider","entropy","fp" fields for f to r. */
+void ct_rec_facts(struct ct_rec *r, const struct ct_facts *f) CT_HIDDEN;
+/* Is s shaped like a provider key? Used to redact argv. */
+int ct_looks_like_key(const char *s) CT_HIDDEN;
+
+/* SHA-256 and HMAC (sha256.c) */
+void ct_hmac_sha256(const unsigned char *key, size_t keylen, const unsigned char *msg, size_t n,
+                    unsigned char out[32]) CT_HIDDEN;
+
+/* ---- environment (env.c) ------------------------------------------------------------------- */
+void ct_env_snapshot(char **argv) CT_HIDDEN; /* header + "env" records at start */
+/* Looks name up in envp without libc (works before init). */
+const char *ct_env_lookup(char *const *envp, const char *name) CT_HIDDEN;
+
+/* ---- sites (backtrace.c, python.c) --------------------------------------------------------- */
+/* A language-level site stashed by a runtime adapter just before it calls into libc, consumed by
+ * the next hook on the same thread. */
+struct ct_pysite {
+	int set;
+	int line;
+	int module_level; /* the frame is a module body: import time */
+	char file[256];
+	char func[96];
+};
+extern __thread struct ct_pysite ct_pysite CT_HIDDEN;
+/* Adds "site":{...} for the caller to r: the stashed Python site when there is one (and clears
+ * it), else a native backtrace when enabled and safe. skip: frames of the shim to drop. */
+void ct_rec_site(struct ct_rec *r, int skip) CT_HIDDEN;
+int ct_bt_init(char *why, size_t whylen) CT_HIDDEN; /* 1 when libunwind is usable */
+int ct_bt_capture(uintptr_t *ips, int max) CT_HIDDEN;
+void ct_rec_frames(struct ct_rec *r, const uintptr_t *ips, int n) CT_HIDDEN; /* "frames":[[mod,"0xoff"]..] */
+/* backtraces are unsafe in a fresh fork child until it returned to its own code once */
+extern int ct_bt_child_fresh CT_HIDDEN;
+
+/* Python adapter (python.c): registers an audit hook when the host is CPython 3.8+. */
+void ct_py_init(void) CT_HIDDEN;
+/* Called by the adapter for an os.environ read of a credential name. */
+void ct_env_read_py(const char *name, const char *value, const struct ct_pysite *site) CT_HIDDEN;
+
+/* ---- processes (proc.c) and sockets (sock.c) ----------------------------------------------- */
+void ct_proc_init(void) CT_HIDDEN;   /* pthread_atfork */
+void ct_sock_fork_child(void) CT_HIDDEN;
+void ct_sock_fork_parent(void) CT_HIDDEN;
+void ct_env_fork_child(void) CT_HIDDEN;
+void ct_env_exit(void) CT_HIDDEN;    /* read counts at normal exit */
+
+/* ---- errno-preserving guard helpers -------------------------------------------------------- */
+#define CT_SAVE_ERRNO int ct_saved_errno_ = errno
+#define CT_RESTORE_ERRNO errno = ct_saved_errno_
+
+/* debug: one line on stderr when CREDTRACE_DEBUG is set (raw write, no stdio) */
+void ct_debug(const char *msg, const char *detail) CT_HIDDEN;
+
+#endif

@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: MIT
+# Sourced by tests/cases/*.sh. Gives: paths, a fresh work dir, canary values, traced runs, and the
+# ok/fail/skip reporting that tests/run.sh counts. A case must report at least one result.
+set -eu
+ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+SHIM=$ROOT/build/libcredtrace.so
+CLI=$ROOT/build/credtrace
+PROGS=$ROOT/build/tests/progs
+CASE=$(basename "${0%.sh}")
+W=$ROOT/build/test-out/$CASE
+rm -rf "$W"
+mkdir -p "$W"
+CANARIES=$ROOT/build/test-out/canaries
+PY=/usr/bin/python3 # Debian's python3: its packages (httpx, requests, gunicorn) are what CI installs
+export PYTHONDONTWRITEBYTECODE=1
+
+# LD_PRELOAD value for the shim; a sanitizer build needs its runtime first.
+preload_value() {
+	if [ -n "${SANITIZE:-}" ]; then
+		local rt=""
+		case $SANITIZE in *address*) rt=$(${CC:-cc} -print-file-name=libasan.so) ;; esac
+		case $SANITIZE in *undefined*) [ -n "$rt" ] || rt=$(${CC:-cc} -print-file-name=libubsan.so) ;; esac
+		echo "$rt $SHIM"
+	else
+		echo "$SHIM"
+	fi
+}
+PRELOAD=$(preload_value)
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:verify_asan_link_order=0}
+
+ok() { echo "ok - $1"; }
+fail() { echo "not ok - $1: ${2:-}"; }
+skip() { echo "skip - $1: $2"; }
+# check NAME CMD...: ok when CMD succeeds.
+check() {
+	local n=$1
+	shift
+	if "$@" >/dev/null 2>&1; then ok "$n"; else fail "$n" "command failed: $*"; fi
+}
+# expect_eq NAME GOT WANT
+expect_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1" "got [$2] want [$3]"; fi
+}
+
+# canary [PREFIX]: a fresh random credential-looking value, remembered for the final leak search.
+canary() {
+	local v
+	v="${1:-sk-proj-}$(head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 40)T3BlbkFJ$(head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 40)"
+	echo "$v" >>"$CANARIES"
+	printf '%s' "$v"
+}
+
+# traced DIR CMD...: runs CMD under the shim writing to DIR.
+traced() {
+	local d=$1
+	shift
+	LD_PRELOAD=$PRELOAD CREDTRACE_DIR=$d "$@"
+}
+
+# tq DIR PYTHON-EXPR: evaluates EXPR with R = all records of all traces in DIR (each with "_file"),
+# H = the hdr records, and prints the result. Fails on a malformed line.
+tq() {
+	$PY "$ROOT/tests/tq.py" "$@"
+}

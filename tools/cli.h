@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/* cli.h: the subcommands and the small helpers the CLI's files share. */
+#ifndef CLI_H
+#define CLI_H
+
+/* Subcommands: argv[0] is the subcommand name. Return the process exit status. */
+int cmd_run(int argc, char **argv);    /* run.c */
+int cmd_report(int argc, char **argv); /* report.c */
+
+/* Errors, sbase style: a message ending in ':' gets ": strerror(errno)" appended. */
+void weprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void eprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern const char *argv0;
+
+#endif

@@ -41,9 +41,18 @@ enum ct_self { CT_SELF_OWN, CT_SELF_FORKED, CT_SELF_VFORK };
 enum ct_self ct_self(void) CT_HIDDEN;
 long ct_raw_getpid(void) CT_HIDDEN;
 
-/* ---- real functions (init.c), resolved once in the constructor ---------------------------- */
-/* ct_real_resolve() may be called early by a hook that runs before the constructor. */
+/* ---- real functions, resolved once in the constructor --------------------------------------- */
+/* Each hook file keeps its own static pointers to the real functions and fills them in its
+ * ct_<area>_resolve(), which ct_real_resolve() (init.c) calls once, in the constructor or from the
+ * first hook that runs before it. Idempotent. A hook whose real pointer is still NULL before init
+ * passes through without allocating (getenv scans environ itself; fd calls use syscall()). */
 void ct_real_resolve(void) CT_HIDDEN;
+void ct_env_resolve(void) CT_HIDDEN;
+void ct_proc_resolve(void) CT_HIDDEN;
+void ct_sock_resolve(void) CT_HIDDEN;
+/* dlsym(RTLD_NEXT)/dlvsym that rejects our own wrapper (returns NULL then, or when missing). */
+void *ct_dlsym_next(const char *name, const void *self) CT_HIDDEN;
+void *ct_dlvsym_next(const char *name, const char *version, const void *self) CT_HIDDEN;
 
 /* ---- records (record.c): JSON built in a stack buffer, written with one write() ------------ */
 struct ct_rec {
@@ -110,7 +119,7 @@ void ct_facts_of(const char *name, size_t namelen, const char *value, char *cons
 const char *ct_flag_name(unsigned bit_index) CT_HIDDEN; /* "whitespace", ... */
 const char *ct_state_name(enum ct_state s) CT_HIDDEN;
 void ct_fp_key(const unsigned char *key, size_t n) CT_HIDDEN; /* n == 0 turns fingerprints off */
-/* Adds "state","len","flags","provider","entropy","fp" fields for f to r. */
+/* Adds "state","len","flags","provider","entropy","fp" fields for f to r (record.c). */
 void ct_rec_facts(struct ct_rec *r, const struct ct_facts *f) CT_HIDDEN;
 /* Is s shaped like a provider key? Used to redact argv. */
 int ct_looks_like_key(const char *s) CT_HIDDEN;
@@ -151,7 +160,12 @@ void ct_env_read_py(const char *name, const char *value, const struct ct_pysite 
 
 /* ---- processes (proc.c) and sockets (sock.c) ----------------------------------------------- */
 void ct_proc_init(void) CT_HIDDEN;   /* pthread_atfork */
+/* Called in a fork child (atfork child handler, our _Fork hook, or lazily by ct_self() for a child
+ * that ran no handler) before anything else: mark every tracked socket inherited. No syscalls
+ * beyond what is async-signal-safe, no locks (the parent's threads are gone). */
 void ct_sock_fork_child(void) CT_HIDDEN;
+/* Called in the parent after a successful fork: mark tracked sockets so their next use is recorded
+ * once with role "parent". */
 void ct_sock_fork_parent(void) CT_HIDDEN;
 void ct_env_fork_child(void) CT_HIDDEN;
 void ct_env_exit(void) CT_HIDDEN;    /* read counts at normal exit */

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: MIT */
+/* symbolize.c: (module path, build id, offset) -> function, file:line, offline with elfutils libdwfl. */
+#include "symbolize.h"
+
+#include <elfutils/libdwfl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* One module as the shim described it. The shim's offsets are relative to the module's load bias
+ * (dl_iterate_phdr's dlpi_addr, 0 for a non-PIE executable), so an offset is an ELF virtual address
+ * of the file; libdwfl lays offline modules out at an address of its own, which bias undoes. */
+struct symmod {
+	struct symmod *next;
+	char *path;     /* as given, "" when none */
+	char *build_id; /* as given, "" when none */
+	Dwfl *dwfl;     /* NULL when nothing usable was found: cached as a miss */
+	Dwfl_Module *mod;
+	GElf_Addr bias;
+};
+
+static struct symmod *mods;
+
+static char *debuginfo_path; /* libdwfl's default search path: NULL means its built-in one */
+static const Dwfl_Callbacks callbacks = {
+	.find_elf = dwfl_build_id_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.section_address = dwfl_offline_section_address,
+	.debuginfo_path = &debuginfo_path,
+};
+
+static void hex_of(const unsigned char *b, int n, char *out, size_t outlen)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t o = 0;
+	for (int i = 0; i < n && o + 2 < outlen; i++) {
+		out[o++] = digits[b[i] >> 4];
+		out[o++] = digits[b[i] & 15];
+	}
+	out[o] = 0;
+}
+
+/* Reports file as the only module of a new Dwfl; refuses it when want_id is given and differs
+ * (the file was rebuilt or replaced since the trace was taken: its lines would lie). */
+static int open_file(struct symmod *m, const char *file, const char *want_id)
+{
+	if (!file[0] || access(file, R_OK) != 0)
+		return 0;
+	Dwfl *dwfl = dwfl_begin(&callbacks);
+	if (!dwfl)
+		return 0;
+	dwfl_report_begin(dwfl);
+	Dwfl_Module *mod = dwfl_report_offline(dwfl, file, file, -1);
+	dwfl_report_end(dwfl, NULL, NULL);
+	GElf_Addr bias = 0;
+	if (!mod || !dwfl_module_getelf(mod, &bias))
+		goto fail;
+	if (want_id[0]) {
+		const unsigned char *bits;
+		GElf_Addr vaddr;
+		int n = dwfl_module_build_id(mod, &bits, &vaddr);
+		char have[129];
+		if (n <= 0)
+			goto fail;
+		hex_of(bits, n, have, sizeof have);
+		if (strcasecmp(have, want_id) != 0)
+			goto fail;
+	}
+	m->dwfl = dwfl;
+	m->mod = mod;
+	m->bias = bias;
+	return 1;
+fail:
+	dwfl_end(dwfl);
+	return 0;
+}
+
+/* The path first; then the debug file that distributions install under the build id
+ * (Debian's -dbgsym packages: /usr/lib/debug/.build-id/ab/cdef....debug), which carries the same
+ * program headers and hence the same addresses. */
+static void open_module(struct symmod *m)
+{
+	if (open_file(m, m->path, m->build_id))
+		return;
+	size_t n = strlen(m->build_id);
+	if (n < 4)
+		return;
+	static const char *const dirs[] = {"/usr/lib/debug/.build-id", "/usr/local/lib/debug/.build-id"};
+	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+		char file[512];
+		snprintf(file, sizeof file, "%s/%.2s/%s.debug", dirs[i], m->build_id, m->build_id + 2);
+		if (open_file(m, file, m->build_id))
+			return;
+	}
+}
+
+static struct symmod *module_for(const char *path, const char *build_id)
+{
+	if (!path)
+		path = "";
+	if (!build_id)
+		build_id = "";
+	for (struct symmod *m = mods; m; m = m->next)
+		if (strcmp(m->path, path) == 0 && strcmp(m->build_id, build_id) == 0)
+			return m;
+	struct symmod *m = calloc(1, sizeof *m);
+	if (!m)
+		return NULL;
+	m->path = strdup(path);
+	m->build_id = strdup(build_id);
+	if (!m->path || !m->build_id) {
+		free(m->path);
+		free(m->build_id);
+		free(m);
+		return NULL;
+	}
+	open_module(m);
+	m->next = mods;
+	mods = m;
+	return m;
+}
+
+static void copy(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src ? src : "");
+}
+
+int sym_lookup(const char *path, const char *build_id, uint64_t offset, struct sym_result *out)
+{
+	memset(out, 0, sizeof *out);
+	struct symmod *m = module_for(path, build_id);
+	if (!m || !m->mod)
+		return 0;
+	Dwarf_Addr addr = offset + m->bias;
+	copy(out->func, sizeof out->func, dwfl_module_addrname(m->mod, addr));
+	Dwfl_Line *line = dwfl_module_getsrc(m->mod, addr);
+	if (line) {
+		int lineno = 0;
+		const char *src = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
+		copy(out->file, sizeof out->file, src);
+		out->line = src ? lineno : 0;
+	}
+	return out->func[0] || out->file[0];
+}
+
+void sym_cleanup(void)
+{
+	while (mods) {
+		struct symmod *m = mods;
+		mods = m->next;
+		if (m->dwfl)
+			dwfl_end(m->dwfl);
+		free(m->path);
+		free(m->build_id);
+		free(m);
+	}
+}

@@ -1,43 +1,421 @@
 /* SPDX-License-Identifier: MIT */
-/* backtrace.c: call sites for records (stub until the libunwind-based capture lands). */
+/* backtrace.c: call sites for records: the stashed Python frame, or native frames via libunwind. */
+#define _GNU_SOURCE
+#define UNW_LOCAL_ONLY
+#include <dlfcn.h>
+#include <elf.h>
+#include <errno.h>
+#include <libunwind.h> /* types only: libunwind is dlopen'ed, never linked (SHIM-RULES) */
+#include <link.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include "ct.h"
+
+#define BT_MAX 16     /* frames per site: enough for the caller chain, small enough for one line */
+#define BT_BUDGET 256 /* backtraces per process; then sites say "bt":"limit" */
+#define MOD_MAX 64    /* modules named per process; frames in others get module id 0 */
+#define BID_MAX 64    /* build id bytes kept (GNU ids are 20) */
 
 __thread struct ct_pysite ct_pysite;
 int ct_bt_child_fresh;
 
-static void copy_why(char *why, size_t whylen, const char *s)
+extern char **environ;
+
+/* libunwind, resolved through our own handle so that a host's own libunwind is never mixed in
+ * (heaptrack PR #43). */
+static struct {
+	int (*getcontext)(unw_context_t *);
+	int (*init_local)(unw_cursor_t *, unw_context_t *);
+	int (*step)(unw_cursor_t *);
+	int (*get_reg)(unw_cursor_t *, unw_regnum_t, unw_word_t *);
+	int (*get_proc_info)(unw_cursor_t *, unw_proc_info_t *);
+	int (*is_signal_frame)(unw_cursor_t *);
+} uw;
+static int bt_ready;
+static int bt_used; /* backtraces taken by this process (atomic) */
+static uintptr_t self_lo, self_hi; /* libcredtrace.so's own mapping: its frames are dropped */
+static char exe_path[512];         /* /proc/self/exe at init: dl_iterate_phdr names the exe "" */
+
+/* One loaded object, as dl_iterate_phdr describes it. */
+struct obj {
+	uintptr_t lo, hi, bias;
+	const char *name;
+	unsigned char bid[BID_MAX];
+	int bidlen;
+};
+
+/* Modules named in this process's trace. Shared by all threads: guarded by mod_lock, which the
+ * fork child re-initialises; never touched in a vfork child. */
+static struct mod {
+	struct obj o;
+	char path[256];
+	int emitted; /* its "mod" record is in the current file */
+	int mapped;  /* o.lo..o.hi still describes it (cleared when objects were unloaded) */
+} mods[MOD_MAX];
+static int nmods;
+static int mod_lock;
+static pid_t mods_pid;            /* process whose file the emitted flags describe */
+static unsigned long long mods_subs; /* dlpi_subs when the ranges were last valid */
+
+static void lock(void)
+{
+	while (__atomic_exchange_n(&mod_lock, 1, __ATOMIC_ACQUIRE))
+		syscall(SYS_sched_yield);
+}
+
+static void unlock(void)
+{
+	__atomic_store_n(&mod_lock, 0, __ATOMIC_RELEASE);
+}
+
+static void copy_str(char *dst, size_t n, const char *s)
 {
 	size_t i = 0;
-	if (!why || whylen == 0)
+	if (!dst || n == 0)
 		return;
-	for (; s[i] && i + 1 < whylen; i++)
-		why[i] = s[i];
-	why[i] = 0;
+	for (; s && s[i] && i + 1 < n; i++)
+		dst[i] = s[i];
+	dst[i] = 0;
+}
+
+static int str_eq(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
+/* The GNU build id from the object's PT_NOTE segments, read in memory (no file I/O). */
+static void read_build_id(const struct dl_phdr_info *info, struct obj *o)
+{
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_NOTE)
+			continue;
+		const unsigned char *p = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr);
+		const unsigned char *end = p + ph->p_memsz;
+		while (p + sizeof(ElfW(Nhdr)) <= end) {
+			const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)p;
+			size_t namesz = (nh->n_namesz + 3) & ~(size_t)3, descsz = (nh->n_descsz + 3) & ~(size_t)3;
+			const unsigned char *name = p + sizeof *nh, *desc = name + namesz;
+			if (desc + descsz > end)
+				break;
+			if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 && name[0] == 'G' &&
+			    name[1] == 'N' && name[2] == 'U' && nh->n_descsz <= BID_MAX) {
+				for (unsigned j = 0; j < nh->n_descsz; j++)
+					o->bid[j] = desc[j];
+				o->bidlen = (int)nh->n_descsz;
+				return;
+			}
+			p = desc + descsz;
+		}
+	}
+}
+
+struct find_arg {
+	uintptr_t addr;
+	struct obj *o;
+	int index;
+	int found;
+};
+
+static int find_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct find_arg *a = data;
+	int index = a->index++;
+	uintptr_t lo = UINTPTR_MAX, hi = 0;
+	int hit = 0;
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD)
+			continue;
+		uintptr_t s = info->dlpi_addr + ph->p_vaddr, e = s + ph->p_memsz;
+		if (a->addr >= s && a->addr < e)
+			hit = 1;
+		lo = s < lo ? s : lo;
+		hi = e > hi ? e : hi;
+	}
+	if (!hit)
+		return 0;
+	struct obj *o = a->o;
+	o->lo = lo;
+	o->hi = hi;
+	o->bias = info->dlpi_addr;
+	o->name = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : index == 0 ? exe_path : "";
+	o->bidlen = 0;
+	read_build_id(info, o);
+	a->found = 1;
+	return 1;
+}
+
+/* Which loaded object holds addr? Takes the loader's lock: never called with mod_lock held (a
+ * thread inside dlopen may be running a constructor that reaches our hooks). */
+static int find_obj(uintptr_t addr, struct obj *o)
+{
+	struct find_arg a = {addr, o, 0, 0};
+	dl_iterate_phdr(find_cb, &a);
+	return a.found;
+}
+
+static int subs_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	*(unsigned long long *)data = info->dlpi_subs;
+	return 1;
+}
+
+/* ---- capture -------------------------------------------------------------------------------- */
+
+static int in_self(uintptr_t ip)
+{
+	return ip >= self_lo && ip < self_hi;
+}
+
+/* Return addresses of the caller's frames, innermost first, the shim's own frames dropped.
+ * A return address points after the call: ip - 1 is inside it (heaptrack BUG 439897), except for
+ * the frame a signal interrupted. Stops at the first frame without unwind info instead of letting
+ * libunwind guess along the frame-pointer chain: its guesses validate memory through a pipe it
+ * keeps among the application's fds, which a daemon may have closed and reused. */
+int ct_bt_capture(uintptr_t *ips, int max)
+{
+	if (!bt_ready || max <= 0)
+		return 0;
+	CT_SAVE_ERRNO;
+	int saved_guard = ct_guard;
+	ct_guard = 1; /* libunwind's own libc calls pass straight through our hooks */
+	unw_context_t uc;
+	unw_cursor_t cur;
+	int n = 0, after_signal = 0;
+	if (uw.getcontext(&uc) != 0 || uw.init_local(&cur, &uc) != 0)
+		goto out;
+	for (int depth = 0; n < max && depth < 4 * max; depth++) {
+		unw_word_t ip;
+		unw_proc_info_t pi;
+		if (uw.get_reg(&cur, UNW_REG_IP, &ip) < 0 || ip == 0)
+			break;
+		if (!in_self(ip))
+			ips[n++] = depth > 0 && !after_signal ? ip - 1 : ip;
+		after_signal = uw.is_signal_frame && uw.is_signal_frame(&cur) > 0;
+		if (uw.get_proc_info(&cur, &pi) < 0 || uw.step(&cur) <= 0)
+			break;
+	}
+out:
+	ct_guard = saved_guard;
+	CT_RESTORE_ERRNO;
+	return n;
+}
+
+/* ---- init ----------------------------------------------------------------------------------- */
+
+static void *resolve(void *h, const char *name, int *missing)
+{
+	void *p = dlsym(h, name);
+	if (!p)
+		*missing = 1;
+	return p;
 }
 
 int ct_bt_init(char *why, size_t whylen)
 {
-	copy_why(why, whylen, "off: not yet");
-	return 0;
+	const char *v = ct_env_lookup(environ, "CREDTRACE_BACKTRACE");
+	if (v && str_eq(v, "0")) {
+		copy_str(why, whylen, "off: CREDTRACE_BACKTRACE=0");
+		return ct_cfg_backtrace = 0;
+	}
+	/* CREDTRACE_LIBUNWIND names the library to load instead (tests make it unloadable). */
+	const char *lib = ct_env_lookup(environ, "CREDTRACE_LIBUNWIND");
+	void *h = lib && lib[0] ? dlopen(lib, RTLD_NOW | RTLD_LOCAL)
+	                        : dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
+	if (!h && !(lib && lib[0]))
+		h = dlopen("libunwind.so", RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		copy_str(why, whylen, "off: libunwind not found");
+		return ct_cfg_backtrace = 0;
+	}
+	int missing = 0;
+	*(void **)&uw.getcontext = resolve(h, "_Ux86_64_getcontext", &missing);
+	*(void **)&uw.init_local = resolve(h, "_ULx86_64_init_local", &missing);
+	*(void **)&uw.step = resolve(h, "_ULx86_64_step", &missing);
+	*(void **)&uw.get_reg = resolve(h, "_ULx86_64_get_reg", &missing);
+	*(void **)&uw.get_proc_info = resolve(h, "_ULx86_64_get_proc_info", &missing);
+	*(void **)&uw.is_signal_frame = dlsym(h, "_ULx86_64_is_signal_frame"); /* optional */
+	if (missing) {
+		dlclose(h);
+		copy_str(why, whylen, "off: libunwind lacks x86_64 local unwinding");
+		return ct_cfg_backtrace = 0;
+	}
+	struct obj self;
+	if (find_obj((uintptr_t)&ct_bt_init, &self)) {
+		self_lo = self.lo;
+		self_hi = self.hi;
+	}
+	long k = syscall(SYS_readlink, "/proc/self/exe", exe_path, sizeof exe_path - 1);
+	exe_path[k > 0 ? k : 0] = 0;
+	mods_pid = (pid_t)ct_raw_getpid();
+	dl_iterate_phdr(subs_cb, &mods_subs);
+	/* Warm up: libunwind's first use initialises its caches and may allocate; do it here rather
+	 * than inside some hook of the application. */
+	bt_ready = 1;
+	uintptr_t ips[BT_MAX];
+	ct_bt_capture(ips, BT_MAX);
+	copy_str(why, whylen, "libunwind");
+	return ct_cfg_backtrace = 1;
 }
 
-int ct_bt_capture(uintptr_t *ips, int max)
+/* A fork child has a new trace file (modules must be named again), no other threads (the lock may
+ * have been held by one), and a budget of its own. Called from the atfork child handler. */
+void ct_bt_fork_child(void)
 {
-	(void)ips;
-	(void)max;
-	return 0;
+	__atomic_store_n(&mod_lock, 0, __ATOMIC_RELAXED);
+	for (int i = 0; i < nmods; i++)
+		mods[i].emitted = 0;
+	mods_pid = (pid_t)ct_raw_getpid();
+	__atomic_store_n(&bt_used, 0, __ATOMIC_RELAXED);
+}
+
+/* ---- frames and modules --------------------------------------------------------------------- */
+
+static void hex_bytes(const unsigned char *b, int n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (int i = 0; i < n; i++) {
+		out[2 * i] = digits[b[i] >> 4];
+		out[2 * i + 1] = digits[b[i] & 15];
+	}
+	out[2 * n] = 0;
+}
+
+static void emit_mod(int id, const struct mod *m)
+{
+	struct ct_rec r;
+	char bid[2 * BID_MAX + 1];
+	hex_bytes(m->o.bid, m->o.bidlen, bid);
+	ct_rec_begin(&r, "mod");
+	ct_rec_int(&r, "id", id);
+	ct_rec_str(&r, "path", m->path);
+	if (m->o.bidlen)
+		ct_rec_str(&r, "build_id", bid);
+	else
+		ct_rec_null(&r, "build_id");
+	ct_rec_hex(&r, "base", m->o.bias);
+	ct_rec_emit(&r);
+}
+
+static int same_obj(const struct mod *m, const struct obj *o)
+{
+	if (m->o.bias != o->bias || m->o.bidlen != o->bidlen)
+		return 0;
+	for (int i = 0; i < o->bidlen; i++)
+		if (m->o.bid[i] != o->bid[i])
+			return 0;
+	return 1;
+}
+
+/* Index of the mapped module holding ip, or -1. mod_lock held. */
+static int mod_by_addr(uintptr_t ip)
+{
+	for (int i = 0; i < nmods; i++)
+		if (mods[i].mapped && ip >= mods[i].o.lo && ip < mods[i].o.hi)
+			return i;
+	return -1;
+}
+
+/* Module index for a freshly looked-up object; reuses an entry for the same object (remapped after
+ * an unload elsewhere) so ids stay unique and stable within a file. mod_lock held. */
+static int mod_add(const struct obj *o)
+{
+	for (int i = 0; i < nmods; i++)
+		if (same_obj(&mods[i], o) && mods[i].o.lo == o->lo) {
+			mods[i].mapped = 1;
+			return i;
+		}
+	if (nmods == MOD_MAX)
+		return -1;
+	struct mod *m = &mods[nmods];
+	m->o = *o;
+	copy_str(m->path, sizeof m->path, o->name);
+	m->o.name = m->path;
+	m->emitted = 0;
+	m->mapped = 1;
+	return nmods++;
 }
 
 void ct_rec_frames(struct ct_rec *r, const uintptr_t *ips, int n)
 {
-	(void)r;
-	(void)ips;
-	(void)n;
+	struct obj found[BT_MAX];
+	int idx[BT_MAX];
+	unsigned long long subs = 0;
+	if (n > BT_MAX)
+		n = BT_MAX;
+	dl_iterate_phdr(subs_cb, &subs);
+
+	/* Pass 1 under the lock: which frames are in known modules. */
+	lock();
+	if (subs != mods_subs) { /* something was unloaded: its range may now hold another object */
+		for (int i = 0; i < nmods; i++)
+			mods[i].mapped = 0;
+		mods_subs = subs;
+	}
+	for (int i = 0; i < n; i++)
+		idx[i] = mod_by_addr(ips[i]);
+	unlock();
+
+	/* Pass 2 without it: ask the loader about the others. */
+	for (int i = 0; i < n; i++)
+		if (idx[i] < 0 && !find_obj(ips[i], &found[i]))
+			idx[i] = -2; /* no object: JIT code, an anonymous mapping */
+
+	/* Pass 3 under the lock: name new modules before the record that uses them is written. */
+	lock();
+	pid_t pid = (pid_t)ct_raw_getpid();
+	if (pid != mods_pid) { /* a child that ran no atfork handler: new file */
+		for (int i = 0; i < nmods; i++)
+			mods[i].emitted = 0;
+		mods_pid = pid;
+	}
+	ct_rec_arr(r, "frames");
+	for (int i = 0; i < n; i++) {
+		int m = idx[i];
+		if (m == -1)
+			m = mod_add(&found[i]);
+		if (m >= 0 && !mods[m].emitted) {
+			emit_mod(m + 1, &mods[m]);
+			mods[m].emitted = 1;
+		}
+		/* module 0: unknown, the offset is then the absolute address */
+		ct_rec_arr(r, NULL);
+		ct_rec_int(r, NULL, m >= 0 ? m + 1 : 0);
+		ct_rec_hex(r, NULL, m >= 0 ? ips[i] - mods[m].o.bias : ips[i]);
+		ct_rec_end(r);
+	}
+	ct_rec_end(r);
+	unlock();
+}
+
+/* ---- sites ---------------------------------------------------------------------------------- */
+
+/* Why no native backtrace may be taken here, or NULL when one may. */
+static const char *bt_refusal(void)
+{
+	if (!bt_ready || !ct_cfg_backtrace)
+		return "off";
+	enum ct_self s = ct_self();
+	if (s == CT_SELF_VFORK)
+		return "vfork"; /* the parent's memory: no tables, no loader locks */
+	if (s == CT_SELF_FORKED)
+		ct_bt_child_fresh = 1; /* ran no atfork handler: same rule as a fork child */
+	if (ct_bt_child_fresh)
+		return "fresh-fork";
+	if (__atomic_fetch_add(&bt_used, 1, __ATOMIC_RELAXED) >= BT_BUDGET)
+		return "limit";
+	return NULL;
 }
 
 void ct_rec_site(struct ct_rec *r, int skip)
 {
-	(void)skip;
+	(void)skip; /* every frame inside libcredtrace.so is dropped by address */
 	ct_rec_obj(r, "site");
 	if (ct_pysite.set) {
 		ct_rec_obj(r, "py");
@@ -48,7 +426,13 @@ void ct_rec_site(struct ct_rec *r, int skip)
 		ct_rec_end(r);
 		ct_pysite.set = 0;
 	} else {
-		ct_rec_str(r, "bt", "off");
+		const char *why = bt_refusal();
+		uintptr_t ips[BT_MAX];
+		int n = why ? 0 : ct_bt_capture(ips, BT_MAX);
+		if (n > 0)
+			ct_rec_frames(r, ips, n);
+		else
+			ct_rec_str(r, "bt", why ? why : "none");
 	}
 	ct_rec_end(r);
 }

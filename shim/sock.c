@@ -1,0 +1,711 @@
+/* SPDX-License-Identifier: MIT */
+/* sock.c: connected client sockets and the fd table: connect, close, dup, fork marks, use records. */
+
+/* No _GNU_SOURCE here: under it glibc declares connect and accept with a transparent union that
+ * -Wpedantic rejects (STYLE.md). What only _GNU_SOURCE would declare is declared below. */
+#define _DEFAULT_SOURCE
+#include "sock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+CT_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
+CT_EXPORT int dup3(int oldfd, int newfd, int flags);
+CT_EXPORT int close_range(unsigned int first, unsigned int last, int flags);
+CT_EXPORT int fcntl64(int fd, int cmd, ...);
+
+unsigned char ct_fdflag[CT_FD_MAX];
+
+/* ---- the table of tracked sockets ---------------------------------------------------------- */
+
+/* One slot per tracked fd (a dup gets its own slot with the same inode). fdslot maps an fd to
+ * slot index + 1. Both, and ct_fdflag's TRACKED bit, change only under lk; the fork child
+ * re-initialises lk (the thread that held it is gone). Nothing blocks or calls the kernel with
+ * lk held, and ct_guard is set around it, so a signal handler's hooks never spin on it. */
+#define NSLOT 1024
+struct slot {
+	int live;
+	int fd;
+	uint64_t ino, dev;
+	pid_t owner;                  /* pid that connected it */
+	unsigned char inherited;      /* this process was forked after the connect: role child */
+	unsigned char forked;         /* this process is the creator and has forked since: role parent */
+	unsigned char used;           /* the `use` record of this (socket, process) is written */
+	unsigned char peer_len;
+	char peer[112];
+};
+static struct slot slots[NSLOT];
+static unsigned short fdslot[CT_FD_MAX];
+static int lk;
+static int table_full_noted;
+
+static void lock(void)
+{
+	int spins = 0;
+	while (__atomic_exchange_n(&lk, 1, __ATOMIC_ACQUIRE)) {
+		while (__atomic_load_n(&lk, __ATOMIC_RELAXED)) {
+			if (++spins > 1000)
+				syscall(SYS_sched_yield); /* holder preempted: 2 cores are common */
+			else
+				__builtin_ia32_pause();
+		}
+	}
+}
+
+static void unlock(void)
+{
+	__atomic_store_n(&lk, 0, __ATOMIC_RELEASE);
+}
+
+static void set_flag(int fd, unsigned char v)
+{
+	__atomic_store_n(&ct_fdflag[fd], v, __ATOMIC_RELAXED);
+}
+
+static int tracked(int fd)
+{
+	return (unsigned)fd < CT_FD_MAX && __atomic_load_n(&ct_fdflag[fd], __ATOMIC_RELAXED);
+}
+
+/* Drops fd's slot (copied to out when out is set). 1 when fd was tracked. Lock held. */
+static int untrack_locked(int fd, struct slot *out)
+{
+	unsigned i = fdslot[fd];
+	set_flag(fd, 0);
+	if (!i)
+		return 0;
+	if (out)
+		*out = slots[i - 1];
+	slots[i - 1].live = 0;
+	fdslot[fd] = 0;
+	return 1;
+}
+
+/* Gives fd a copy of s (fd's old slot, if any, is reused). 0 when the table is full. Lock held. */
+static int track_locked(int fd, const struct slot *s)
+{
+	static unsigned hint;
+	unsigned i = fdslot[fd];
+	if (!i) {
+		for (unsigned n = 0; n < NSLOT && !i; n++, hint = (hint + 1) % NSLOT)
+			if (!slots[hint].live)
+				i = hint + 1;
+		if (!i)
+			return 0;
+	}
+	slots[i - 1] = *s;
+	slots[i - 1].live = 1;
+	slots[i - 1].fd = fd;
+	fdslot[fd] = (unsigned short)i;
+	set_flag(fd, (unsigned char)(CT_FD_TRACKED |
+	                             (s->inherited || s->forked ? (s->used ? 0 : CT_FD_WATCH) : 0)));
+	return 1;
+}
+
+/* Atfork child: every tracked socket is now inherited; its first use here gets a record. No locks
+ * (re-initialised), no syscalls: the parent's other threads are gone. */
+void ct_sock_fork_child(void)
+{
+	lk = 0;
+	for (unsigned i = 0; i < NSLOT; i++) {
+		struct slot *s = &slots[i];
+		if (!s->live)
+			continue;
+		s->inherited = 1;
+		s->forked = 0;
+		s->used = 0;
+		ct_fdflag[s->fd] = CT_FD_TRACKED | CT_FD_WATCH;
+	}
+}
+
+/* Atfork parent (successful fork): the creator's next use of each socket gets one record. */
+void ct_sock_fork_parent(void)
+{
+	lock();
+	for (unsigned i = 0; i < NSLOT; i++) {
+		struct slot *s = &slots[i];
+		if (!s->live)
+			continue;
+		s->forked = 1;
+		if (!s->used)
+			set_flag(s->fd, CT_FD_TRACKED | CT_FD_WATCH);
+	}
+	unlock();
+}
+
+/* ---- records ------------------------------------------------------------------------------- */
+
+static const char *const op_names[] = {
+	[CT_OP_READ] = "read",         [CT_OP_WRITE] = "write",       [CT_OP_READV] = "readv",
+	[CT_OP_WRITEV] = "writev",     [CT_OP_SEND] = "send",         [CT_OP_SENDTO] = "sendto",
+	[CT_OP_SENDMSG] = "sendmsg",   [CT_OP_SENDMMSG] = "sendmmsg", [CT_OP_RECV] = "recv",
+	[CT_OP_RECVFROM] = "recvfrom", [CT_OP_RECVMSG] = "recvmsg",   [CT_OP_RECVMMSG] = "recvmmsg",
+	[CT_OP_PREAD] = "pread",       [CT_OP_PWRITE] = "pwrite",     [CT_OP_SHUTDOWN] = "shutdown",
+};
+
+static const char *role(const struct slot *s)
+{
+	return s->inherited ? "child" : "parent";
+}
+
+static int sys_fstat(int fd, struct stat *st)
+{
+	return (int)syscall(SYS_fstat, fd, st);
+}
+
+/* Does fd still hold the socket of s? libc-internal and raw closes happen behind our back. */
+static int same_socket(int fd, const struct slot *s)
+{
+	struct stat st;
+	return sys_fstat(fd, &st) == 0 && (uint64_t)st.st_ino == s->ino && (uint64_t)st.st_dev == s->dev;
+}
+
+/* skip: shim frames between the application and ct_rec_site's caller. */
+static __attribute__((noinline)) void emit_use(int fd, const struct slot *s, enum ct_sock_op op)
+{
+	struct ct_rec r;
+	ct_rec_begin(&r, "use");
+	ct_rec_int(&r, "fd", fd);
+	ct_rec_int(&r, "ino", (long long)s->ino);
+	ct_rec_str(&r, "op", op_names[op]);
+	ct_rec_str(&r, "role", role(s));
+	ct_rec_int(&r, "owner", s->owner);
+	ct_rec_strn(&r, "peer", s->peer, s->peer_len);
+	ct_rec_int(&r, "gen", ct_gen);
+	ct_rec_site(&r, 3);
+	ct_rec_emit(&r);
+}
+
+static void emit_close(int fd, const struct slot *s, const char *fn)
+{
+	struct ct_rec r;
+	ct_rec_begin(&r, "close");
+	ct_rec_int(&r, "fd", fd);
+	ct_rec_int(&r, "ino", (long long)s->ino);
+	ct_rec_str(&r, "role", role(s));
+	ct_rec_str(&r, "fn", fn);
+	ct_rec_int(&r, "gen", ct_gen);
+	ct_rec_emit(&r);
+}
+
+/* Slow path of the I/O hooks (sock.h). The inode is checked before the record: an fd closed with a
+ * raw syscall and reused for something else is untracked silently. One record per (socket,
+ * process): every slot of the same socket (dups) is marked used with it. */
+void ct_sock_use(int fd, enum ct_sock_op op)
+{
+	CT_SAVE_ERRNO;
+	if (ct_guard || !ct_on || ct_self() == CT_SELF_VFORK)
+		goto out;
+	ct_guard = 1;
+	struct stat st;
+	int alive = sys_fstat(fd, &st) == 0;
+	struct slot s;
+	int rec = 0;
+	lock();
+	unsigned i = fdslot[fd];
+	if (!i) {
+		set_flag(fd, 0);
+	} else if (ct_fdflag[fd] & CT_FD_WATCH) {
+		struct slot *sl = &slots[i - 1];
+		if (!alive || (uint64_t)st.st_ino != sl->ino || (uint64_t)st.st_dev != sl->dev) {
+			untrack_locked(fd, NULL);
+		} else {
+			s = *sl;
+			rec = 1;
+			for (unsigned k = 0; k < NSLOT; k++) {
+				struct slot *o = &slots[k];
+				if (o->live && o->ino == s.ino && o->dev == s.dev) {
+					o->used = 1;
+					set_flag(o->fd, CT_FD_TRACKED);
+				}
+			}
+		}
+	}
+	unlock();
+	if (rec)
+		emit_use(fd, &s, op);
+	ct_guard = 0;
+out:
+	CT_RESTORE_ERRNO;
+}
+
+/* ---- peers ---------------------------------------------------------------------------------- */
+
+static size_t put_dec(char *p, unsigned v)
+{
+	char t[10];
+	size_t n = 0, k = 0;
+	do
+		t[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	while (n)
+		p[k++] = t[--n];
+	return k;
+}
+
+static size_t put_ip4(char *p, const unsigned char *a)
+{
+	size_t n = 0;
+	for (int i = 0; i < 4; i++) {
+		if (i)
+			p[n++] = '.';
+		n += put_dec(p + n, a[i]);
+	}
+	return n;
+}
+
+/* RFC 5952 text: the longest run of two or more zero groups as "::", v4-mapped as ::ffff:a.b.c.d. */
+static size_t put_ip6(char *p, const unsigned char *a)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned g[8];
+	int best = -1, bestlen = 1, run = 0;
+	size_t n = 0;
+	for (int i = 0; i < 8; i++) {
+		g[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+		run = g[i] ? 0 : run + 1;
+		if (run > bestlen)
+			bestlen = run, best = i - run + 1;
+	}
+	if (best == 0 && bestlen == 5 && g[5] == 0xffff) {
+		memcpy(p, "::ffff:", 7);
+		return 7 + put_ip4(p + 7, a + 12);
+	}
+	for (int i = 0; i < 8; i++) {
+		if (i == best) {
+			p[n++] = ':';
+			p[n++] = ':';
+			i += bestlen - 1;
+			continue;
+		}
+		if (i && i != best + bestlen)
+			p[n++] = ':';
+		int started = 0;
+		for (int sh = 12; sh >= 0; sh -= 4) {
+			unsigned d = g[i] >> sh & 15;
+			if (d || started || sh == 0)
+				p[n++] = hex[d], started = 1;
+		}
+	}
+	return n;
+}
+
+/* "ip:port", "[ip6]:port", a unix path, "@name" for an abstract one; 0 for other families. */
+static size_t format_peer(const struct sockaddr *sa, socklen_t len, char *p, size_t cap)
+{
+	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *in = (const void *)sa;
+		size_t n = put_ip4(p, (const unsigned char *)&in->sin_addr);
+		p[n++] = ':';
+		return n + put_dec(p + n, ntohs(in->sin_port));
+	}
+	if (sa->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *in6 = (const void *)sa;
+		size_t n = 0;
+		p[n++] = '[';
+		n += put_ip6(p + n, in6->sin6_addr.s6_addr);
+		p[n++] = ']';
+		p[n++] = ':';
+		return n + put_dec(p + n, ntohs(in6->sin6_port));
+	}
+	if (sa->sa_family == AF_UNIX) {
+		const struct sockaddr_un *un = (const void *)sa;
+		size_t off = offsetof(struct sockaddr_un, sun_path);
+		size_t plen = len > off ? len - off : 0;
+		if (plen > sizeof un->sun_path)
+			plen = sizeof un->sun_path;
+		if (plen && un->sun_path[0] == '\0') {
+			size_t n = plen > cap ? cap : plen;
+			p[0] = '@';
+			memcpy(p + 1, un->sun_path + 1, n - 1);
+			return n;
+		}
+		size_t n = strnlen(un->sun_path, plen);
+		if (n > cap)
+			n = cap;
+		memcpy(p, un->sun_path, n);
+		return n;
+	}
+	return 0;
+}
+
+/* ---- real functions ------------------------------------------------------------------------- */
+
+/* Before the constructor resolves them, each pointer holds a raw-syscall pass-through. */
+static int fb_socket(int d, int t, int p) { return (int)syscall(SYS_socket, d, t, p); }
+static int fb_connect(int fd, const struct sockaddr *a, socklen_t l)
+{
+	return (int)syscall(SYS_connect, fd, a, l);
+}
+static int fb_accept(int fd, struct sockaddr *a, socklen_t *l) { return (int)syscall(SYS_accept, fd, a, l); }
+static int fb_accept4(int fd, struct sockaddr *a, socklen_t *l, int f)
+{
+	return (int)syscall(SYS_accept4, fd, a, l, f);
+}
+static int fb_close(int fd) { return (int)syscall(SYS_close, fd); }
+static int fb_close_range(unsigned a, unsigned b, int f) { return (int)syscall(SYS_close_range, a, b, f); }
+static void fb_closefrom(int fd) { syscall(SYS_close_range, (unsigned)fd, ~0U, 0); }
+static int fb_dup(int fd) { return (int)syscall(SYS_dup, fd); }
+static int fb_dup2(int a, int b) { return (int)syscall(SYS_dup2, a, b); }
+static int fb_dup3(int a, int b, int f) { return (int)syscall(SYS_dup3, a, b, f); }
+static int fb_fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	va_start(ap, cmd);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	return (int)syscall(SYS_fcntl, fd, cmd, arg);
+}
+static int fb_shutdown(int fd, int how) { return (int)syscall(SYS_shutdown, fd, how); }
+
+static int (*real_socket)(int, int, int) = fb_socket;
+static int (*real_connect)(int, const struct sockaddr *, socklen_t) = fb_connect;
+static int (*real_accept)(int, struct sockaddr *, socklen_t *) = fb_accept;
+static int (*real_accept4)(int, struct sockaddr *, socklen_t *, int) = fb_accept4;
+static int (*real_close)(int) = fb_close;
+static int (*real_close_range)(unsigned, unsigned, int) = fb_close_range;
+static void (*real_closefrom)(int) = fb_closefrom;
+static int (*real_dup)(int) = fb_dup;
+static int (*real_dup2)(int, int) = fb_dup2;
+static int (*real_dup3)(int, int, int) = fb_dup3;
+static int (*real_fcntl)(int, int, ...) = fb_fcntl;
+static int (*real_fcntl64)(int, int, ...) = fb_fcntl;
+static int (*real_shutdown)(int, int) = fb_shutdown;
+
+void ct_sock_resolve(void)
+{
+	CT_RESOLVE(real_socket, "socket", socket);
+	CT_RESOLVE(real_connect, "connect", connect);
+	CT_RESOLVE(real_accept, "accept", accept);
+	CT_RESOLVE(real_accept4, "accept4", accept4);
+	CT_RESOLVE(real_close, "close", close);
+	CT_RESOLVE(real_close_range, "close_range", close_range);
+	CT_RESOLVE(real_closefrom, "closefrom", closefrom);
+	CT_RESOLVE(real_dup, "dup", dup);
+	CT_RESOLVE(real_dup2, "dup2", dup2);
+	CT_RESOLVE(real_dup3, "dup3", dup3);
+	CT_RESOLVE(real_fcntl, "fcntl", fcntl);
+	CT_RESOLVE(real_fcntl64, "fcntl64", fcntl64);
+	CT_RESOLVE(real_shutdown, "shutdown", shutdown);
+	ct_sock_io_resolve();
+}
+
+/* ---- bookkeeping around fd-creating and fd-closing calls ------------------------------------ */
+
+/* May this hook do bookkeeping? Not inside our own work, not while tracing is off, never in a vfork
+ * child (its memory is the parent's). Slow paths only: ct_self() may call getpid. */
+static int may_track(void)
+{
+	return !ct_guard && ct_on && ct_self() != CT_SELF_VFORK;
+}
+
+/* The kernel just handed out fd: any tracking of that number is stale (closed behind our back). */
+static int fresh_fd(int ret)
+{
+	if (CT_UNLIKELY(ret >= 0 && tracked(ret))) {
+		CT_SAVE_ERRNO;
+		if (may_track()) {
+			lock();
+			untrack_locked(ret, NULL);
+			unlock();
+		}
+		CT_RESTORE_ERRNO;
+	}
+	return ret;
+}
+
+/* newfd is a duplicate of oldfd (dup, F_DUPFD): it is tracked like oldfd. */
+static int dup_done(int oldfd, int ret)
+{
+	if (CT_LIKELY(ret < 0 || (!tracked(oldfd) && !tracked(ret))))
+		return ret;
+	CT_SAVE_ERRNO;
+	if ((unsigned)ret < CT_FD_MAX && may_track()) {
+		lock();
+		untrack_locked(ret, NULL);
+		unsigned i = (unsigned)oldfd < CT_FD_MAX ? fdslot[oldfd] : 0;
+		if (i) {
+			struct slot s = slots[i - 1];
+			track_locked(ret, &s);
+		}
+		unlock();
+	}
+	CT_RESTORE_ERRNO;
+	return ret;
+}
+
+/* fd is about to be closed by the application. Untracks it first (the number is free the moment
+ * the kernel closes it), writes a `close` record for a socket inherited or forked away, and lets
+ * the writer forget its trace fd. Guard held by the caller. */
+static void closing(int fd, const char *fn)
+{
+	if (ct_trace_fd_is_ours(fd))
+		ct_trace_forget_fd(fd);
+	if (!tracked(fd))
+		return;
+	struct slot s;
+	lock();
+	int had = untrack_locked(fd, &s);
+	unlock();
+	if (had && (s.inherited || s.forked) && same_socket(fd, &s))
+		emit_close(fd, &s, fn);
+}
+
+/* ---- hooks ---------------------------------------------------------------------------------- */
+
+/* socket: no record; clears stale tracking of the returned number. */
+CT_EXPORT int socket(int domain, int type, int protocol)
+{
+	return fresh_fd(real_socket(domain, type, protocol));
+}
+
+/* Records a connected (or connecting) inet/inet6/unix stream or datagram socket and tracks the
+ * stream ones. Runs after the real call; the application sees its result and errno unchanged. */
+static __attribute__((noinline)) void connected(int fd, const struct sockaddr *sa, socklen_t len, int err)
+{
+	int type = 0;
+	socklen_t tl = sizeof type;
+	struct stat st;
+	if (sa->sa_family != AF_INET && sa->sa_family != AF_INET6 && sa->sa_family != AF_UNIX)
+		return;
+	if (syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_TYPE, &type, &tl) != 0 ||
+	    (type != SOCK_STREAM && type != SOCK_DGRAM) || sys_fstat(fd, &st) != 0)
+		return;
+	struct slot s;
+	memset(&s, 0, sizeof s);
+	s.ino = (uint64_t)st.st_ino;
+	s.dev = (uint64_t)st.st_dev;
+	s.owner = ct_pid;
+	s.peer_len = (unsigned char)format_peer(sa, len, s.peer, sizeof s.peer);
+
+	struct ct_rec r;
+	ct_rec_begin(&r, "connect");
+	ct_rec_int(&r, "fd", fd);
+	ct_rec_int(&r, "ino", (long long)s.ino);
+	ct_rec_str(&r, "type", type == SOCK_STREAM ? "stream" : "dgram");
+	ct_rec_str(&r, "family", sa->sa_family == AF_INET ? "inet" : sa->sa_family == AF_INET6 ? "inet6" : "unix");
+	ct_rec_strn(&r, "peer", s.peer, s.peer_len);
+	ct_rec_bool(&r, "ok", 1);
+	ct_rec_int(&r, "errno", err);
+	ct_rec_int(&r, "gen", ct_gen);
+	ct_rec_int(&r, "forks", ct_forks);
+	ct_rec_site(&r, 2);
+	ct_rec_emit(&r);
+
+	/* Datagram sockets are recorded, not tracked: reuse of a connected UDP socket is not the bug. */
+	if (type != SOCK_STREAM || (unsigned)fd >= CT_FD_MAX)
+		return;
+	lock();
+	int ok = track_locked(fd, &s);
+	unlock();
+	if (!ok && !table_full_noted) {
+		table_full_noted = 1;
+		ct_rec_begin(&r, "note");
+		ct_rec_str(&r, "what", "socket table full: later connected sockets are not tracked");
+		ct_rec_emit(&r);
+	}
+}
+
+CT_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	int ret = real_connect(fd, addr, len);
+	int err = errno;
+	if ((ret == 0 || err == EINPROGRESS) && addr && len >= sizeof(sa_family_t) && may_track()) {
+		ct_guard = 1;
+		/* A reconnect, or a number reused after a raw close: forget what was there. */
+		if (tracked(fd)) {
+			lock();
+			untrack_locked(fd, NULL);
+			unlock();
+		}
+		connected(fd, addr, len, ret == 0 ? 0 : err);
+		ct_guard = 0;
+	}
+	errno = err;
+	return ret;
+}
+
+/* accept, accept4: accepted sockets are the pre-fork server design, never tracked. */
+CT_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
+{
+	return fresh_fd(real_accept(fd, addr, len));
+}
+
+CT_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
+{
+	return fresh_fd(real_accept4(fd, addr, len, flags));
+}
+
+/* close: untracks; `close` record for an inherited or forked-away socket; tells the writer when the
+ * application closes the trace fd. The close itself always happens as requested. */
+CT_EXPORT int close(int fd)
+{
+	if (CT_LIKELY(!tracked(fd) && !(ct_on && ct_trace_fd_is_ours(fd))))
+		return real_close(fd);
+	if (may_track()) {
+		CT_SAVE_ERRNO;
+		ct_guard = 1;
+		closing(fd, "close");
+		ct_guard = 0;
+		CT_RESTORE_ERRNO;
+	}
+	return real_close(fd);
+}
+
+/* Bookkeeping for every fd in [first, last] that is about to be closed. */
+static void closing_range(unsigned first, unsigned last, const char *fn)
+{
+	for (;;) {
+		int fd = -1;
+		lock();
+		for (unsigned i = 0; i < NSLOT && fd < 0; i++)
+			if (slots[i].live && (unsigned)slots[i].fd >= first && (unsigned)slots[i].fd <= last)
+				fd = slots[i].fd;
+		unlock();
+		if (fd < 0)
+			break;
+		closing(fd, fn);
+		if (tracked(fd)) { /* closing() lost a race with another thread: drop it anyway */
+			lock();
+			untrack_locked(fd, NULL);
+			unlock();
+		}
+	}
+	/* The trace fd: the writer moves it high but below CT_FD_MAX; ask about each number. */
+	for (unsigned fd = first; fd <= last && fd < CT_FD_MAX; fd++)
+		if (ct_trace_fd_is_ours((int)fd))
+			ct_trace_forget_fd((int)fd);
+}
+
+/* close_range: as close for each fd in range; CLOSE_RANGE_CLOEXEC closes nothing. */
+CT_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
+{
+	if (!((unsigned)flags & CLOSE_RANGE_CLOEXEC) && first <= last && may_track()) {
+		CT_SAVE_ERRNO;
+		ct_guard = 1;
+		closing_range(first, last, "close_range");
+		ct_guard = 0;
+		CT_RESTORE_ERRNO;
+	}
+	return real_close_range(first, last, flags);
+}
+
+CT_EXPORT void closefrom(int lowfd)
+{
+	if (lowfd >= 0 && may_track()) {
+		CT_SAVE_ERRNO;
+		ct_guard = 1;
+		closing_range((unsigned)lowfd, ~0U, "closefrom");
+		ct_guard = 0;
+		CT_RESTORE_ERRNO;
+	}
+	real_closefrom(lowfd);
+}
+
+CT_EXPORT int dup(int fd)
+{
+	return dup_done(fd, real_dup(fd));
+}
+
+/* dup2/dup3 onto newfd: newfd's old socket is closed by the call (`close` record after success when
+ * it was still ours before), newfd becomes a tracked copy of oldfd when oldfd is tracked; the trace
+ * fd is forgotten before the call. */
+static int dup_onto(int oldfd, int newfd, int flags, int three)
+{
+	CT_SAVE_ERRNO;
+	struct slot s;
+	int watch = 0, was_ours = 0;
+	if (oldfd != newfd && may_track()) {
+		watch = 1;
+		ct_guard = 1;
+		if (ct_trace_fd_is_ours(newfd))
+			ct_trace_forget_fd(newfd);
+		if (tracked(newfd)) {
+			lock();
+			unsigned i = fdslot[newfd];
+			if (i)
+				s = slots[i - 1];
+			unlock();
+			was_ours = i && same_socket(newfd, &s);
+		}
+		ct_guard = 0;
+	}
+	CT_RESTORE_ERRNO;
+	int ret = three ? real_dup3(oldfd, newfd, flags) : real_dup2(oldfd, newfd);
+	int err = errno;
+	if (watch && ret >= 0 && (unsigned)newfd < CT_FD_MAX) {
+		ct_guard = 1;
+		lock();
+		int had = untrack_locked(newfd, &s);
+		unsigned i = (unsigned)oldfd < CT_FD_MAX ? fdslot[oldfd] : 0;
+		if (i) {
+			struct slot o = slots[i - 1];
+			track_locked(newfd, &o);
+		}
+		unlock();
+		if (had && was_ours && (s.inherited || s.forked))
+			emit_close(newfd, &s, three ? "dup3" : "dup2");
+		ct_guard = 0;
+	}
+	errno = err;
+	return ret;
+}
+
+CT_EXPORT int dup2(int oldfd, int newfd)
+{
+	if (CT_LIKELY(!tracked(oldfd) && !tracked(newfd) && !(ct_on && ct_trace_fd_is_ours(newfd))))
+		return real_dup2(oldfd, newfd);
+	return dup_onto(oldfd, newfd, 0, 0);
+}
+
+CT_EXPORT int dup3(int oldfd, int newfd, int flags)
+{
+	if (CT_LIKELY(!tracked(oldfd) && !tracked(newfd) && !(ct_on && ct_trace_fd_is_ours(newfd))))
+		return real_dup3(oldfd, newfd, flags);
+	return dup_onto(oldfd, newfd, flags, 1);
+}
+
+/* fcntl is variadic: the third argument is an int, a long or a pointer depending on cmd; it is
+ * forwarded as one register-sized value, which is what every cmd reads. */
+CT_EXPORT int fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	va_start(ap, cmd);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	if (CT_LIKELY(cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC))
+		return real_fcntl(fd, cmd, arg);
+	return dup_done(fd, real_fcntl(fd, cmd, arg));
+}
+
+CT_EXPORT int fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+	va_start(ap, cmd);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	if (CT_LIKELY(cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC))
+		return real_fcntl64(fd, cmd, arg);
+	return dup_done(fd, real_fcntl64(fd, cmd, arg));
+}
+
+/* shutdown of an inherited socket ends the connection for every process that shares it: a use. */
+CT_EXPORT int shutdown(int fd, int how)
+{
+	if (CT_UNLIKELY(ct_fd_watched(fd)))
+		ct_sock_use(fd, CT_OP_SHUTDOWN);
+	return real_shutdown(fd, how);
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/* sock.h: what the socket hooks (sock.c) and the I/O hooks (sock_io.c) share. All hidden. */
+#ifndef CT_SOCK_H
+#define CT_SOCK_H
+
+#include "ct.h"
+
+/* Per-fd flags, one byte each, in BSS. The I/O hooks read only CT_FD_WATCH on their fast path. */
+enum {
+	CT_FD_TRACKED = 1, /* fd has a slot in the socket table (sock.c) */
+	CT_FD_WATCH = 2,   /* next I/O on fd takes the slow path: it may be the first use after a fork */
+};
+extern unsigned char ct_fdflag[CT_FD_MAX] CT_HIDDEN;
+
+/* Operations named in `use` records (docs/trace-format.md). */
+enum ct_sock_op {
+	CT_OP_READ,
+	CT_OP_WRITE,
+	CT_OP_READV,
+	CT_OP_WRITEV,
+	CT_OP_SEND,
+	CT_OP_SENDTO,
+	CT_OP_SENDMSG,
+	CT_OP_SENDMMSG,
+	CT_OP_RECV,
+	CT_OP_RECVFROM,
+	CT_OP_RECVMSG,
+	CT_OP_RECVMMSG,
+	CT_OP_PREAD,
+	CT_OP_PWRITE,
+	CT_OP_SHUTDOWN,
+};
+
+/* Is fd watched? A relaxed byte load: a plain mov, no lock, no RMW. */
+static inline int ct_fd_watched(int fd)
+{
+	return (unsigned)fd < CT_FD_MAX &&
+	       (__atomic_load_n(&ct_fdflag[fd], __ATOMIC_RELAXED) & CT_FD_WATCH);
+}
+
+/* Slow path of every I/O hook on a watched fd, called before the real call: writes the one `use`
+ * record of this (socket, process), or untracks fd when it is no longer the socket we saw. Keeps
+ * errno; passes when the guard is set, tracing is off, or in a vfork child. */
+void ct_sock_use(int fd, enum ct_sock_op op) CT_HIDDEN;
+void ct_sock_io_resolve(void) CT_HIDDEN; /* sock_io.c's real functions, from ct_sock_resolve */
+
+/* Resolves name to var when the next definition exists and is not ours; var keeps its fallback
+ * (a raw-syscall pass-through used before the constructor) otherwise. memcpy avoids the
+ * function/object pointer conversion that ISO C does not define. */
+#define CT_RESOLVE(var, name, self)                                                               \
+	do {                                                                                      \
+		void *p_;                                                                         \
+		void (*s_)(void) = (void (*)(void))(self);                                         \
+		memcpy(&p_, &s_, sizeof p_);                                                      \
+		p_ = ct_dlsym_next(name, p_);                                                     \
+		if (p_)                                                                           \
+			memcpy(&(var), &p_, sizeof p_);                                           \
+	} while (0)
+
+#endif

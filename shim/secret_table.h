@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/* secret_table.h: the data behind secret.c (credential names, providers, placeholders); include once.
+ * Sources: SECRETS.md (gitleaks, trufflehog, dotenv-linter rule sets and reported 401 causes).
+ * Extend these tables, not the code. Upper-case patterns are matched case-insensitively. */
+#ifndef CT_SECRET_TABLE_H
+#define CT_SECRET_TABLE_H
+
+/* ---- names ---- */
+
+/* A rule is anchored at an underscore of the name: `before` ends right before it, `after` starts
+ * right after it; to_end: `after` must end the name (a suffix rule), else it may appear anywhere. */
+struct name_rule {
+	const char *before, *after;
+	unsigned char blen, alen, to_end;
+};
+#define NR(b, a, e) {b, a, sizeof b - 1, sizeof a - 1, e}
+static const struct name_rule name_rules[] = {
+	NR("", "API_KEY", 1),  NR("", "APIKEY", 1),      NR("", "TOKEN", 1),
+	NR("", "PASSWORD", 1), NR("", "PASSWD", 1),      NR("", "SECRET", 0),
+	NR("ACCESS", "KEY", 0), NR("PRIVATE", "KEY", 0), NR("", "CREDENTIALS", 0),
+};
+#undef NR
+/* The first letters of the `after` parts, as bits of (letter - 'A'): an underscore followed by any
+ * other letter is skipped at once. Kept equal to the table by ct_secret_selfcheck(). */
+#define NAME_NEXT_MASK \
+	(1u << ('A' - 'A') | 1u << ('T' - 'A') | 1u << ('P' - 'A') | 1u << ('S' - 'A') | \
+	 1u << ('K' - 'A') | 1u << ('C' - 'A'))
+/* The shortest name any rule or exact name can match ("X_TOKEN" needs 6: "_TOKEN"). */
+#define NAME_MIN_BUILTIN 6
+
+/* Names that hold a credential without matching a rule (URLs with a password in them, libpq's and
+ * MySQL's password variables, the OpenAI client's admin key). */
+static const char *const name_exact[] = {
+	"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "BROKER_URL", "MONGODB_URI",
+	"PGPASSWORD",   "MYSQL_PWD", "OPENAI_ADMIN_KEY",
+};
+/* Bit n set: some exact name has length n. Kept equal to the table by ct_secret_selfcheck(). */
+#define NAME_EXACT_LENS (1ull << 9 | 1ull << 10 | 1ull << 11 | 1ull << 12 | 1ull << 16 | 1ull << 17)
+
+/* A name that matches only an anywhere-rule (`_SECRET`, `ACCESS_KEY`...) but ends like this names
+ * where a secret is kept, not the secret (`POSTGRES_SECRET_FILE`, `AWS_SHARED_CREDENTIALS_FILE`). */
+static const char *const name_not_value[] = {"_FILE", "_PATH", "_DIR"};
+
+/* ---- providers ---- */
+enum prov {
+	P_NONE,
+	P_OPENAI,
+	P_ANTHROPIC,
+	P_OPENROUTER,
+	P_GOOGLE,
+	P_AWS,
+	P_GITHUB,
+	P_HF,
+	P_GROQ,
+	P_XAI,
+	P_PPLX,
+	P_REPLICATE,
+	P_LANGSMITH,
+	P_COUNT
+};
+static const char *const prov_name[P_COUNT] = {
+	NULL,   "openai", "anthropic",   "openrouter", "google",     "aws",       "github",
+	"huggingface", "groq", "xai",    "perplexity", "replicate",  "langsmith",
+};
+#define PB(p) (1u << (p))
+
+/* Prefix, provider and the known length band. The longest matching prefix wins; by_len: the prefix
+ * alone is ambiguous (`sk-` is also DeepSeek's, OpenRouter's...), the class holds only when the
+ * length is in the band. `min` is what `short` compares with. */
+struct prefix_rule {
+	const char *prefix;
+	unsigned char plen, prov, by_len;
+	unsigned short min, max;
+};
+#define PR(s, p, lo, hi, bl) {s, sizeof s - 1, p, bl, lo, hi}
+static const struct prefix_rule prefix_rules[] = {
+	PR("sk-proj-", P_OPENAI, 56, 220, 0),      PR("sk-svcacct-", P_OPENAI, 56, 220, 0),
+	PR("sk-admin-", P_OPENAI, 56, 220, 0),     PR("sk-", P_OPENAI, 51, 51, 1),
+	PR("sk-ant-api03-", P_ANTHROPIC, 108, 130, 0), PR("sk-ant-admin01-", P_ANTHROPIC, 108, 130, 0),
+	PR("sk-ant-", P_ANTHROPIC, 40, 130, 0),    PR("sk-or-v1-", P_OPENROUTER, 73, 73, 0),
+	PR("AIza", P_GOOGLE, 39, 39, 0),           PR("AKIA", P_AWS, 20, 20, 0),
+	PR("ASIA", P_AWS, 20, 20, 0),              PR("ghp_", P_GITHUB, 40, 40, 0),
+	PR("gho_", P_GITHUB, 40, 40, 0),           PR("ghu_", P_GITHUB, 40, 40, 0),
+	PR("ghs_", P_GITHUB, 40, 40, 0),           PR("ghr_", P_GITHUB, 40, 40, 0),
+	PR("github_pat_", P_GITHUB, 93, 93, 0),    PR("hf_", P_HF, 37, 37, 0),
+	PR("api_org_", P_HF, 37, 42, 0),           PR("gsk_", P_GROQ, 56, 56, 0),
+	PR("xai-", P_XAI, 84, 84, 0),              PR("pplx-", P_PPLX, 53, 53, 0),
+	PR("r8_", P_REPLICATE, 40, 40, 0),         PR("lsv2_pt_", P_LANGSMITH, 51, 51, 0),
+	PR("lsv2_sk_", P_LANGSMITH, 51, 51, 0),
+};
+#undef PR
+
+/* Providers whose keys are sent to OpenAI-compatible endpoints through OPENAI_API_KEY with a base
+ * URL set in code: not a foreign prefix there unless a base URL in the environment says otherwise. */
+#define OPENAI_COMPAT (PB(P_OPENAI) | PB(P_OPENROUTER) | PB(P_GROQ) | PB(P_XAI) | PB(P_PPLX))
+
+/* Which provider a variable expects, which value classes fit it, and (routed) whether its base URL
+ * variables in the environment can change that (see base_routes). */
+struct var_rule {
+	const char *name;
+	unsigned char prov, routed;
+	unsigned accept;
+};
+static const struct var_rule var_rules[] = {
+	{"OPENAI_API_KEY", P_OPENAI, 1, OPENAI_COMPAT},
+	{"ANTHROPIC_API_KEY", P_ANTHROPIC, 0, PB(P_ANTHROPIC)},
+	{"OPENROUTER_API_KEY", P_OPENROUTER, 0, PB(P_OPENROUTER)},
+	{"GOOGLE_API_KEY", P_GOOGLE, 0, PB(P_GOOGLE)},
+	{"GEMINI_API_KEY", P_GOOGLE, 0, PB(P_GOOGLE)},
+	{"AWS_ACCESS_KEY_ID", P_AWS, 0, PB(P_AWS)},
+	{"GITHUB_TOKEN", P_GITHUB, 0, PB(P_GITHUB)},
+	{"GH_TOKEN", P_GITHUB, 0, PB(P_GITHUB)},
+	{"HF_TOKEN", P_HF, 0, PB(P_HF)},
+	{"HUGGINGFACEHUB_API_TOKEN", P_HF, 0, PB(P_HF)},
+	{"HUGGING_FACE_HUB_TOKEN", P_HF, 0, PB(P_HF)},
+	{"GROQ_API_KEY", P_GROQ, 0, PB(P_GROQ)},
+	{"XAI_API_KEY", P_XAI, 0, PB(P_XAI)},
+	{"PERPLEXITY_API_KEY", P_PPLX, 0, PB(P_PPLX)},
+	{"PPLX_API_KEY", P_PPLX, 0, PB(P_PPLX)},
+	{"REPLICATE_API_TOKEN", P_REPLICATE, 0, PB(P_REPLICATE)},
+	{"LANGSMITH_API_KEY", P_LANGSMITH, 0, PB(P_LANGSMITH)},
+	{"LANGCHAIN_API_KEY", P_LANGSMITH, 0, PB(P_LANGSMITH)},
+};
+
+/* For a routed variable: the base URL variables looked up in envp, in order. */
+static const char *const base_vars[] = {"OPENAI_BASE_URL", "OPENAI_API_BASE"};
+/* A non-empty base URL containing `needle` (case-insensitive) expects that provider's keys only;
+ * P_NONE: no expectation (Azure, a local vLLM or Ollama server). The first row that matches wins;
+ * the last row matches any other base URL. */
+static const struct {
+	const char *needle;
+	unsigned char prov;
+} base_routes[] = {
+	{"openrouter", P_OPENROUTER}, {"api.groq.com", P_GROQ}, {"api.x.ai", P_XAI},
+	{"perplexity", P_PPLX},       {"api.openai.com", P_OPENAI}, {"", P_NONE},
+};
+
+/* ---- placeholders ---- */
+/* Compared with the value folded to lower case with `_`, `-`, `.` and space dropped, after the
+ * surrounding whitespace, quotes and a known provider prefix are removed. whole: the whole value;
+ * inside: anywhere (distinctive words only: a random key could contain "test"). */
+static const char *const placeholder_whole[] = {
+	"changeme", "replaceme", "placeholder", "example", "sample", "dummy", "test", "todo", "xxx",
+	"none",     "null",      "nil",         "undefined", "true", "false", "empty", "fixme", "tbd",
+	"redacted", "secret",    "password",    "apikey", "token", "key",
+};
+static const char *const placeholder_inside[] = {
+	"changeme", "yourapikey", "yourkey", "keyhere", "addyourkey", "replaceme", "placeholder",
+	"yourtoken", "yoursecret", "insertyour",
+};
+
+#endif

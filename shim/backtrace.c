@@ -6,7 +6,10 @@
 #include <elf.h>
 #include <errno.h>
 #include <libunwind.h> /* types only: libunwind is dlopen'ed, never linked (SHIM-RULES) */
+#include <fcntl.h>
 #include <link.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -36,6 +39,11 @@ static int bt_ready;
 static int bt_used; /* backtraces taken by this process (atomic) */
 static uintptr_t self_lo, self_hi; /* libcredtrace.so's own mapping: its frames are dropped */
 static char exe_path[512];         /* /proc/self/exe at init: dl_iterate_phdr names the exe "" */
+/* libunwind >= 1.2 validates memory by writing to a pipe it opens among the application's fds and
+ * keeps in a static; ssh lost data that way after closefrom() (libunwind#274, #291). We move that
+ * pipe out of the application's way and stop unwinding if the application closes it anyway. */
+static int unw_pipe[2] = {-1, -1};
+static unsigned long unw_pipe_ino;
 
 /* One loaded object, as dl_iterate_phdr describes it. */
 struct obj {
@@ -166,6 +174,107 @@ static int subs_cb(struct dl_phdr_info *info, size_t size, void *data)
 	return 1;
 }
 
+/* ---- libunwind's validation pipe ------------------------------------------------------------ */
+
+static unsigned long fifo_ino(int fd)
+{
+	struct stat st;
+	if (fd < 0 || syscall(SYS_fstat, fd, &st) != 0 || !S_ISFIFO(st.st_mode))
+		return 0;
+	return (unsigned long)st.st_ino;
+}
+
+static int is_unw_pipe(int fd)
+{
+	return fifo_ino(fd) == unw_pipe_ino;
+}
+
+/* Writable segments of the object holding addr: where libunwind keeps its statics. */
+struct rw_arg {
+	uintptr_t addr;
+	uintptr_t s[4], e[4];
+	int n;
+};
+
+static int rw_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct rw_arg *a = data;
+	int hit = 0, n = 0;
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t s = info->dlpi_addr + ph->p_vaddr;
+		if (ph->p_type != PT_LOAD)
+			continue;
+		if (a->addr >= s && a->addr < s + ph->p_memsz)
+			hit = 1;
+		if ((ph->p_flags & PF_W) && n < 4) {
+			a->s[n] = s;
+			a->e[n++] = s + ph->p_memsz;
+		}
+	}
+	if (hit)
+		a->n = n;
+	return hit;
+}
+
+#define PIPE_CANDIDATES 64
+/* Before the first unwind: the int pairs of libunwind's writable data still {-1,-1}. */
+static int pipe_candidates(const struct rw_arg *a, int **c)
+{
+	int n = 0;
+	for (int k = 0; k < a->n; k++)
+		for (uintptr_t p = (a->s[k] + 3) & ~(uintptr_t)3; p + 8 <= a->e[k]; p += 4) {
+			int *v = (int *)p;
+			if (v[0] == -1 && v[1] == -1) {
+				if (n == PIPE_CANDIDATES)
+					return -1;
+				c[n++] = v;
+			}
+		}
+	return n;
+}
+
+/* After it: the one pair that now holds both ends of one new pipe is libunwind's; its ends are
+ * moved up to high fds. Returns 0 when libunwind must not be used: a pipe we cannot find. */
+static int pipe_relocate(int **c, int n)
+{
+	int *found = NULL;
+	for (int i = 0; i < n; i++) {
+		int *v = c[i];
+		if (v[0] == -1 && v[1] == -1)
+			continue;
+		unsigned long ino = fifo_ino(v[0]);
+		if (!ino || fifo_ino(v[1]) != ino)
+			continue;
+		if (found)
+			return 0;
+		found = v;
+	}
+	if (!found)
+		return 1; /* a libunwind without the pipe */
+	struct rlimit rl;
+	long lo = 512;
+	if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl) == 0 && rl.rlim_cur < 1024)
+		lo = (long)rl.rlim_cur / 2;
+	long r = syscall(SYS_fcntl, found[0], F_DUPFD_CLOEXEC, lo);
+	long w = r < 0 ? -1 : syscall(SYS_fcntl, found[1], F_DUPFD_CLOEXEC, lo);
+	if (r < 0 || w < 0) {
+		if (r >= 0)
+			syscall(SYS_close, r);
+		return 0;
+	}
+	int old0 = found[0], old1 = found[1];
+	__atomic_store_n(&found[0], (int)r, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&found[1], (int)w, __ATOMIC_SEQ_CST);
+	syscall(SYS_close, old0);
+	syscall(SYS_close, old1);
+	unw_pipe[0] = (int)r;
+	unw_pipe[1] = (int)w;
+	unw_pipe_ino = fifo_ino((int)r);
+	return 1;
+}
+
 /* ---- capture -------------------------------------------------------------------------------- */
 
 static int in_self(uintptr_t ip)
@@ -183,6 +292,11 @@ int ct_bt_capture(uintptr_t *ips, int max)
 	if (!bt_ready || max <= 0)
 		return 0;
 	CT_SAVE_ERRNO;
+	if (unw_pipe_ino && !(is_unw_pipe(unw_pipe[0]) && is_unw_pipe(unw_pipe[1]))) {
+		bt_ready = 0; /* the application closed or reused it: libunwind would read its data */
+		CT_RESTORE_ERRNO;
+		return 0;
+	}
 	int saved_guard = ct_guard;
 	ct_guard = 1; /* libunwind's own libc calls pass straight through our hooks */
 	unw_context_t uc;
@@ -255,11 +369,20 @@ int ct_bt_init(char *why, size_t whylen)
 	exe_path[k > 0 ? k : 0] = 0;
 	mods_pid = (pid_t)ct_raw_getpid();
 	dl_iterate_phdr(subs_cb, &mods_subs);
-	/* Warm up: libunwind's first use initialises its caches and may allocate; do it here rather
-	 * than inside some hook of the application. */
+	/* Warm up: libunwind's first use initialises its caches, may allocate and opens its pipe; do
+	 * it here rather than inside some hook of the application. */
+	struct rw_arg rw = {(uintptr_t)uw.step, {0}, {0}, 0};
+	int *cand[PIPE_CANDIDATES];
+	dl_iterate_phdr(rw_cb, &rw);
+	int ncand = pipe_candidates(&rw, cand);
 	bt_ready = 1;
 	uintptr_t ips[BT_MAX];
 	ct_bt_capture(ips, BT_MAX);
+	if (ncand < 0 || !pipe_relocate(cand, ncand)) {
+		bt_ready = 0;
+		copy_str(why, whylen, "off: libunwind's validation pipe not found");
+		return ct_cfg_backtrace = 0;
+	}
 	copy_str(why, whylen, "libunwind");
 	return ct_cfg_backtrace = 1;
 }

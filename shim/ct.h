@@ -60,7 +60,9 @@ struct ct_rec {
 	size_t len;
 	int depth;           /* nesting level of objects/arrays */
 	unsigned first_mask; /* bit d set: nothing written yet at depth d */
+	int dead;            /* open containers that did not fit: their fields are dropped */
 	int full;            /* a field did not fit: it was dropped and "trunc":true is added */
+	char close[16];      /* closing bracket per open depth */
 };
 void ct_rec_begin(struct ct_rec *r, const char *type) CT_HIDDEN; /* {"t":type,"ts":us */
 void ct_rec_str(struct ct_rec *r, const char *key, const char *val) CT_HIDDEN; /* null when val NULL */
@@ -74,13 +76,22 @@ void ct_rec_arr(struct ct_rec *r, const char *key) CT_HIDDEN;
 void ct_rec_end(struct ct_rec *r) CT_HIDDEN; /* closes the innermost object or array */
 /* Writes the record (closing what is open) to this process's trace. Safe in a vfork child. */
 void ct_rec_emit(struct ct_rec *r) CT_HIDDEN;
+void ct_rec_finish(struct ct_rec *r) CT_HIDDEN; /* closes the record and adds the newline only */
 /* ct_rec_begin and friends never fail: a field that does not fit is dropped, never split. */
 
 /* ---- trace file (writer.c) ----------------------------------------------------------------- */
 int ct_trace_init(void) CT_HIDDEN;                        /* dir, key, file name; 0 on success */
 void ct_trace_write(const char *buf, size_t len) CT_HIDDEN; /* one complete line */
 void ct_trace_forget_fd(int fd) CT_HIDDEN;                /* the app closed or replaced fd */
-void ct_trace_fork_child(void) CT_HIDDEN;                 /* new file opened lazily */
+void ct_trace_fork_child(const char *origin) CT_HIDDEN;   /* new file opened lazily */
+uint64_t ct_trace_cap(void) CT_HIDDEN;
+/* In a vfork child: writes hdr (origin "vfork") and buf into the child's own file, open/write/close,
+ * stack only. */
+void ct_trace_write_vfork(const char *buf, size_t len) CT_HIDDEN;
+/* Adds this process's hdr fields to r (init.c); origin "exec", "fork", "clone" or "vfork"; nonce is
+ * the process's own (a vfork child's differs from the memory it shares). */
+void ct_hdr_build(struct ct_rec *r, const char *origin, const char *nonce) CT_HIDDEN;
+extern char ct_host[65] CT_HIDDEN;
 int ct_trace_fd_is_ours(int fd) CT_HIDDEN;
 uint64_t ct_now_us(void) CT_HIDDEN;
 extern char ct_nonce[17] CT_HIDDEN; /* 16 hex digits, new in every process (fork children too) */
@@ -130,6 +141,8 @@ void ct_hmac_sha256(const unsigned char *key, size_t keylen, const unsigned char
 
 /* ---- environment (env.c) ------------------------------------------------------------------- */
 void ct_env_snapshot(char **argv) CT_HIDDEN; /* header + "env" records at start */
+/* environ assigned by the program since we last looked? Records what changed. Slow paths only. */
+void ct_env_check_replaced(void) CT_HIDDEN;
 /* Looks name up in envp without libc (works before init). */
 const char *ct_env_lookup(char *const *envp, const char *name) CT_HIDDEN;
 
@@ -158,8 +171,23 @@ void ct_py_init(void) CT_HIDDEN;
 /* Called by the adapter for an os.environ read of a credential name. */
 void ct_env_read_py(const char *name, const char *value, const struct ct_pysite *site) CT_HIDDEN;
 
+/* ---- identity (init.c, argv.c) ------------------------------------------------------------- */
+int ct_thread_count(void) CT_HIDDEN;              /* from /proc/self/stat; 0 when unknown */
+void ct_fork_prepare(void) CT_HIDDEN;             /* before fork: remember the thread count */
+void ct_fork_child_reinit(const char *origin) CT_HIDDEN; /* "fork" or "clone" */
+/* argv as a JSON array, at most 16 arguments of 128 bytes, credential-looking ones redacted. */
+void ct_rec_argv(struct ct_rec *r, const char *key, char *const *argv) CT_HIDDEN;
+/* Does this LD_PRELOAD value name the shim? */
+int ct_preload_names_us(const char *ld_preload) CT_HIDDEN;
+const char *ct_fp_state(void) CT_HIDDEN; /* "hmac-sha256/48" or "off: ..." (writer.c) */
+void ct_bt_fork_child(void) CT_HIDDEN;   /* backtrace.c: reset its module table lock */
+
 /* ---- processes (proc.c) and sockets (sock.c) ----------------------------------------------- */
 void ct_proc_init(void) CT_HIDDEN;   /* pthread_atfork */
+/* One "exec" record (proc_exec.c). child: pid when known, else 0; result: -1 when not known yet
+ * (exec family, system, popen), 0 ok, else failed with err. Stack only. */
+void ct_exec_record(const char *fn, const char *path, char *const argv[], char *const envp[], long child,
+		    int result, int err) CT_HIDDEN;
 /* Called in a fork child (atfork child handler, our _Fork hook, or lazily by ct_self() for a child
  * that ran no handler) before anything else: mark every tracked socket inherited. No syscalls
  * beyond what is async-signal-safe, no locks (the parent's threads are gone). */

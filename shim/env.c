@@ -1,0 +1,511 @@
+/* SPDX-License-Identifier: MIT */
+/* env.c: credential variables at start, their reads (getenv, secure_getenv, Python's os.environ)
+ * and their writes (setenv, putenv, unsetenv, clearenv, environ replaced). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ct.h"
+
+extern char **environ;
+
+static char *(*real_getenv)(const char *);
+static char *(*real_secure_getenv)(const char *);
+static int (*real_setenv)(const char *, const char *, int);
+static int (*real_unsetenv)(const char *);
+static int (*real_putenv)(char *);
+static int (*real_clearenv)(void);
+
+void ct_env_resolve(void)
+{
+	real_getenv = (char *(*)(const char *))ct_dlsym_next("getenv", (void *)getenv);
+	real_secure_getenv = (char *(*)(const char *))ct_dlsym_next("secure_getenv", (void *)secure_getenv);
+	real_setenv = (int (*)(const char *, const char *, int))ct_dlsym_next("setenv", (void *)setenv);
+	real_unsetenv = (int (*)(const char *))ct_dlsym_next("unsetenv", (void *)unsetenv);
+	real_putenv = (int (*)(char *))ct_dlsym_next("putenv", (void *)putenv);
+	real_clearenv = (int (*)(void))ct_dlsym_next("clearenv", (void *)clearenv);
+}
+
+const char *ct_env_lookup(char *const *envp, const char *name)
+{
+	size_t n = strlen(name);
+	for (; envp && *envp; envp++)
+		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
+			return *envp + n + 1;
+	return NULL;
+}
+
+static uint64_t fnv(const char *s, size_t n, uint64_t h)
+{
+	size_t i;
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	return h;
+}
+#define FNV0 1469598103934665603ull
+
+/* ---- the lock shared by the read table and the known-state table --------------------------- */
+/* A spinlock held for a few hundred instructions without syscalls; the fork child resets it. */
+static atomic_flag env_lock = ATOMIC_FLAG_INIT;
+static void lock(void)
+{
+	while (atomic_flag_test_and_set_explicit(&env_lock, memory_order_acquire))
+		;
+}
+static void unlock(void)
+{
+	atomic_flag_clear_explicit(&env_lock, memory_order_release);
+}
+
+/* ---- reads: one record per (name, site, value); later ones are counted ---------------------- */
+#define READS 256
+struct read_ent {
+	_Atomic uint64_t key; /* 0: empty; published last */
+	atomic_ulong count;
+	int rid;
+};
+static struct read_ent reads[READS];
+static int next_rid;
+static atomic_int reads_full;
+
+static struct read_ent *read_find(uint64_t key)
+{
+	unsigned i, at = (unsigned)(key % READS);
+	for (i = 0; i < READS; i++) {
+		struct read_ent *e = &reads[(at + i) % READS];
+		uint64_t k = atomic_load_explicit(&e->key, memory_order_acquire);
+		if (k == key)
+			return e;
+		if (k == 0)
+			return NULL;
+	}
+	return NULL;
+}
+
+/* Returns the rid of a new entry, or 0 when key was known (counted) or the table is full. */
+static int read_insert(uint64_t key)
+{
+	unsigned i, at = (unsigned)(key % READS);
+	int rid = 0;
+	lock();
+	for (i = 0; i < READS; i++) {
+		struct read_ent *e = &reads[(at + i) % READS];
+		uint64_t k = atomic_load_explicit(&e->key, memory_order_relaxed);
+		if (k == key) {
+			atomic_fetch_add_explicit(&e->count, 1, memory_order_relaxed);
+			break;
+		}
+		if (k == 0) {
+			e->rid = rid = ++next_rid;
+			atomic_store_explicit(&e->count, 1, memory_order_relaxed);
+			atomic_store_explicit(&e->key, key, memory_order_release);
+			break;
+		}
+	}
+	unlock();
+	if (i == READS && !atomic_exchange(&reads_full, 1)) {
+		struct ct_rec r;
+		ct_rec_begin(&r, "note");
+		ct_rec_str(&r, "what", "read table full: further new read sites are not recorded");
+		ct_rec_emit(&r);
+	}
+	return rid;
+}
+
+static void read_record(const char *fn, const char *name, const char *value, uint64_t site_key,
+			const struct ct_pysite *py)
+{
+	size_t nlen = strlen(name), vlen = value ? strlen(value) : 0;
+	uint64_t key = fnv(name, nlen, site_key * 31 + FNV0);
+	struct read_ent *e;
+	struct ct_facts f;
+	struct ct_rec r;
+	int rid;
+	key = fnv(value ? value : "", vlen, key ^ (value ? 0x5bd1e995u : 0));
+	key |= 1; /* never 0 */
+	if ((e = read_find(key)) != NULL) {
+		atomic_fetch_add_explicit(&e->count, 1, memory_order_relaxed);
+		return;
+	}
+	if (!(rid = read_insert(key)))
+		return;
+	ct_facts_of(name, nlen, value, environ, &f);
+	ct_rec_begin(&r, "read");
+	ct_rec_str(&r, "fn", fn);
+	ct_rec_strn(&r, "name", name, nlen > 128 ? 128 : nlen);
+	ct_rec_facts(&r, &f);
+	ct_rec_int(&r, "rid", rid);
+	ct_rec_int(&r, "gen", ct_gen);
+	ct_rec_int(&r, "forks", ct_forks);
+	if (py)
+		ct_pysite = *py;
+	ct_rec_site(&r, 2);
+	ct_rec_emit(&r);
+}
+
+/* ---- known state of each credential, to see environ replaced behind our back ---------------- */
+#define KNOWN 64
+struct known {
+	char name[64];
+	uint64_t vhash; /* in memory only, never written */
+	int present;
+};
+static struct known known[KNOWN];
+static int nknown;
+static char **last_environ;
+
+static struct known *known_slot(const char *name, size_t n)
+{
+	int i;
+	if (n >= sizeof known[0].name)
+		return NULL;
+	for (i = 0; i < nknown; i++)
+		if (strncmp(known[i].name, name, n) == 0 && known[i].name[n] == 0)
+			return &known[i];
+	if (nknown == KNOWN)
+		return NULL;
+	memcpy(known[nknown].name, name, n);
+	known[nknown].name[n] = 0;
+	return &known[nknown++];
+}
+
+static void known_set(const char *name, size_t n, const char *value)
+{
+	struct known *k;
+	lock();
+	if ((k = known_slot(name, n)) != NULL) {
+		k->present = value != NULL;
+		k->vhash = value ? fnv(value, strlen(value), FNV0) : 0;
+	}
+	unlock();
+}
+
+static void set_record(const char *fn, const char *name, size_t nlen, const char *value,
+		       const struct ct_facts *prev, int ok, int err)
+{
+	struct ct_facts f;
+	struct ct_rec r;
+	ct_facts_of(name, nlen, value, environ, &f);
+	ct_rec_begin(&r, "set");
+	ct_rec_str(&r, "fn", fn);
+	ct_rec_strn(&r, "name", name, nlen > 128 ? 128 : nlen);
+	ct_rec_facts(&r, &f);
+	if (prev) {
+		ct_rec_obj(&r, "prev");
+		ct_rec_str(&r, "state", ct_state_name(prev->state));
+		ct_rec_int(&r, "len", (long long)prev->len);
+		ct_rec_str(&r, "fp", prev->fp);
+		ct_rec_end(&r);
+	}
+	ct_rec_bool(&r, "ok", ok);
+	if (!ok)
+		ct_rec_int(&r, "errno", err);
+	ct_rec_int(&r, "gen", ct_gen);
+	ct_rec_int(&r, "forks", ct_forks);
+	ct_rec_site(&r, 2);
+	ct_rec_emit(&r);
+}
+
+/* The program may assign environ itself (or call a setenv we do not see): compare every
+ * credential with what we last knew and record what changed. Called on slow paths only. */
+void ct_env_check_replaced(void)
+{
+	char **e;
+	int i;
+	if (environ == last_environ)
+		return;
+	last_environ = environ;
+	for (e = environ; e && *e; e++) {
+		const char *eq = strchr(*e, '=');
+		struct known *k;
+		uint64_t h;
+		int changed;
+		if (!eq || !ct_cred_namen(*e, (size_t)(eq - *e)))
+			continue;
+		h = fnv(eq + 1, strlen(eq + 1), FNV0);
+		lock();
+		k = known_slot(*e, (size_t)(eq - *e));
+		changed = k && (!k->present || k->vhash != h);
+		if (k) {
+			k->present = 1;
+			k->vhash = h;
+		}
+		unlock();
+		if (changed)
+			set_record("environ", *e, (size_t)(eq - *e), eq + 1, NULL, 1, 0);
+	}
+	for (i = 0; i < nknown; i++) {
+		if (known[i].present && !ct_env_lookup(environ, known[i].name)) {
+			known[i].present = 0;
+			set_record("environ", known[i].name, strlen(known[i].name), NULL, NULL, 1, 0);
+		}
+	}
+}
+
+/* ---- start ---------------------------------------------------------------------------------- */
+void ct_env_snapshot(char **argv)
+{
+	struct ct_rec r;
+	char **e;
+	(void)argv;
+	ct_rec_begin(&r, "hdr");
+	ct_hdr_build(&r, "exec", ct_nonce);
+	ct_rec_emit(&r);
+	last_environ = environ;
+	for (e = environ; e && *e; e++) {
+		const char *eq = strchr(*e, '=');
+		struct ct_facts f;
+		size_t n;
+		if (!eq || !ct_cred_namen(*e, (size_t)(eq - *e)))
+			continue;
+		n = (size_t)(eq - *e);
+		ct_facts_of(*e, n, eq + 1, environ, &f);
+		ct_rec_begin(&r, "env");
+		ct_rec_strn(&r, "name", *e, n > 128 ? 128 : n);
+		ct_rec_facts(&r, &f);
+		ct_rec_emit(&r);
+		known_set(*e, n, eq + 1);
+	}
+}
+
+/* ---- hooks ---------------------------------------------------------------------------------- */
+
+/* getenv: returns exactly what libc returns. A credential name is recorded once per (call site,
+ * value); any other name costs the classification's few loads and branches. Before the
+ * constructor resolved libc's getenv, environ is scanned directly (no dlsym, no allocation). */
+CT_EXPORT char *getenv(const char *name)
+{
+	char *v;
+	if (CT_UNLIKELY(!real_getenv))
+		return (char *)ct_env_lookup(environ, name);
+	v = real_getenv(name);
+	if (CT_LIKELY(!ct_on) || CT_LIKELY(!ct_cred_name(name)) || ct_guard)
+		return v;
+	{
+		int e = errno;
+		if (ct_self() == CT_SELF_VFORK) /* shares our memory: record nothing */
+			return v;
+		ct_guard = 1;
+		ct_env_check_replaced();
+		read_record("getenv", name, v, (uintptr_t)__builtin_return_address(0), NULL);
+		ct_guard = 0;
+		errno = e;
+	}
+	return v;
+}
+
+/* secure_getenv: as getenv. */
+CT_EXPORT char *secure_getenv(const char *name)
+{
+	char *v;
+	if (CT_UNLIKELY(!real_secure_getenv))
+		return (char *)ct_env_lookup(environ, name);
+	v = real_secure_getenv(name);
+	if (CT_LIKELY(!ct_on) || CT_LIKELY(!ct_cred_name(name)) || ct_guard)
+		return v;
+	{
+		int e = errno;
+		if (ct_self() == CT_SELF_VFORK)
+			return v;
+		ct_guard = 1;
+		ct_env_check_replaced();
+		read_record("secure_getenv", name, v, (uintptr_t)__builtin_return_address(0), NULL);
+		ct_guard = 0;
+		errno = e;
+	}
+	return v;
+}
+
+void ct_env_read_py(const char *name, const char *value, const struct ct_pysite *site)
+{
+	uint64_t sk;
+	int e = errno;
+	if (!ct_on || ct_guard || !name || ct_self() == CT_SELF_VFORK)
+		return;
+	ct_guard = 1;
+	sk = fnv(site->file, strlen(site->file), FNV0) ^ ((uint64_t)site->line << 1) ^ 0x9e37u;
+	read_record("os.environ", name, value, sk, site);
+	ct_guard = 0;
+	errno = e;
+}
+
+/* Is this a write we record? Sets up the guard and returns the prior facts of name. */
+static int write_begin(const char *name, size_t n, struct ct_facts *prev)
+{
+	char nb[256];
+	if (!ct_on || ct_guard || n == 0 || !ct_cred_namen(name, n) || n >= sizeof nb)
+		return 0;
+	if (ct_self() == CT_SELF_VFORK)
+		return 0;
+	ct_guard = 1;
+	ct_env_check_replaced();
+	memcpy(nb, name, n);
+	nb[n] = 0;
+	ct_facts_of(name, n, real_getenv ? real_getenv(nb) : NULL, environ, prev);
+	return 1;
+}
+
+static void write_end(const char *fn, const char *name, size_t n, const struct ct_facts *prev, int rc,
+		      int err)
+{
+	char nb[256];
+	const char *now;
+	memcpy(nb, name, n);
+	nb[n] = 0;
+	now = real_getenv ? real_getenv(nb) : NULL;
+	set_record(fn, nb, n, now, prev, rc == 0, err);
+	known_set(nb, n, now);
+	last_environ = environ;
+	ct_guard = 0;
+}
+
+/* setenv, putenv, unsetenv: the call is made exactly as asked; for a credential name the state
+ * before and after is recorded with the call site, and errno is the call's. */
+CT_EXPORT int setenv(const char *name, const char *value, int overwrite)
+{
+	struct ct_facts prev;
+	int rc, e, track;
+	if (CT_UNLIKELY(!real_setenv))
+		ct_real_resolve();
+	if (CT_UNLIKELY(!real_setenv)) {
+		errno = ENOSYS;
+		return -1;
+	}
+	e = errno;
+	track = name && write_begin(name, strlen(name), &prev);
+	errno = e;
+	rc = real_setenv(name, value, overwrite);
+	if (track) {
+		e = errno;
+		write_end("setenv", name, strlen(name), &prev, rc, e);
+		errno = e;
+	}
+	return rc;
+}
+
+CT_EXPORT int unsetenv(const char *name)
+{
+	struct ct_facts prev;
+	int rc, e, track;
+	if (CT_UNLIKELY(!real_unsetenv))
+		ct_real_resolve();
+	if (CT_UNLIKELY(!real_unsetenv)) {
+		errno = ENOSYS;
+		return -1;
+	}
+	e = errno;
+	track = name && !strchr(name, '=') && write_begin(name, strlen(name), &prev);
+	errno = e;
+	rc = real_unsetenv(name);
+	if (track) {
+		e = errno;
+		write_end("unsetenv", name, strlen(name), &prev, rc, e);
+		errno = e;
+	}
+	return rc;
+}
+
+CT_EXPORT int putenv(char *string)
+{
+	struct ct_facts prev;
+	int rc, e, track = 0;
+	const char *eq;
+	if (CT_UNLIKELY(!real_putenv))
+		ct_real_resolve();
+	if (CT_UNLIKELY(!real_putenv)) {
+		errno = ENOSYS;
+		return -1;
+	}
+	e = errno;
+	eq = string ? strchr(string, '=') : NULL;
+	if (string)
+		track = write_begin(string, eq ? (size_t)(eq - string) : strlen(string), &prev);
+	errno = e;
+	rc = real_putenv(string);
+	if (track) {
+		e = errno;
+		write_end("putenv", string, eq ? (size_t)(eq - string) : strlen(string), &prev, rc, e);
+		errno = e;
+	}
+	return rc;
+}
+
+/* clearenv: every credential it removes gets a record. */
+CT_EXPORT int clearenv(void)
+{
+	char names[32][64];
+	struct ct_facts prev[32];
+	int n = 0, i, rc, e;
+	char **p;
+	if (CT_UNLIKELY(!real_clearenv))
+		ct_real_resolve();
+	if (CT_UNLIKELY(!real_clearenv)) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (!ct_on || ct_guard || ct_self() == CT_SELF_VFORK)
+		return real_clearenv();
+	e = errno;
+	ct_guard = 1;
+	ct_env_check_replaced();
+	for (p = environ; p && *p && n < 32; p++) {
+		const char *eq = strchr(*p, '=');
+		size_t l = eq ? (size_t)(eq - *p) : 0;
+		if (!eq || l >= sizeof names[0] || !ct_cred_namen(*p, l))
+			continue;
+		memcpy(names[n], *p, l);
+		names[n][l] = 0;
+		ct_facts_of(*p, l, eq + 1, environ, &prev[n]);
+		n++;
+	}
+	errno = e;
+	rc = real_clearenv();
+	e = errno;
+	for (i = 0; i < n; i++) {
+		set_record("clearenv", names[i], strlen(names[i]), NULL, &prev[i], rc == 0, e);
+		known_set(names[i], strlen(names[i]), NULL);
+	}
+	last_environ = environ;
+	ct_guard = 0;
+	errno = e;
+	return rc;
+}
+
+/* ---- fork and exit -------------------------------------------------------------------------- */
+void ct_env_fork_child(void)
+{
+	/* The child records its own first reads; the parent's lock may have been held by a thread
+	 * that does not exist here. */
+	memset(reads, 0, sizeof reads);
+	next_rid = 0;
+	atomic_store(&reads_full, 0);
+	atomic_flag_clear(&env_lock);
+}
+
+/* Read counts at normal exit. Nothing is written for a process that read no credential. */
+void ct_env_exit(void)
+{
+	struct ct_rec r;
+	int i, open_ = 0;
+	for (i = 0; i < READS; i++) {
+		if (!atomic_load(&reads[i].key))
+			continue;
+		if (open_ && r.len > CT_LINE_MAX - 200) { /* one more record rather than a cut one */
+			ct_rec_emit(&r);
+			open_ = 0;
+		}
+		if (!open_) {
+			ct_rec_begin(&r, "end");
+			ct_rec_arr(&r, "reads");
+			open_ = 1;
+		}
+		ct_rec_arr(&r, NULL);
+		ct_rec_int(&r, NULL, reads[i].rid);
+		ct_rec_int(&r, NULL, (long long)atomic_load(&reads[i].count));
+		ct_rec_end(&r);
+	}
+	if (open_)
+		ct_rec_emit(&r);
+}

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: MIT */
+/* init.c: the constructor, configuration, process identity and the fork-child bookkeeping. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/kcmp.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "ct.h"
+
+extern char **environ;
+extern void ct_py_init(void) __attribute__((weak));
+
+int ct_on;
+pid_t ct_pid;
+int ct_gen;
+int ct_forks;
+__thread int ct_guard;
+int ct_cfg_backtrace;
+int ct_cfg_debug;
+char ct_self_path[512];
+
+/* Identity, filled once at start; fork children keep the memory and update the parent fields. */
+static char exe[512];
+static char container[65];
+static char bt_state[64] = "off";
+static char **saved_argv;
+static int start_vars;
+static const char *origin_now = "exec";
+static struct {
+	long pid;
+	char nonce[17];
+	int threads;
+	uint64_t fork_ts;
+} parent;
+static int threads_at_fork;
+
+long ct_raw_getpid(void)
+{
+	return syscall(SYS_getpid);
+}
+
+void *ct_dlsym_next(const char *name, const void *self)
+{
+	void *p = dlsym(RTLD_NEXT, name);
+	return p == self ? NULL : p;
+}
+
+void *ct_dlvsym_next(const char *name, const char *version, const void *self)
+{
+	void *p = dlvsym(RTLD_NEXT, name, version);
+	return p == self ? NULL : p;
+}
+
+void ct_real_resolve(void)
+{
+	static atomic_int done;
+	if (atomic_exchange(&done, 1))
+		return;
+	ct_env_resolve();
+	ct_proc_resolve();
+	ct_sock_resolve();
+}
+
+/* Reads a small /proc file with raw syscalls into buf; returns bytes read. */
+static size_t read_small(const char *p, char *buf, size_t n)
+{
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	long got;
+	if (fd < 0)
+		return 0;
+	got = syscall(SYS_read, fd, buf, n - 1);
+	syscall(SYS_close, fd);
+	if (got < 0)
+		got = 0;
+	buf[got] = 0;
+	return (size_t)got;
+}
+
+int ct_thread_count(void)
+{
+	char b[1024], *p;
+	int field = 0;
+	if (!read_small("/proc/self/stat", b, sizeof b))
+		return 0;
+	p = strrchr(b, ')'); /* comm may hold spaces: count fields after it */
+	if (!p)
+		return 0;
+	for (; *p; p++) {
+		if (*p == ' ' && ++field == 18) {
+			int v = 0;
+			for (p++; *p >= '0' && *p <= '9'; p++)
+				v = v * 10 + (*p - '0');
+			return v;
+		}
+	}
+	return 0;
+}
+
+/* Docker, containerd and Kubernetes put a 64-hex container id in the cgroup path. */
+static void find_container(void)
+{
+	char b[4096];
+	size_t n = read_small("/proc/self/cgroup", b, sizeof b), i, run = 0;
+	for (i = 0; i < n; i++) {
+		char c = b[i];
+		int hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+		run = hex ? run + 1 : 0;
+		if (run == 64 && !(i + 1 < n && ((b[i + 1] >= '0' && b[i + 1] <= '9') ||
+						   (b[i + 1] >= 'a' && b[i + 1] <= 'f')))) {
+			memcpy(container, b + i - 63, 64);
+			container[64] = 0;
+			return;
+		}
+	}
+}
+
+static int env_flag(const char *name, int dflt)
+{
+	const char *v = ct_env_lookup(environ, name);
+	if (!v || !*v)
+		return dflt;
+	return !(v[0] == '0' && !v[1]);
+}
+
+void ct_hdr_build(struct ct_rec *r, const char *origin, const char *nonce)
+{
+	int vfork = origin[0] == 'v';
+	ct_rec_str(r, "schema", CT_SCHEMA);
+	ct_rec_int(r, "pid", ct_raw_getpid());
+	ct_rec_int(r, "ppid", vfork ? ct_pid : syscall(SYS_getppid));
+	ct_rec_str(r, "host", ct_host);
+	ct_rec_str(r, "container", container[0] ? container : NULL);
+	ct_rec_str(r, "nonce", nonce);
+	ct_rec_str(r, "exe", exe);
+	ct_rec_argv(r, "argv", saved_argv);
+	ct_rec_str(r, "origin", origin);
+	ct_rec_int(r, "gen", vfork ? ct_gen + 1 : ct_gen);
+	if (vfork) {
+		ct_rec_obj(r, "parent");
+		ct_rec_int(r, "pid", ct_pid);
+		ct_rec_str(r, "nonce", ct_nonce);
+		ct_rec_end(r);
+	} else if (origin[0] != 'e') {
+		ct_rec_obj(r, "parent");
+		ct_rec_int(r, "pid", parent.pid);
+		ct_rec_str(r, "nonce", parent.nonce);
+		ct_rec_int(r, "threads", parent.threads);
+		ct_rec_int(r, "fork_ts", (long long)parent.fork_ts);
+		ct_rec_end(r);
+	}
+	ct_rec_int(r, "threads", vfork || origin[0] != 'e' ? 1 : ct_thread_count());
+	ct_rec_int(r, "vars", start_vars);
+	ct_rec_bool(r, "secure", 0);
+	ct_rec_str(r, "bt", vfork ? "off: vfork child" : bt_state);
+	ct_rec_str(r, "fp", ct_fp_state());
+	ct_rec_int(r, "cap", (long long)ct_trace_cap());
+	ct_rec_bool(r, "preload", ct_preload_names_us(ct_env_lookup(environ, "LD_PRELOAD")));
+	ct_rec_str(r, "shim", CT_VERSION);
+}
+
+/* Called before fork by our fork hook: the parent's thread count goes into the child's header. */
+void ct_fork_prepare(void)
+{
+	threads_at_fork = ct_thread_count();
+}
+
+/* Everything a new child process must reset before it records anything. Runs in the atfork child
+ * handler, in our _Fork hook, or lazily from ct_self(): async-signal-safe work only. */
+void ct_fork_child_reinit(const char *origin)
+{
+	parent.pid = ct_pid;
+	memcpy(parent.nonce, ct_nonce, sizeof parent.nonce);
+	parent.threads = origin[0] == 'f' ? threads_at_fork : 0;
+	parent.fork_ts = ct_now_us();
+	origin_now = origin;
+	ct_pid = (pid_t)ct_raw_getpid();
+	ct_gen++;
+	ct_forks = 0;
+	ct_bt_child_fresh = 1;
+	ct_trace_fork_child(origin);
+	ct_sock_fork_child();
+	ct_env_fork_child();
+	ct_bt_fork_child();
+}
+
+/* A child that shares our memory (vfork, CLONE_VM) must not touch it; one with its own memory that
+ * ran no atfork handler is made a traced process of its own here. kcmp tells the two apart; where
+ * kcmp is unavailable we assume shared memory, the safe side. */
+enum ct_self ct_self(void)
+{
+	long pid = ct_raw_getpid(), k;
+	if (CT_LIKELY(pid == ct_pid))
+		return CT_SELF_OWN;
+	if (syscall(SYS_getppid) == ct_pid) {
+		k = syscall(SYS_kcmp, pid, (long)ct_pid, KCMP_VM, 0, 0);
+		if (k == 1 || k == 2) { /* ordered, not equal: a separate address space */
+			ct_fork_child_reinit("clone");
+			return CT_SELF_FORKED;
+		}
+	}
+	return CT_SELF_VFORK;
+}
+
+static void read_config(void)
+{
+	ct_cfg_debug = env_flag("CREDTRACE_DEBUG", 0);
+	ct_cred_configure(ct_env_lookup(environ, "CREDTRACE_VARS"));
+}
+
+static void find_self(void)
+{
+	Dl_info di;
+	if (dladdr((void *)find_self, &di) && di.dli_fname) {
+		size_t n = strlen(di.dli_fname);
+		if (n >= sizeof ct_self_path)
+			n = sizeof ct_self_path - 1;
+		memcpy(ct_self_path, di.dli_fname, n);
+		ct_self_path[n] = 0;
+	}
+}
+
+__attribute__((constructor(101))) static void ct_init(int argc, char **argv, char **envp)
+{
+	long got;
+	char **e;
+	(void)argc;
+	(void)envp;
+	if (ct_on)
+		return;
+	ct_guard = 1;
+	ct_real_resolve();
+	if (getauxval(AT_SECURE)) /* setuid/setgid/capabilities: trace nothing at all */
+		goto out;
+	read_config();
+	ct_pid = (pid_t)ct_raw_getpid();
+	saved_argv = argv;
+	for (e = environ; e && *e; e++)
+		start_vars++;
+	got = syscall(SYS_readlink, "/proc/self/exe", exe, sizeof exe - 1);
+	exe[got > 0 ? got : 0] = 0;
+	find_container();
+	find_self();
+	if (ct_trace_init() != 0)
+		goto out;
+	if (env_flag("CREDTRACE_BACKTRACE", 1)) {
+		ct_cfg_backtrace = ct_bt_init(bt_state, sizeof bt_state);
+	} else {
+		memcpy(bt_state, "off: CREDTRACE_BACKTRACE=0", 27);
+	}
+	ct_proc_init();
+	ct_on = 1;
+	ct_env_snapshot(argv);
+	if (ct_py_init) /* weak until shim/python.c lands */
+		ct_py_init();
+out:
+	ct_guard = 0;
+}
+
+__attribute__((destructor)) static void ct_fini(void)
+{
+	if (!ct_on || ct_self() != CT_SELF_OWN)
+		return;
+	ct_guard = 1;
+	ct_env_exit();
+	ct_guard = 0;
+}

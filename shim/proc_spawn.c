@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/* proc_spawn.c: posix_spawn and posix_spawnp at both glibc symbol versions, system and popen. They
+ * reach exec through glibc-internal calls that no hook sees, so they are recorded here. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "ct.h"
+
+extern char **environ;
+
+typedef int (*spawn_fn)(pid_t *, const char *, const posix_spawn_file_actions_t *,
+			const posix_spawnattr_t *, char *const[], char *const[]);
+static spawn_fn real_spawn, real_spawn_old, real_spawnp, real_spawnp_old;
+static int (*real_system)(const char *);
+static FILE *(*real_popen)(const char *, const char *);
+
+/* The exported names: posix_spawn@@GLIBC_2.15 (current) and posix_spawn@GLIBC_2.2.5 (binaries
+ * linked before glibc 2.15, whose version falls back to /bin/sh for ENOEXEC); each calls its own
+ * real version. */
+int ct_spawn_new(pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
+		 char *const[], char *const[]) CT_EXPORT;
+int ct_spawn_old(pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
+		 char *const[], char *const[]) CT_EXPORT;
+int ct_spawnp_new(pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
+		  char *const[], char *const[]) CT_EXPORT;
+int ct_spawnp_old(pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
+		  char *const[], char *const[]) CT_EXPORT;
+__asm__(".symver ct_spawn_new, posix_spawn@@GLIBC_2.15");
+__asm__(".symver ct_spawn_old, posix_spawn@GLIBC_2.2.5");
+__asm__(".symver ct_spawnp_new, posix_spawnp@@GLIBC_2.15");
+__asm__(".symver ct_spawnp_old, posix_spawnp@GLIBC_2.2.5");
+
+void ct_proc_spawn_resolve(void);
+void ct_proc_spawn_resolve(void)
+{
+	real_spawn = (spawn_fn)ct_dlvsym_next("posix_spawn", "GLIBC_2.15", (void *)ct_spawn_new);
+	real_spawn_old = (spawn_fn)ct_dlvsym_next("posix_spawn", "GLIBC_2.2.5", (void *)ct_spawn_old);
+	real_spawnp = (spawn_fn)ct_dlvsym_next("posix_spawnp", "GLIBC_2.15", (void *)ct_spawnp_new);
+	real_spawnp_old = (spawn_fn)ct_dlvsym_next("posix_spawnp", "GLIBC_2.2.5", (void *)ct_spawnp_old);
+	/* A libc without the old version (other architectures): use the current one. */
+	if (!real_spawn_old)
+		real_spawn_old = real_spawn;
+	if (!real_spawnp_old)
+		real_spawnp_old = real_spawnp;
+	real_system = (int (*)(const char *))ct_dlsym_next("system", (void *)system);
+	real_popen = (FILE * (*)(const char *, const char *)) ct_dlsym_next("popen", (void *)popen);
+}
+
+static int spawn(const char *fn, spawn_fn *real, pid_t *pid, const char *path,
+		 const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *at, char *const argv[],
+		 char *const envp[])
+{
+	pid_t child = 0;
+	int rc, e;
+	if (CT_UNLIKELY(!*real))
+		ct_real_resolve();
+	if (!*real)
+		return ENOSYS;
+	if (!ct_on || ct_guard || ct_self() == CT_SELF_VFORK)
+		return (*real)(pid, path, fa, at, argv, envp);
+	e = errno;
+	ct_guard = 1;
+	ct_env_check_replaced();
+	errno = e;
+	rc = (*real)(&child, path, fa, at, argv, envp);
+	e = errno;
+	if (pid)
+		*pid = child;
+	ct_exec_record(fn, path, argv, envp, rc == 0 ? child : 0, rc == 0 ? 0 : 1, rc);
+	ct_guard = 0;
+	errno = e;
+	return rc;
+}
+
+/* posix_spawn, posix_spawnp: made exactly as asked (the pid is written where the caller wanted it
+ * once the call returns); one "exec" record with the child's pid, or the error returned. */
+int ct_spawn_new(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+		 const posix_spawnattr_t *at, char *const argv[], char *const envp[])
+{
+	return spawn("posix_spawn", &real_spawn, pid, path, fa, at, argv, envp);
+}
+int ct_spawn_old(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+		 const posix_spawnattr_t *at, char *const argv[], char *const envp[])
+{
+	return spawn("posix_spawn", &real_spawn_old, pid, path, fa, at, argv, envp);
+}
+int ct_spawnp_new(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+		  const posix_spawnattr_t *at, char *const argv[], char *const envp[])
+{
+	return spawn("posix_spawnp", &real_spawnp, pid, file, fa, at, argv, envp);
+}
+int ct_spawnp_old(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+		  const posix_spawnattr_t *at, char *const argv[], char *const envp[])
+{
+	return spawn("posix_spawnp", &real_spawnp_old, pid, file, fa, at, argv, envp);
+}
+
+/* system and popen run /bin/sh -c through glibc's internal spawn: recorded before the call, since
+ * system() returns only when the command ended. */
+static void shell_record(const char *fn, const char *cmd)
+{
+	char *argv[] = {"sh", "-c", (char *)cmd, NULL};
+	int e = errno;
+	ct_guard = 1;
+	ct_env_check_replaced();
+	ct_exec_record(fn, "/bin/sh", argv, environ, 0, -1, 0);
+	ct_guard = 0;
+	errno = e;
+}
+
+CT_EXPORT int system(const char *cmd)
+{
+	if (CT_UNLIKELY(!real_system))
+		ct_real_resolve();
+	if (ct_on && !ct_guard && cmd && ct_self() != CT_SELF_VFORK)
+		shell_record("system", cmd);
+	return real_system(cmd);
+}
+
+CT_EXPORT FILE *popen(const char *cmd, const char *mode)
+{
+	if (CT_UNLIKELY(!real_popen))
+		ct_real_resolve();
+	if (ct_on && !ct_guard && cmd && ct_self() != CT_SELF_VFORK)
+		shell_record("popen", cmd);
+	return real_popen(cmd, mode);
+}

@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: MIT */
+/* record.c: JSON records built in a caller's stack buffer; a field that does not fit is dropped whole. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "ct.h"
+
+/* Room kept for closing every open container, ",\"trunc\":true" and the newline. */
+#define RESERVE 48
+
+uint64_t ct_now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static int room(const struct ct_rec *r, size_t n)
+{
+	return r->len + n + RESERVE + (size_t)r->depth <= CT_LINE_MAX;
+}
+
+static void put(struct ct_rec *r, const char *s, size_t n)
+{
+	memcpy(r->buf + r->len, s, n);
+	r->len += n;
+}
+
+static size_t fmt_u64(char *out, uint64_t v)
+{
+	char tmp[24];
+	size_t n = 0, i;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
+}
+
+/* Length of a valid UTF-8 sequence at s (at most n bytes), or 0 when it is not one. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned c = s[0];
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if (c == 0xe0 && s[1] < 0xa0) /* overlong */
+		return 0;
+	if (c == 0xed && s[1] >= 0xa0) /* surrogates */
+		return 0;
+	if (c == 0xf0 && s[1] < 0x90)
+		return 0;
+	if (c == 0xf4 && s[1] >= 0x90)
+		return 0;
+	return len;
+}
+
+/* Escapes s[0..n) as a JSON string into out (NULL: only count); returns the length. Control bytes,
+ * DEL and bytes that are not valid UTF-8 become \u00XX escapes of the byte. Working in place keeps
+ * the hooks' stack use at one record buffer: some hosts run threads with small stacks. */
+static size_t escape(char *out, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0, i = 0, l;
+#define EMIT(ch)                     \
+	do {                         \
+		if (out)             \
+			out[o] = (ch); \
+		o++;                 \
+	} while (0)
+	EMIT('"');
+	while (i < n) {
+		unsigned c = p[i];
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+			EMIT((char)c);
+			i++;
+		} else if (c == '"' || c == '\\') {
+			EMIT('\\');
+			EMIT((char)c);
+			i++;
+		} else if (c >= 0x80 && (l = utf8_len(p + i, n - i)) != 0) {
+			while (l--)
+				EMIT((char)p[i++]);
+		} else {
+			EMIT('\\');
+			EMIT('u');
+			EMIT('0');
+			EMIT('0');
+			EMIT(hex[c >> 4]);
+			EMIT(hex[c & 15]);
+			i++;
+		}
+	}
+	EMIT('"');
+#undef EMIT
+	return o;
+}
+
+/* Writes the separator and key for a new field; returns 0 (and rolls back) when n more bytes of
+ * value would not fit. */
+static int field(struct ct_rec *r, const char *key, size_t n)
+{
+	size_t klen = key ? strlen(key) + 3 : 0;
+	if (r->dead || !room(r, n + klen + 1)) {
+		if (!r->dead)
+			r->full = 1;
+		return 0;
+	}
+	if (r->first_mask & (1u << r->depth))
+		r->first_mask &= ~(1u << r->depth);
+	else
+		put(r, ",", 1);
+	if (key) {
+		put(r, "\"", 1);
+		put(r, key, klen - 3);
+		put(r, "\":", 2);
+	}
+	return 1;
+}
+
+void ct_rec_strn(struct ct_rec *r, const char *key, const char *val, size_t n)
+{
+	size_t e;
+	if (!val) {
+		ct_rec_null(r, key);
+		return;
+	}
+	if (n > CT_LINE_MAX)
+		n = CT_LINE_MAX;
+	e = escape(NULL, val, n);
+	if (field(r, key, e))
+		r->len += escape(r->buf + r->len, val, n);
+}
+
+void ct_rec_str(struct ct_rec *r, const char *key, const char *val)
+{
+	ct_rec_strn(r, key, val, val ? strlen(val) : 0);
+}
+
+void ct_rec_int(struct ct_rec *r, const char *key, long long v)
+{
+	char tmp[24];
+	size_t n = 0;
+	uint64_t u = (uint64_t)v;
+	if (v < 0) {
+		tmp[n++] = '-';
+		u = (uint64_t)0 - u;
+	}
+	n += fmt_u64(tmp + n, u);
+	if (field(r, key, n))
+		put(r, tmp, n);
+}
+
+void ct_rec_hex(struct ct_rec *r, const char *key, uint64_t v)
+{
+	static const char hex[] = "0123456789abcdef";
+	char tmp[20];
+	size_t n = 0;
+	int shift, started = 0;
+	tmp[n++] = '"';
+	tmp[n++] = '0';
+	tmp[n++] = 'x';
+	for (shift = 60; shift >= 0; shift -= 4) {
+		unsigned d = (unsigned)(v >> shift) & 15;
+		if (d || started || shift == 0) {
+			tmp[n++] = hex[d];
+			started = 1;
+		}
+	}
+	tmp[n++] = '"';
+	if (field(r, key, n))
+		put(r, tmp, n);
+}
+
+void ct_rec_bool(struct ct_rec *r, const char *key, int v)
+{
+	if (field(r, key, v ? 4 : 5))
+		put(r, v ? "true" : "false", v ? 4 : 5);
+}
+
+void ct_rec_null(struct ct_rec *r, const char *key)
+{
+	if (field(r, key, 4))
+		put(r, "null", 4);
+}
+
+static void open_container(struct ct_rec *r, const char *key, char open, char close)
+{
+	if (r->dead || r->depth + 1 >= (int)sizeof r->close || !field(r, key, 8)) {
+		r->dead++;
+		return;
+	}
+	put(r, &open, 1);
+	r->depth++;
+	r->close[r->depth] = close;
+	r->first_mask |= 1u << r->depth;
+}
+
+void ct_rec_obj(struct ct_rec *r, const char *key)
+{
+	open_container(r, key, '{', '}');
+}
+
+void ct_rec_arr(struct ct_rec *r, const char *key)
+{
+	open_container(r, key, '[', ']');
+}
+
+void ct_rec_end(struct ct_rec *r)
+{
+	if (r->dead) {
+		r->dead--;
+		return;
+	}
+	if (r->depth > 0) {
+		put(r, &r->close[r->depth], 1);
+		r->depth--;
+	}
+}
+
+void ct_rec_begin(struct ct_rec *r, const char *type)
+{
+	r->len = 0;
+	r->depth = 0;
+	r->dead = 0;
+	r->full = 0;
+	r->first_mask = 0;
+	r->close[0] = '}';
+	put(r, "{", 1);
+	r->first_mask = 1u; /* depth 0: nothing written yet */
+	ct_rec_str(r, "t", type);
+	ct_rec_int(r, "ts", (long long)ct_now_us());
+}
+
+void ct_rec_finish(struct ct_rec *r)
+{
+	r->dead = 0;
+	while (r->depth > 0)
+		ct_rec_end(r);
+	if (r->full) /* fits: every field left RESERVE bytes free */
+		put(r, ",\"trunc\":true", 13);
+	put(r, "}\n", 2);
+}
+
+void ct_rec_emit(struct ct_rec *r)
+{
+	ct_rec_finish(r);
+	if (ct_self() == CT_SELF_VFORK)
+		ct_trace_write_vfork(r->buf, r->len);
+	else
+		ct_trace_write(r->buf, r->len);
+}
+
+void ct_rec_facts(struct ct_rec *r, const struct ct_facts *f)
+{
+	unsigned i;
+	ct_rec_str(r, "state", ct_state_name(f->state));
+	ct_rec_int(r, "len", (long long)f->len);
+	ct_rec_arr(r, "flags");
+	for (i = 0; i < CT_F_COUNT; i++)
+		if (f->flags & (1u << i))
+			ct_rec_str(r, NULL, ct_flag_name(i));
+	ct_rec_end(r);
+	ct_rec_str(r, "provider", f->provider);
+	ct_rec_str(r, "entropy", f->entropy);
+	ct_rec_str(r, "fp", f->fp);
+}

@@ -1,0 +1,483 @@
+/* SPDX-License-Identifier: MIT */
+/* writer.c: the trace directory, the fingerprint key and this process's trace file. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "ct.h"
+
+#define KEY_NAME ".credtrace.key"
+#define DEFAULT_CAP (16ull << 20)
+
+extern char **environ;
+
+char ct_nonce[17];
+char ct_host[65];
+
+static char dir[PATH_MAX - 128];
+static char path[PATH_MAX];
+static int trace_fd = -1;
+static dev_t trace_dev;
+static ino_t trace_ino;
+static uint64_t cap = DEFAULT_CAP;
+static _Atomic uint64_t written;
+static atomic_int capped;
+/* 0: no file yet (a fork child opens one at its first record), 1: open, 2: given up */
+static atomic_int state;
+static atomic_flag reopen_lock = ATOMIC_FLAG_INIT;
+
+static const char hexd[] = "0123456789abcdef";
+
+static long sys_write(int fd, const void *b, size_t n)
+{
+	return syscall(SYS_write, fd, b, n);
+}
+
+static void sys_close(int fd)
+{
+	syscall(SYS_close, fd);
+}
+
+void ct_debug(const char *msg, const char *detail)
+{
+	char b[512];
+	size_t n = 0, l;
+	if (!ct_cfg_debug)
+		return;
+	l = strlen(msg);
+	if (l > 200)
+		l = 200;
+	memcpy(b, "credtrace: ", 11);
+	n = 11;
+	memcpy(b + n, msg, l);
+	n += l;
+	if (detail) {
+		l = strlen(detail);
+		if (l > 250)
+			l = 250;
+		b[n++] = ':';
+		b[n++] = ' ';
+		memcpy(b + n, detail, l);
+		n += l;
+	}
+	b[n++] = '\n';
+	sys_write(2, b, n);
+}
+
+static void random_hex(char *out, size_t ndigits, uint64_t salt)
+{
+	unsigned char r[16];
+	size_t i;
+	long got = syscall(SYS_getrandom, r, sizeof r, 1 /* GRND_NONBLOCK */);
+	if (got != (long)sizeof r) {
+		/* Early boot without entropy: time, pid, stack address and salt still separate
+		 * processes of one host, which is all the nonce is for. */
+		uint64_t x = ct_now_us() ^ ((uint64_t)ct_raw_getpid() << 32) ^ (uintptr_t)&got ^ salt;
+		for (i = 0; i < sizeof r; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			r[i] = (unsigned char)x;
+		}
+	}
+	for (i = 0; i < ndigits; i++)
+		out[i] = hexd[(r[i / 2] >> (i % 2 ? 0 : 4)) & 15];
+	out[ndigits] = 0;
+}
+
+static size_t append(char *dst, size_t at, size_t cap_, const char *s)
+{
+	size_t l = strlen(s);
+	if (at + l >= cap_)
+		l = at < cap_ ? cap_ - at - 1 : 0;
+	memcpy(dst + at, s, l);
+	dst[at + l] = 0;
+	return at + l;
+}
+
+static size_t append_u(char *dst, size_t at, size_t cap_, unsigned long v)
+{
+	char t[24];
+	int n = 0, i;
+	char s[24];
+	do {
+		t[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		s[i] = t[n - 1 - i];
+	s[n] = 0;
+	return append(dst, at, cap_, s);
+}
+
+/* The default directory is shared /tmp: refuse one planted by someone else. */
+static int dir_ok(const char *d, int is_default)
+{
+	struct stat st;
+	if (fstatat(AT_FDCWD, d, &st, is_default ? AT_SYMLINK_NOFOLLOW : 0) != 0)
+		return 0;
+	if (!S_ISDIR(st.st_mode))
+		return 0;
+	if (is_default && (st.st_uid != geteuid() || (st.st_mode & 022)))
+		return 0;
+	return 1;
+}
+
+static int setup_dir(void)
+{
+	const char *d = ct_env_lookup(environ, "CREDTRACE_DIR");
+	int is_default = !d || !*d;
+	if (is_default) {
+		size_t n = append(dir, 0, sizeof dir, "/tmp/credtrace-");
+		append_u(dir, n, sizeof dir, (unsigned long)geteuid());
+	} else {
+		if (strlen(d) >= sizeof dir)
+			return 0;
+		append(dir, 0, sizeof dir, d);
+	}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		ct_debug("cannot create trace directory", dir);
+		return 0;
+	}
+	if (!dir_ok(dir, is_default)) {
+		ct_debug("trace directory refused (symlink, not ours, or group/world writable)", dir);
+		return 0;
+	}
+	return 1;
+}
+
+static int read_key(const char *kp, unsigned char *key, size_t *n)
+{
+	struct stat st;
+	int fd = open(kp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	long got;
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) ||
+	    st.st_uid != geteuid()) {
+		sys_close(fd);
+		return -2; /* readable by others or not ours: not a key to trust */
+	}
+	got = syscall(SYS_read, fd, key, 64);
+	sys_close(fd);
+	if (got < 16)
+		return -3;
+	*n = (size_t)got;
+	return 0;
+}
+
+static const char *fp_state = "off: no trace directory";
+
+const char *ct_fp_state(void)
+{
+	return fp_state;
+}
+
+/* Key file: created atomically (written under a private name, then linked into place), so that
+ * concurrent first processes agree on one key. */
+static void setup_key(void)
+{
+	unsigned char key[64];
+	size_t n = 0;
+	char kp[PATH_MAX], tmp[PATH_MAX];
+	const char *f = ct_env_lookup(environ, "CREDTRACE_FINGERPRINT");
+	const char *kf = ct_env_lookup(environ, "CREDTRACE_KEY_FILE");
+	int fd, rc;
+	if (f && f[0] == '0' && !f[1]) {
+		ct_fp_key(NULL, 0);
+		fp_state = "off: CREDTRACE_FINGERPRINT=0";
+		return;
+	}
+	if (kf && *kf)
+		append(kp, 0, sizeof kp, kf);
+	else
+		append(kp, append(kp, append(kp, 0, sizeof kp, dir), sizeof kp, "/"), sizeof kp, KEY_NAME);
+	rc = read_key(kp, key, &n);
+	if (rc == -1 && errno == ENOENT) {
+		size_t t = append(tmp, 0, sizeof tmp, kp);
+		char r[17];
+		random_hex(r, 16, 1);
+		t = append(tmp, t, sizeof tmp, ".tmp.");
+		append(tmp, t, sizeof tmp, r);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd >= 0) {
+			unsigned char k[32];
+			if (syscall(SYS_getrandom, k, sizeof k, 0) == (long)sizeof k &&
+			    sys_write(fd, k, sizeof k) == (long)sizeof k)
+				(void)link(tmp, kp); /* EEXIST: another process won; use its key */
+			sys_close(fd);
+			unlink(tmp);
+		}
+		rc = read_key(kp, key, &n);
+	}
+	if (rc == 0) {
+		ct_fp_key(key, n);
+		fp_state = "hmac-sha256/48";
+	} else {
+		ct_fp_key(NULL, 0);
+		fp_state = rc == -2 ? "off: key file not private (mode or owner)" : "off: no key file";
+	}
+	memset(key, 0, sizeof key);
+}
+
+static size_t file_name(char *out, size_t outsz, long pid, const char *nonce)
+{
+	size_t n = append(out, 0, outsz, dir);
+	n = append(out, n, outsz, "/");
+	n = append(out, n, outsz, ct_host);
+	n = append(out, n, outsz, ".");
+	n = append_u(out, n, outsz, (unsigned long)pid);
+	n = append(out, n, outsz, ".");
+	n = append(out, n, outsz, nonce);
+	return append(out, n, outsz, ".jsonl");
+}
+
+/* Moves fd above the range programs use for their own descriptors. */
+static int move_high(int fd)
+{
+	struct rlimit rl;
+	long base = 1000, nfd;
+	if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+		if (rl.rlim_cur <= 1100)
+			base = (long)rl.rlim_cur * 3 / 4;
+	}
+	nfd = syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, base);
+	if (nfd < 0)
+		return fd;
+	sys_close(fd);
+	return (int)nfd;
+}
+
+static int open_file(int create)
+{
+	struct stat st;
+	int flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT | O_EXCL : 0);
+	int fd = open(path, flags, 0600);
+	if (fd < 0)
+		return -1;
+	fd = move_high(fd);
+	if (fstat(fd, &st) != 0) {
+		sys_close(fd);
+		return -1;
+	}
+	trace_dev = st.st_dev;
+	trace_ino = st.st_ino;
+	trace_fd = fd;
+	return 0;
+}
+
+int ct_trace_init(void)
+{
+	const char *c = ct_env_lookup(environ, "CREDTRACE_MAX_BYTES");
+	struct {
+		char sysname[65], nodename[65], release[65], version[65], machine[65], domain[65];
+	} u;
+	size_t i;
+	if (c && *c) {
+		uint64_t v = 0;
+		for (; *c >= '0' && *c <= '9'; c++)
+			v = v * 10 + (uint64_t)(*c - '0');
+		if (*c == 'k' || *c == 'K')
+			v <<= 10;
+		else if (*c == 'm' || *c == 'M')
+			v <<= 20;
+		else if (*c == 'g' || *c == 'G')
+			v <<= 30;
+		cap = v < 4096 ? 4096 : v;
+	}
+	if (syscall(SYS_uname, &u) != 0)
+		append(u.nodename, 0, sizeof u.nodename, "unknown");
+	for (i = 0; u.nodename[i] && i < sizeof ct_host - 1; i++) {
+		char ch = u.nodename[i];
+		int okc = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+			  ch == '.' || ch == '_' || ch == '-';
+		ct_host[i] = okc ? ch : '_';
+	}
+	ct_host[i] = 0;
+	random_hex(ct_nonce, 16, 0);
+	if (!setup_dir())
+		return -1;
+	setup_key();
+	file_name(path, sizeof path, ct_raw_getpid(), ct_nonce);
+	if (open_file(1) != 0) {
+		ct_debug("cannot create trace file", path);
+		return -1;
+	}
+	atomic_store(&state, 1);
+	return 0;
+}
+
+uint64_t ct_trace_cap(void)
+{
+	return cap;
+}
+
+int ct_trace_fd_is_ours(int fd)
+{
+	return fd >= 0 && fd == trace_fd;
+}
+
+void ct_trace_forget_fd(int fd)
+{
+	if (fd >= 0 && fd == trace_fd)
+		trace_fd = -1; /* the next write reopens by path */
+}
+
+/* Would writing n more bytes exceed RLIMIT_FSIZE? Then the kernel would send SIGXFSZ, which by
+ * default kills the host: write nothing instead. */
+static int fsize_ok(off_t size, size_t n)
+{
+	struct rlimit rl;
+	if (syscall(SYS_prlimit64, 0, RLIMIT_FSIZE, NULL, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return 1;
+	return (uint64_t)size + n <= (uint64_t)rl.rlim_cur;
+}
+
+static void write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		long w = sys_write(fd, buf, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return; /* full disk, quota: drop the record, never block or retry forever */
+		buf += w;
+		len -= (size_t)w;
+	}
+}
+
+/* The fd we hold must still be the file we opened: daemons close and dup2 over every fd. */
+static int checked_fd(off_t *size)
+{
+	struct stat st;
+	int fd = trace_fd;
+	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == trace_dev && st.st_ino == trace_ino) {
+		*size = st.st_size;
+		return fd;
+	}
+	if (atomic_flag_test_and_set(&reopen_lock))
+		return -1; /* another thread is reopening: drop this record */
+	trace_fd = -1;
+	if (open_file(0) == 0 && fstat(trace_fd, &st) == 0) {
+		*size = st.st_size;
+		atomic_flag_clear(&reopen_lock);
+		return trace_fd;
+	}
+	atomic_flag_clear(&reopen_lock);
+	return -1;
+}
+
+static void write_header(int fd, const char *origin)
+{
+	struct ct_rec r;
+	ct_rec_begin(&r, "hdr");
+	ct_hdr_build(&r, origin, ct_nonce);
+	ct_rec_finish(&r);
+	write_all(fd, r.buf, r.len);
+	atomic_fetch_add(&written, r.len);
+}
+
+static const char *child_origin = "fork";
+
+/* A fork child's first record creates its file, header first. */
+static int open_child_file(void)
+{
+	int expect = 0;
+	if (!atomic_compare_exchange_strong(&state, &expect, 3))
+		return atomic_load(&state) == 1;
+	file_name(path, sizeof path, ct_raw_getpid(), ct_nonce);
+	if (open_file(1) != 0) {
+		atomic_store(&state, 2);
+		return 0;
+	}
+	write_header(trace_fd, child_origin);
+	atomic_store(&state, 1);
+	return 1;
+}
+
+void ct_trace_write(const char *buf, size_t len)
+{
+	int fd, e = errno;
+	off_t size = 0;
+	int st = atomic_load(&state);
+	if (st != 1 && !(st == 0 && open_child_file()))
+		goto out;
+	if (atomic_load(&capped))
+		goto out;
+	if (atomic_fetch_add(&written, len) + len + 128 > cap) {
+		/* The cap: a soak test must never fill a disk. Say so once, then stop. */
+		if (!atomic_exchange(&capped, 1) && (fd = checked_fd(&size)) >= 0) {
+			struct ct_rec r;
+			ct_rec_begin(&r, "cap");
+			ct_rec_int(&r, "bytes", (long long)cap);
+			ct_rec_finish(&r);
+			if (fsize_ok(size, r.len))
+				write_all(fd, r.buf, r.len);
+		}
+		goto out;
+	}
+	fd = checked_fd(&size);
+	if (fd >= 0 && fsize_ok(size, len))
+		write_all(fd, buf, len);
+out:
+	errno = e;
+}
+
+void ct_trace_fork_child(const char *origin)
+{
+	if (trace_fd >= 0)
+		sys_close(trace_fd); /* the parent's file: the child writes its own */
+	trace_fd = -1;
+	child_origin = origin;
+	atomic_store(&written, 0);
+	atomic_store(&capped, 0);
+	atomic_flag_clear(&reopen_lock);
+	random_hex(ct_nonce, 16, (uint64_t)ct_raw_getpid());
+	/* A parent that gave up (no directory) stays off in its children. */
+	atomic_store(&state, dir[0] ? 0 : 2);
+}
+
+/* A vfork child shares the parent's memory: it must not touch the parent's fd, counters or
+ * nonce. It writes its own small file instead (header, then the record), opened and closed here
+ * with stack memory only. Its nonce derives from the parent's and its pid so that several records
+ * of one vfork child land in one file. */
+void ct_trace_write_vfork(const char *buf, size_t len)
+{
+	char p[PATH_MAX], nonce[17];
+	struct stat st;
+	long pid = ct_raw_getpid();
+	uint64_t h = 1469598103934665603ull;
+	int fd, e = errno, i;
+	if (!dir[0])
+		return;
+	for (i = 0; i < 16; i++)
+		h = (h ^ (unsigned char)ct_nonce[i]) * 1099511628211ull;
+	h ^= (uint64_t)pid * 0x9e3779b97f4a7c15ull;
+	for (i = 0; i < 16; i++)
+		nonce[i] = hexd[(h >> (i * 4)) & 15];
+	nonce[16] = 0;
+	file_name(p, sizeof p, pid, nonce);
+	fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		goto out;
+	if (fstat(fd, &st) == 0 && fsize_ok(st.st_size, len + CT_LINE_MAX)) {
+		if (st.st_size == 0) {
+			struct ct_rec r;
+			ct_rec_begin(&r, "hdr");
+			ct_hdr_build(&r, "vfork", nonce);
+			ct_rec_finish(&r);
+			write_all(fd, r.buf, r.len);
+		}
+		write_all(fd, buf, len);
+	}
+	sys_close(fd);
+out:
+	errno = e;
+}

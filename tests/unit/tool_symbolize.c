@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+/* tool_symbolize.c: symbolize.c against this very program and libc; with arguments, a lookup tool
+ * for test scripts: tool_symbolize PATH BUILD_ID 0xOFFSET prints "func<TAB>file<TAB>line". */
+#include <link.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "symbolize.h"
+
+static int failures;
+
+static void check(const char *name, int cond, const char *why)
+{
+	if (cond) {
+		printf("ok - %s\n", name);
+	} else {
+		printf("not ok - %s: %s\n", name, why);
+		failures++;
+	}
+}
+
+struct self {
+	uintptr_t addr;  /* find the object holding this address */
+	uintptr_t bias;
+	char build_id[129];
+	const char *name;
+};
+
+static int self_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct self *s = data;
+	int hit = 0;
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t b = info->dlpi_addr + ph->p_vaddr;
+		if (ph->p_type == PT_LOAD && s->addr >= b && s->addr < b + ph->p_memsz)
+			hit = 1;
+	}
+	if (!hit)
+		return 0;
+	s->bias = info->dlpi_addr;
+	s->name = info->dlpi_name;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_NOTE)
+			continue;
+		const char *p = (const char *)(info->dlpi_addr + ph->p_vaddr), *end = p + ph->p_memsz;
+		while (p + sizeof(ElfW(Nhdr)) <= end) {
+			const ElfW(Nhdr) *nh = (const void *)p;
+			const char *desc = p + sizeof *nh + ((nh->n_namesz + 3) & ~3u);
+			if (nh->n_type == NT_GNU_BUILD_ID && nh->n_descsz <= 64) {
+				for (unsigned j = 0; j < nh->n_descsz; j++)
+					sprintf(s->build_id + 2 * j, "%02x", (unsigned char)desc[j]);
+				return 1;
+			}
+			p = desc + ((nh->n_descsz + 3) & ~3u);
+		}
+	}
+	return 1;
+}
+
+/* Kept out of line so it has a symbol and a line of its own. */
+__attribute__((noinline, used)) static int symbolize_me(int x)
+{
+	return x * 3 + 1;
+}
+
+static int tool(char **argv)
+{
+	struct sym_result r;
+	int found = sym_lookup(argv[1], argv[2][0] ? argv[2] : NULL, strtoull(argv[3], NULL, 0), &r);
+	if (found)
+		printf("%s\t%s\t%d\n", r.func, r.file, r.line);
+	sym_cleanup();
+	return found ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4)
+		return tool(argv);
+	char exe[512];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	exe[n > 0 ? n : 0] = 0;
+	struct self me = {(uintptr_t)&symbolize_me, 0, "", NULL};
+	dl_iterate_phdr(self_cb, &me);
+	uint64_t off = (uintptr_t)&symbolize_me - me.bias + 4; /* inside the function, not at its start */
+	struct sym_result r;
+
+	int found = sym_lookup(exe, me.build_id, off, &r);
+	check("own function by path and build id", found && !strcmp(r.func, "symbolize_me"), r.func);
+	check("own function has a source line",
+	      found && strstr(r.file, "tool_symbolize.c") && r.line > 0, r.file);
+	check("cached second lookup", sym_lookup(exe, me.build_id, off, &r) && !strcmp(r.func, "symbolize_me"),
+	      r.func);
+	check("no build id given still resolves", sym_lookup(exe, NULL, off, &r) && !strcmp(r.func, "symbolize_me"),
+	      r.func);
+	check("a different build id is refused",
+	      !sym_lookup(exe, "00112233445566778899aabbccddeeff00112233", off, &r), r.func);
+	check("a missing file with an unknown build id gives nothing",
+	      !sym_lookup("/nonexistent/lib.so", "ffeeddccbbaa99887766554433221100ffeeddcc", 0x1000, &r), r.func);
+
+	/* libc: symbols from .dynsym even without debug info */
+	struct self libc = {(uintptr_t)&fputs, 0, "", NULL};
+	dl_iterate_phdr(self_cb, &libc);
+	found = sym_lookup(libc.name, libc.build_id, (uintptr_t)&fputs - libc.bias + 2, &r);
+	check("libc function by name", found && (!strcmp(r.func, "fputs") || !strcmp(r.func, "_IO_fputs")),
+	      r.func);
+	sym_cleanup();
+	sym_cleanup(); /* idempotent */
+	return failures != 0;
+}

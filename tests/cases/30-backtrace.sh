@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# 30-backtrace: native sites: frames and "mod" records in the trace, offline symbolization, and the
+# cases where no backtrace may be taken (libunwind missing or off, fork child, budget, no CFI).
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+P=$PROGS/bt_getenv
+SYM=$ROOT/build/tests/unit/tool_symbolize
+export BT_TEST_API_KEY
+BT_TEST_API_KEY=$(canary)
+
+# The shim needs libc only: libunwind is dlopen'ed (a missing DT_NEEDED would silently drop the preload).
+extra=$(ldd "$SHIM" | grep -vE 'linux-vdso|libc\.so|ld-linux' || true)
+expect_eq "shim links libc only" "$extra" ""
+
+# One read from read_the_key(): frames, and each frame's module named by a "mod" record before it.
+traced "$W/once" "$P" once
+check "hdr says libunwind" tq "$W/once" 'H[0]["bt"] == "libunwind"'
+check "read has frames" tq "$W/once" 'len(by("read")[0]["site"]["frames"]) >= 2'
+check "frames are [mod, hex offset]" tq "$W/once" \
+	'all(isinstance(f[0], int) and f[1].startswith("0x") for f in by("read")[0]["site"]["frames"])'
+check "mod record before its first use" tq "$W/once" \
+	'all(any(m["t"] == "mod" and m["id"] == f[0] and m["_line"] < r["_line"] for m in R)
+	     for r in by("read") for f in r["site"]["frames"] if f[0])'
+check "mod records carry a build id and the program path" tq "$W/once" \
+	'any(m["path"] == "'"$P"'" and len(m["build_id"]) == 40 for m in by("mod"))'
+check "each module named once per file" tq "$W/once" \
+	'len(by("mod")) == len({(m["_file"], m["id"]) for m in by("mod")})'
+
+# The innermost frame symbolizes to read_the_key in bt_getenv.c with a line.
+if [ ! -x "$SYM" ]; then # the CLI's other objects may not link yet: build the two files alone
+	SYM=$W/tool_symbolize
+	${CC:-cc} -std=c11 -D_GNU_SOURCE -I"$ROOT/tools" -o "$SYM" "$ROOT/tests/unit/tool_symbolize.c" \
+		"$ROOT/tools/symbolize.c" -ldw -lelf 2>/dev/null || true
+fi
+if [ ! -x "$SYM" ]; then
+	skip "symbolize first frame" "tool_symbolize does not build"
+else
+	args=$(tq "$W/once" '" ".join([(m["path"] + " " + m["build_id"] + " " + f[1])
+		for r in by("read")[:1] for f in r["site"]["frames"][:1] for m in by("mod") if m["id"] == f[0]])')
+	# shellcheck disable=SC2086
+	got=$("$SYM" $args || true)
+	case $got in
+	read_the_key*bt_getenv.c*[0-9]) ok "symbolize first frame" ;;
+	*) fail "symbolize first frame" "got [$got]" ;;
+	esac
+fi
+
+# libunwind unloadable: still traced, header and sites say why.
+CREDTRACE_LIBUNWIND=/nonexistent/libunwind.so traced "$W/nolib" "$P" once
+check "no libunwind: hdr bt off" tq "$W/nolib" 'H[0]["bt"].startswith("off: ")'
+check "no libunwind: read still traced, site bt off" tq "$W/nolib" 'by("read")[0]["site"]["bt"] == "off"'
+CREDTRACE_BACKTRACE=0 traced "$W/off" "$P" once
+check "CREDTRACE_BACKTRACE=0" tq "$W/off" 'H[0]["bt"] == "off: CREDTRACE_BACKTRACE=0"'
+
+# Deep recursion: the frame cap holds and nothing breaks.
+if traced "$W/deep" "$P" deep 5000; then ok "deep stack: exit 0"; else fail "deep stack: exit 0" "rc $?"; fi
+check "deep stack: at most 16 frames" tq "$W/deep" '0 < len(by("read")[0]["site"]["frames"]) <= 16'
+
+# A caller without unwind info and a garbage frame pointer: the unwinder stops, nothing crashes.
+if traced "$W/nocfi" "$P" nocfi; then ok "no CFI: exit 0"; else fail "no CFI: exit 0" "rc $?"; fi
+check "no CFI: frames stop at the unknown frame" tq "$W/nocfi" '1 <= len(by("read")[0]["site"]["frames"]) <= 3'
+
+# A fork child of the traced process never unwinds (loader locks of vanished threads).
+traced "$W/fork" "$P" fork
+check "fork child: bt fresh-fork" tq "$W/fork" \
+	'any(r["site"].get("bt") == "fresh-fork" for r in by("read") if r["gen"] == 1)'
+
+# Budget: 150 reads and 150 sets, each with a site: at most 256 backtraces, then "limit".
+traced "$W/many" "$P" many 150
+check "budget: at most 256 backtraces" tq "$W/many" 'sum("frames" in r.get("site", {}) for r in R) <= 256'
+check "budget: then bt limit" tq "$W/many" 'any(r.get("site", {}).get("bt") == "limit" for r in R)'
+
+# libunwind's validation pipe is moved out of the application's fd range.
+low=$(traced "$W/fds" ls -l /proc/self/fd | awk '$9 ~ /^[0-9]+$/ && $9 > 2 && $9 < 100 && $11 ~ /^pipe:/' || true)
+expect_eq "no pipe of ours among low fds" "$low" ""

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # 30-backtrace: native sites: frames and "mod" records in the trace, offline symbolization, and the
 # cases where no backtrace may be taken (libunwind missing or off, fork child, budget, no CFI).
-# shellcheck source=tests/lib.sh
+# shellcheck source=tests/lib.sh disable=SC2119
 . "$(dirname "$0")/../lib.sh"
 
 P=$PROGS/bt_getenv

@@ -22,10 +22,11 @@ run_one() { # name, command...
 	local log="$OUT/$name.log" rc=0
 	timeout -k 10 "$per_file_timeout" "$@" >"$log" 2>&1 </dev/null || rc=$?
 	local p f s
-	p=$(grep -c '^ok - ' "$log" || true)
-	f=$(grep -c '^not ok - ' "$log" || true)
-	s=$(grep -c '^skip - ' "$log" || true)
-	grep -E '^(not ok|skip) - ' "$log" | sed "s|^|  [$name] |" || true
+	p=$(grep -ac '^ok - ' "$log" || true)
+	f=$(grep -ac '^not ok - ' "$log" || true)
+	s=$(grep -ac '^skip - ' "$log" || true)
+	p=${p:-0} f=${f:-0} s=${s:-0}
+	grep -aE '^(not ok|skip) - ' "$log" | sed "s|^|  [$name] |" || true
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		# A file that died or timed out without saying which test failed counts as one failure.
 		echo "  [$name] not ok - exited with status $rc (see $log)"

@@ -1,0 +1,426 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+# gen.py: writes the golden input traces (tests/golden/<case>/trace/*.jsonl) in the trace format v1
+# (docs/trace-format.md). Run it after changing a case here; the .jsonl files are committed, so review
+# the diff. Values never appear: only lengths and made-up fingerprints.
+import json, os, shutil, sys
+
+T0 = 1764320000000000  # microseconds
+HERE = os.path.dirname(os.path.abspath(__file__))
+CASES = {}
+
+
+def case(fn):
+    CASES[fn.__name__.replace("_", "-")] = fn
+    return fn
+
+
+class P:
+    """One process image: one trace file."""
+
+    def __init__(self, host, pid, ppid, argv, exe=None, at=0, origin="exec", parent=None, gen=0,
+                 runtime=None, nonce=None, kid=None):
+        self.name = f"{host}.{pid}.{nonce or '%016x' % (pid * 7919 + at)}.jsonl"
+        self.nonce = nonce or "%016x" % (pid * 7919 + at)
+        self.host, self.pid, self.gen = host, pid, gen
+        hdr = {"t": "hdr", "ts": T0 + at * 1000, "schema": "credtrace.trace/1", "pid": pid, "ppid": ppid,
+               "host": host, "container": None, "nonce": self.nonce, "exe": exe or "/usr/bin/" + argv[0],
+               "argv": argv, "origin": origin, "gen": gen, "threads": 1, "vars": 30, "secure": False,
+               "bt": "libunwind", "fp": "hmac-sha256/48", "cap": 16777216, "shim": "0.1.0", "preload": True}
+        if kid:
+            hdr["kid"] = kid
+        if parent:
+            hdr["parent"] = {"pid": parent.pid, "nonce": parent.nonce, "threads": 1, "fork_ts": T0 + at * 1000}
+        self.recs = [hdr]
+        self.rid = 0
+        self.forks = 0
+        if runtime:
+            self.rec(at, "runtime", name="python", version="3.11.2", reads=runtime,
+                     why=None if runtime == "audit-hook" else "no PySys_AddAuditHook: Python < 3.8 or embedded")
+
+    def rec(self, at, t, **kw):
+        r = {"t": t, "ts": T0 + at * 1000}
+        r.update(kw)
+        self.recs.append(r)
+        return self
+
+    def env(self, at, name, state="present", ln=164, flags=(), provider="openai", fp="3f9a0c11d2e4"):
+        return self.rec(at, "env", **facts(name, state, ln, flags, provider, fp))
+
+    def read(self, at, name, state="present", ln=164, flags=(), provider="openai", fp="3f9a0c11d2e4",
+             site=None, fn="getenv"):
+        self.rid += 1
+        return self.rec(at, "read", fn=fn, **facts(name, state, ln, flags, provider, fp), rid=self.rid,
+                        gen=self.gen, forks=self.forks, site=site or {"bt": "off"})
+
+    def fork(self, at, child):
+        self.forks += 1
+        return self.rec(at, "fork", fn="fork", child=child, threads=1, gen=self.gen, forks=self.forks,
+                        site={"py": {"file": "/usr/lib/python3/dist-packages/gunicorn/arbiter.py",
+                                     "line": 589, "func": "spawn_worker", "module_level": False}})
+
+    def write(self, d):
+        with open(os.path.join(d, self.name), "w") as f:
+            for r in self.recs:
+                f.write(json.dumps(r, separators=(",", ":")) + "\n")
+
+
+def facts(name, state, ln, flags, provider, fp):
+    present = state == "present"
+    return {"name": name, "state": state, "len": ln if state != "absent" else 0, "flags": list(flags),
+            "provider": provider if present else None, "entropy": "high" if present else None,
+            "fp": fp if present else ""}
+
+
+def py(file, line, func="<module>", module_level=None):
+    return {"py": {"file": file, "line": line, "func": func,
+                   "module_level": func == "<module>" if module_level is None else module_level}}
+
+
+NATIVE = {"frames": [[1, "0x1139"], [2, "0x2724a"]]}
+
+
+def mods(p, at):
+    p.rec(at, "mod", id=1, path="/opt/app/bin/client", build_id="0badc0de" * 5, base="0x55d1c2a00000")
+    p.rec(at, "mod", id=2, path="/lib/x86_64-linux-gnu/libc.so.6", build_id="deadbeef" * 5,
+          base="0x7f0000000000")
+
+
+def execrec(p, at, path, argv, child=None, fn="posix_spawn", in_="self", env="custom", lost=(), preload=True,
+            ok=True, site=None):
+    r = {"fn": fn, "path": path, "argv": argv}
+    if child is not None:
+        r["child"] = child
+    r.update({"in": in_, "env": env, "lost": list(lost), "emptied": [], "changed": [], "preload": preload,
+              "ok": ok, "site": site or py("/srv/app/jobs.py", 41, "run_job")})
+    return p.rec(at, "exec", **r)
+
+
+# ---- CRED_MISSING ------------------------------------------------------------------------------------
+@case
+def missing_primary():
+    """Compose: the api service has the key, the worker service does not; both are pid 1."""
+    api = P("api", 1, 0, ["python3", "app.py"], exe="/usr/bin/python3.11", runtime="audit-hook")
+    api.env(0, "OPENAI_API_KEY").read(50, "OPENAI_API_KEY", site=py("/srv/app/app.py", 7), fn="os.environ")
+    wk = P("worker", 1, 0, ["python3", "worker.py"], exe="/usr/bin/python3.11", at=5, runtime="audit-hook")
+    wk.read(60, "OPENAI_API_KEY", "absent", site=py("/srv/app/worker.py", 8, "make_client"), fn="os.environ")
+    return [api, wk]
+
+
+@case
+def missing_optional_probe():
+    """The official OpenAI JS client probes OPENAI_ADMIN_KEY and OPENAI_WEBHOOK_SECRET: info only."""
+    n = P("web", 300, 1, ["node", "index.js"])
+    mods(n, 1)
+    n.env(0, "OPENAI_API_KEY").read(20, "OPENAI_API_KEY", site=NATIVE)
+    n.read(21, "OPENAI_ADMIN_KEY", "absent", site=NATIVE).read(22, "OPENAI_WEBHOOK_SECRET", "absent", site=NATIVE)
+    return [n]
+
+
+@case
+def clean():
+    """Negative twin of most cases: one service, key present and read."""
+    p = P("api", 10, 1, ["python3", "app.py"], runtime="audit-hook")
+    p.env(0, "OPENAI_API_KEY").env(0, "ANTHROPIC_API_KEY", ln=108, provider="anthropic", fp="7c1d22aa0b31")
+    p.read(30, "OPENAI_API_KEY", site=py("/srv/app/app.py", 9, "handler"), fn="os.environ")
+    return [p]
+
+
+# ---- CRED_EMPTY -------------------------------------------------------------------------------------
+@case
+def empty_inherited():
+    p = P("worker", 20, 1, ["python3", "worker.py"], runtime="audit-hook")
+    p.env(0, "OPENAI_API_KEY", "empty", ln=0)
+    p.read(10, "OPENAI_API_KEY", "empty", ln=0, site=py("/srv/app/settings.py", 14), fn="os.environ")
+    return [p]
+
+
+# ---- CRED_NAME_MISMATCH -----------------------------------------------------------------------------
+@case
+def name_mismatch():
+    p = P("worker", 30, 1, ["python3", "worker.py"], runtime="audit-hook")
+    p.env(0, "OPEN_AI_API_KEY")
+    p.read(10, "OPENAI_API_KEY", "absent", site=py("/srv/app/llm.py", 3), fn="os.environ")
+    return [p]
+
+
+@case
+def name_mismatch_neg():
+    """Two related but distinct names, both set: no near miss."""
+    p = P("worker", 31, 1, ["python3", "worker.py"], runtime="audit-hook")
+    p.env(0, "OPENAI_API_KEY").env(0, "AZURE_OPENAI_API_KEY", ln=32, provider=None, fp="aa00bb11cc22")
+    p.read(10, "OPENAI_API_KEY", site=py("/srv/app/llm.py", 3), fn="os.environ")
+    return [p]
+
+
+# ---- CRED_LOST_ON_EXEC ------------------------------------------------------------------------------
+@case
+def lost_spawn_read():
+    """The parent spawns a worker with an explicit environment that lacks the key; the worker reads it."""
+    par = P("box", 4200, 1, ["python3", "app.py"], runtime="audit-hook")
+    par.env(0, "OPENAI_API_KEY")
+    execrec(par, 100, "/usr/bin/python3", ["python3", "worker.py"], child=4201, lost=["OPENAI_API_KEY"])
+    kid = P("box", 4201, 4200, ["python3", "worker.py"], at=101, runtime="audit-hook")
+    kid.read(150, "OPENAI_API_KEY", "absent", site=py("/srv/app/worker.py", 12), fn="os.environ")
+    return [par, kid]
+
+
+@case
+def lost_fork_exec():
+    """fork + execve in the child: the spawning parent is named first, then the child."""
+    par = P("box", 4400, 1, ["python3", "app.py"], runtime="audit-hook")
+    par.env(0, "OPENAI_API_KEY").fork(100, 4401)
+    fk = P("box", 4401, 4400, ["python3", "app.py"], at=100, origin="fork", parent=par, gen=1)
+    execrec(fk, 101, "/opt/app/bin/client", ["client"], fn="execve", lost=["OPENAI_API_KEY"],
+            site={"bt": "fresh-fork"})
+    img = P("box", 4401, 4400, ["client"], exe="/opt/app/bin/client", at=102)
+    mods(img, 102)
+    img.read(110, "OPENAI_API_KEY", "absent", site=NATIVE)
+    return [par, fk, img]
+
+
+@case
+def lost_vfork_untraced():
+    """subprocess (vfork) with env={} that also drops LD_PRELOAD: the child is not traced."""
+    par = P("box", 4300, 1, ["python3", "app.py"], runtime="audit-hook")
+    par.env(0, "OPENAI_API_KEY")
+    execrec(par, 100, "/usr/bin/python3", ["python3", "job.py"], child=4301, fn="execve", in_="vfork",
+            lost=["OPENAI_API_KEY"], preload=False)
+    return [par]
+
+
+@case
+def lost_minimal_env():
+    """A child deliberately started with a minimal environment that never needs the key: info."""
+    par = P("box", 4500, 1, ["python3", "app.py"], runtime="audit-hook")
+    par.env(0, "OPENAI_API_KEY")
+    execrec(par, 100, "/usr/bin/git", ["git", "rev-parse", "HEAD"], child=4501, fn="execve", in_="vfork",
+            lost=["OPENAI_API_KEY"])
+    git = P("box", 4501, 4500, ["git", "rev-parse", "HEAD"], at=101)
+    return [par, git]
+
+
+@case
+def lost_blind_child():
+    """The child is Python without read attribution: never described as 'did not read'."""
+    par = P("box", 4600, 1, ["node", "server.js"])
+    par.env(0, "OPENAI_API_KEY")
+    mods(par, 99)
+    execrec(par, 100, "/usr/bin/python3", ["python3", "task.py"], child=4601, lost=["OPENAI_API_KEY"],
+            site=NATIVE)
+    kid = P("box", 4601, 4600, ["python3", "task.py"], exe="/usr/bin/python3.11", at=101)
+    return [par, kid]
+
+
+@case
+def lost_neg():
+    """The child inherits the environment: nothing lost."""
+    par = P("box", 4700, 1, ["python3", "app.py"], runtime="audit-hook")
+    par.env(0, "OPENAI_API_KEY")
+    execrec(par, 100, "/usr/bin/python3", ["python3", "worker.py"], child=4701, env="inherit")
+    kid = P("box", 4701, 4700, ["python3", "worker.py"], at=101, runtime="audit-hook")
+    kid.env(101, "OPENAI_API_KEY").read(150, "OPENAI_API_KEY", site=py("/srv/app/worker.py", 12),
+                                        fn="os.environ")
+    return [par, kid]
+
+
+# ---- SOCKET_REUSED_AFTER_FORK -----------------------------------------------------------------------
+def conn(p, at, ino, fd=5, peer="127.0.0.1:8080", typ="stream"):
+    return p.rec(at, "connect", fd=fd, ino=ino, type=typ, family="inet", peer=peer, ok=True, errno=0, gen=p.gen,
+                 forks=p.forks, site=py("/usr/lib/python3/dist-packages/httpx/_transports/default.py", 232,
+                                        "handle_request", False))
+
+
+def use(p, at, ino, owner, op="send", role="child", fd=5, peer="127.0.0.1:8080"):
+    return p.rec(at, "use", fd=fd, ino=ino, op=op, role=role, owner=owner, peer=peer, gen=p.gen,
+                 site=py("/srv/app/tasks.py", 30, "call_llm"))
+
+
+@case
+def socket_shared():
+    """A connection made before the fork is used by two workers: error."""
+    m = P("box", 500, 1, ["python3", "server.py"], runtime="audit-hook")
+    conn(m, 10, 9001)
+    m.fork(100, 501).fork(110, 502)
+    w1 = P("box", 501, 500, ["python3", "server.py"], at=100, origin="fork", parent=m, gen=1)
+    w2 = P("box", 502, 500, ["python3", "server.py"], at=110, origin="fork", parent=m, gen=1)
+    use(w1, 140, 9001, 500)
+    use(w2, 150, 9001, 500, op="recv")
+    return [m, w1, w2]
+
+
+@case
+def socket_one_child():
+    """The parent closed the socket right after forking and one child used it: warning, not error."""
+    m = P("box", 600, 1, ["python3", "server.py"], runtime="audit-hook")
+    conn(m, 10, 9002)
+    m.fork(100, 601)
+    m.rec(101, "close", fd=5, ino=9002, role="parent", gen=0)
+    w = P("box", 601, 600, ["python3", "server.py"], at=100, origin="fork", parent=m, gen=1)
+    use(w, 140, 9002, 600)
+    return [m, w]
+
+
+@case
+def socket_listener_neg():
+    """gunicorn: an inherited listening socket and accepted connections are the pre-fork design. The
+    shim does not track them; the workers' own client sockets are connected after the fork."""
+    m = P("box", 650, 1, ["gunicorn", "app:app"], exe="/usr/bin/python3.11", runtime="audit-hook")
+    m.fork(100, 651).fork(101, 652)
+    out = [m]
+    for pid, at in ((651, 100), (652, 101)):
+        w = P("box", pid, 650, ["gunicorn", "app:app"], exe="/usr/bin/python3.11", at=at, origin="fork",
+              parent=m, gen=1)
+        conn(w, at + 50, 9100 + pid, fd=9, peer="127.0.0.1:8443")
+        out.append(w)
+    return out
+
+
+@case
+def socket_accepted_neg():
+    """An accepted connection handed to a forked handler, and a datagram socket used by the child."""
+    m = P("box", 660, 1, ["python3", "forkserver.py"], runtime="audit-hook")
+    conn(m, 10, 9200, fd=7, peer="127.0.0.1:53", typ="dgram")
+    m.fork(100, 661)
+    h = P("box", 661, 660, ["python3", "forkserver.py"], at=100, origin="fork", parent=m, gen=1)
+    use(h, 120, 9200, 660, fd=7, peer="127.0.0.1:53")
+    return [m, h]
+
+
+# ---- CRED_DIVERGENT ---------------------------------------------------------------------------------
+@case
+def divergent():
+    """Same trace directory (one key), two services with different values of the key."""
+    a = P("api", 1, 0, ["python3", "app.py"], runtime="audit-hook")
+    a.env(0, "OPENAI_API_KEY", fp="3f9a0c11d2e4")
+    b = P("worker", 1, 0, ["python3", "worker.py"], at=3, runtime="audit-hook")
+    b.env(3, "OPENAI_API_KEY", fp="9b1c7e00f4a2")
+    return [a, b]
+
+
+@case
+def divergent_neg():
+    """Same value everywhere; a host with another fingerprint key is not compared."""
+    a = P("api", 1, 0, ["python3", "app.py"], runtime="audit-hook", kid="a1b2c3d4e5f6")
+    a.env(0, "OPENAI_API_KEY", fp="3f9a0c11d2e4")
+    b = P("worker", 1, 0, ["python3", "worker.py"], at=3, runtime="audit-hook", kid="a1b2c3d4e5f6")
+    b.env(3, "OPENAI_API_KEY", fp="3f9a0c11d2e4")
+    c = P("batch", 1, 0, ["python3", "batch.py"], at=4, runtime="audit-hook", kid="0f0f0f0f0f0f")
+    c.env(4, "OPENAI_API_KEY", fp="55aa55aa55aa")
+    return [a, b, c]
+
+
+# ---- CRED_MALFORMED ---------------------------------------------------------------------------------
+@case
+def malformed_newline():
+    """A key written into a secret with echo: trailing newline."""
+    p = P("worker", 40, 1, ["python3", "worker.py"], runtime="audit-hook")
+    p.env(0, "OPENAI_API_KEY", ln=165, flags=["newline"], fp="1212abab3434")
+    p.read(10, "OPENAI_API_KEY", ln=165, flags=["newline"], fp="1212abab3434", site=py("/srv/app/llm.py", 3),
+           fn="os.environ")
+    return [p]
+
+
+@case
+def malformed_foreign():
+    """An Anthropic key in OPENAI_API_KEY, and quotes kept from a .env file."""
+    p = P("worker", 41, 1, ["python3", "worker.py"], runtime="audit-hook")
+    p.env(0, "OPENAI_API_KEY", ln=108, flags=["foreign_prefix"], provider="anthropic", fp="77aa88bb99cc")
+    p.env(0, "ANTHROPIC_API_KEY", ln=110, flags=["quoted"], provider=None, fp="12ab34cd56ef")
+    return [p]
+
+
+# ---- CRED_READ_BEFORE_FORK --------------------------------------------------------------------------
+@case
+def read_before_fork():
+    """gunicorn --preload: the client is built at import time in the master; workers do the calls."""
+    m = P("api", 700, 1, ["gunicorn", "--preload", "app:app"], exe="/usr/bin/python3.11", runtime="audit-hook")
+    m.env(0, "OPENAI_API_KEY")
+    m.read(40, "OPENAI_API_KEY", site=py("/srv/app/app.py", 5), fn="os.environ")
+    m.fork(1200, 701).fork(1210, 702)
+    out = [m]
+    for pid, at in ((701, 1200), (702, 1210)):
+        w = P("api", pid, 700, ["gunicorn", "--preload", "app:app"], exe="/usr/bin/python3.11", at=at,
+              origin="fork", parent=m, gen=1)
+        conn(w, at + 300, 9300 + pid, fd=11, peer="127.0.0.1:8443")
+        out.append(w)
+    return out
+
+
+@case
+def read_before_fork_neg():
+    """Each worker builds its client after the fork; a subprocess child that execs is not a worker."""
+    m = P("api", 710, 1, ["gunicorn", "app:app"], exe="/usr/bin/python3.11", runtime="audit-hook")
+    m.env(0, "OPENAI_API_KEY")
+    m.read(40, "OPENAI_API_KEY", site=py("/srv/app/config.py", 5), fn="os.environ")
+    m.fork(1200, 711).fork(1300, 712)
+    w = P("api", 711, 710, ["gunicorn", "app:app"], exe="/usr/bin/python3.11", at=1200, origin="fork", parent=m,
+          gen=1)
+    w.read(1250, "OPENAI_API_KEY", site=py("/srv/app/app.py", 20, "post_fork"), fn="os.environ")
+    s = P("api", 712, 710, ["gunicorn", "app:app"], exe="/usr/bin/python3.11", at=1300, origin="fork", parent=m,
+          gen=1)
+    execrec(s, 1301, "/usr/bin/git", ["git", "describe"], fn="execve", env="inherit", site={"bt": "fresh-fork"})
+    g = P("api", 712, 710, ["git", "describe"], at=1302)
+    g.env(1302, "OPENAI_API_KEY")
+    return [m, w, s, g]
+
+
+# ---- UNTRACED_PROCESS -------------------------------------------------------------------------------
+@case
+def untraced_static():
+    """A static binary keeps LD_PRELOAD but loads no preload: no file."""
+    p = P("box", 800, 1, ["python3", "deploy.py"], runtime="audit-hook")
+    p.env(0, "OPENAI_API_KEY")
+    execrec(p, 50, "/usr/local/bin/static-tool", ["static-tool", "sync"], child=801, env="inherit")
+    return [p]
+
+
+@case
+def untraced_neg():
+    p = P("box", 810, 1, ["python3", "deploy.py"], runtime="audit-hook")
+    p.env(0, "OPENAI_API_KEY")
+    execrec(p, 50, "/usr/bin/tool", ["tool", "sync"], child=811, env="inherit")
+    t = P("box", 811, 810, ["tool", "sync"], at=51)
+    t.env(51, "OPENAI_API_KEY")
+    return [p, t]
+
+
+# ---- CRED_SET_AT_RUNTIME ----------------------------------------------------------------------------
+@case
+def set_at_runtime():
+    """python-dotenv's load_dotenv() sets the key from a .env file."""
+    p = P("box", 900, 1, ["python3", "app.py"], runtime="audit-hook")
+    p.rec(20, "set", fn="setenv", **facts("OPENAI_API_KEY", "present", 164, [], "openai", "3f9a0c11d2e4"),
+          prev={"state": "absent", "len": 0, "fp": ""}, ok=True, gen=0, forks=0,
+          site=py("/usr/lib/python3/dist-packages/dotenv/main.py", 97, "set_as_environment_variables"))
+    p.read(30, "OPENAI_API_KEY", site=py("/srv/app/app.py", 11), fn="os.environ")
+    return [p]
+
+
+@case
+def set_at_runtime_neg():
+    """A failed setenv changes nothing."""
+    p = P("box", 910, 1, ["python3", "app.py"], runtime="audit-hook")
+    p.env(0, "OPENAI_API_KEY")
+    p.rec(20, "set", fn="setenv", **facts("OPENAI_API_KEY", "present", 164, [], "openai", "3f9a0c11d2e4"),
+          prev={"state": "present", "len": 164, "fp": "3f9a0c11d2e4"}, ok=False, errno=22, gen=0, forks=0,
+          site={"bt": "off"})
+    return [p]
+
+
+def main():
+    only = sys.argv[1:]
+    for name, fn in CASES.items():
+        if only and name not in only:
+            continue
+        d = os.path.join(HERE, name, "trace")
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        for p in fn():
+            p.write(d)
+        with open(os.path.join(HERE, name, "README"), "w") as f:
+            f.write((fn.__doc__ or name).strip() + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT */
+/* model.h: processes, their credential and socket state over time, and how they are related. */
+#ifndef MODEL_H
+#define MODEL_H
+#include <stddef.h>
+
+#include "reader.h"
+
+enum cstate { ST_ABSENT, ST_EMPTY, ST_PRESENT };
+enum origin { OR_EXEC, OR_FORK, OR_CLONE };
+/* How a process image came to be, relative to its parent in the tree. */
+enum link { LK_NONE, LK_FORK, LK_EXEC, LK_SPAWN, LK_VFORK, LK_PPID };
+
+#define F_WHITESPACE 0x01u
+#define F_NEWLINE 0x02u
+#define F_QUOTED 0x04u
+#define F_UNEXPANDED 0x08u
+#define F_PLACEHOLDER 0x10u
+#define F_FOREIGN 0x20u
+#define F_NONPRINTABLE 0x40u
+#define F_SHORT 0x80u
+#define F_COUNT 8
+extern const char *const flag_names[F_COUNT]; /* trace-format names, by bit index */
+
+struct facts {
+	enum cstate state;
+	long len;
+	unsigned flags;
+	char *provider; /* NULL when unknown */
+	char *entropy;  /* NULL when empty/absent */
+	char fp[16];    /* "" when off or not present */
+};
+
+/* Where something happened: rendered once, at model time. */
+struct site {
+	char *text;       /* "app.py:12 (<module>)", "main (app.c:7)", "libfoo.so+0x1139"; NULL if unknown */
+	int module_level; /* a Python module body: import time */
+};
+
+struct cread {
+	long long ts;
+	char *fn;
+	struct facts f;
+	long rid, count;
+	int forks, gen;
+	struct site site;
+};
+
+struct cset {
+	long long ts;
+	char *fn;
+	struct facts f, prev;
+	int has_prev, ok, forks;
+	struct site site;
+};
+
+struct cred {
+	char *name;
+	int has_start; /* an env record: present or empty at start */
+	struct facts start;
+	struct cread *reads;
+	size_t nreads;
+	struct cset *sets;
+	size_t nsets;
+};
+
+struct proc;
+
+struct fork_ev {
+	long long ts;
+	long child;
+	int forks;
+	struct site site;
+};
+
+struct exec_ev {
+	long long ts;
+	char *fn, *path;
+	char **argv;
+	size_t argc;
+	long child;    /* -1 when unknown (exec in this process: the pid stays) */
+	int in_vfork, custom_env, preload, ok;
+	char **lost, **emptied, **changed;
+	size_t nlost, nemptied, nchanged;
+	struct site site;
+	struct proc *image; /* the traced image it started, NULL when none was found */
+};
+
+struct conn {
+	long long ts;
+	int fd, stream, ok, forks;
+	unsigned long long ino;
+	char *peer;
+	struct site site;
+};
+
+struct use {
+	long long ts;
+	int fd, role_child, shutdown;
+	unsigned long long ino;
+	long owner;
+	char *op, *peer;
+	struct site site;
+};
+
+struct proc {
+	char *file, *id, *host, *container, *nonce, *exe, *kid;
+	char **argv;
+	size_t argc;
+	int input, argv_trunc, gen, capped, has_end, bad_lines;
+	long pid, ppid, parent_pid;
+	char *parent_nonce;
+	enum origin origin;
+	long long start, fork_ts, last_ts;
+	char *rt_name, *rt_why; /* runtime record, NULL when none */
+	int rt_reads;           /* 1: os.environ reads attributed (audit hook) */
+	int blind;              /* credential reads are not visible in this process */
+	char *blind_why;
+	struct cred *creds;
+	size_t ncreds;
+	struct fork_ev *forks;
+	size_t nforks;
+	struct exec_ev *execs;
+	size_t nexecs;
+	struct conn *conns;
+	size_t nconns;
+	struct use *uses;
+	size_t nuses;
+	struct proc *parent;
+	enum link link;
+	struct exec_ev *via; /* the exec record that started this image */
+	struct proc **kids;
+	size_t nkids;
+};
+
+struct model {
+	struct proc **procs; /* sorted by host, start, pid, nonce */
+	size_t n;
+	size_t nhosts;
+};
+
+void model_build(const struct traceset *ts, struct model *m);
+void model_free(struct model *m);
+
+struct cred *proc_cred(const struct proc *p, const char *name); /* NULL when never seen */
+/* State of a variable in p's environment at start (ST_ABSENT when no env record). */
+enum cstate proc_start_state(const struct proc *p, const char *name);
+/* Short description: "4242 (python3 app.py)", with the host when the model has several. */
+void proc_label(const struct model *m, const struct proc *p, char *buf, size_t n);
+/* 1 when a is b or one of b's descendants in the tree. */
+int proc_within(const struct proc *a, const struct proc *b);
+const char *state_name(enum cstate s);
+const char *link_name(enum link l);
+/* "12.0 ms", "3.20 s": a duration in microseconds. */
+void fmt_dur(long long us, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: MIT */
+/* reader.c: trace files to cJSON records; bad lines are reported and skipped, newer schemas refused. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "reader.h"
+
+/* Replaces bytes that are not valid UTF-8 with '?', in place, so that reports stay valid JSON. The
+ * shim escapes such bytes, but a trace may come through a log pipeline that did not. */
+static void utf8_clean(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+
+	while (*p) {
+		int n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1 : (*p & 0xf0) == 0xe0 ? 2 : (*p & 0xf8) == 0xf0 ? 3 : -1;
+		int ok = n >= 0 && !(n == 1 && *p < 0xc2);
+		for (int i = 1; ok && i <= n; i++)
+			ok = (p[i] & 0xc0) == 0x80;
+		if (!ok) {
+			*p++ = '?';
+			continue;
+		}
+		p += n + 1;
+	}
+}
+
+static void clean_tree(cJSON *j)
+{
+	for (; j; j = j->next) {
+		if (cJSON_IsString(j) && j->valuestring)
+			utf8_clean(j->valuestring);
+		if (j->string)
+			utf8_clean(j->string);
+		clean_tree(j->child);
+	}
+}
+
+/* Major version of "credtrace.trace/N", or -1 when the string is not a trace schema. */
+static int schema_major(const char *s)
+{
+	const char *pre = "credtrace.trace/";
+	char *end;
+	long v;
+
+	if (!s || strncmp(s, pre, strlen(pre)))
+		return -1;
+	errno = 0;
+	v = strtol(s + strlen(pre), &end, 10);
+	if (end == s + strlen(pre) || errno || v < 0 || v > 1000000)
+		return -1;
+	return (int)v;
+}
+
+static cJSON *parse_line(const char *path, size_t lineno, char *line, ssize_t len, int *bad)
+{
+	int complete = len > 0 && line[len - 1] == '\n';
+	const char *why = NULL;
+	cJSON *rec = NULL;
+
+	if (complete)
+		line[--len] = 0;
+	if (len == 0 && complete)
+		return NULL; /* blank line: nothing to say */
+	if (len > READER_LINE_MAX)
+		why = "line longer than 1048576 bytes (records are at most 4096): skipped";
+	else if (memchr(line, 0, (size_t)len))
+		why = "NUL byte in line (binary garbage?): skipped";
+	else if (!(rec = cJSON_ParseWithLength(line, (size_t)len)))
+		why = complete ? "not valid JSON: skipped" : "truncated record (no newline at end of file): skipped";
+	else if (!cJSON_IsObject(rec) || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(rec, "t")))
+		why = "not a record (no \"t\" field): skipped";
+	if (why) {
+		fprintf(stderr, "%s:%zu: %s\n", path, lineno, why);
+		(*bad)++;
+		cJSON_Delete(rec);
+		return NULL;
+	}
+	clean_tree(rec);
+	return rec;
+}
+
+static void trace_free(struct trace *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		cJSON_Delete(t->recs[i]);
+	free(t->recs);
+	free(t->path);
+}
+
+/* Reads one file; returns 1 when kept, 0 when refused or empty. */
+static int load_file(const char *path, int input, struct traceset *ts)
+{
+	FILE *f = fopen(path, "r");
+	struct trace t = {0};
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	ssize_t len;
+	int ok = 1;
+
+	if (!f) {
+		weprintf("%s:", path);
+		ts->refused++;
+		return 0;
+	}
+	while (ok && (len = getline(&line, &cap, f)) >= 0) {
+		cJSON *rec = parse_line(path, ++lineno, line, len, &t.bad_lines);
+		const char *type;
+		if (!rec)
+			continue;
+		type = cJSON_GetObjectItemCaseSensitive(rec, "t")->valuestring;
+		if (t.n == 0 && strcmp(type, "hdr")) {
+			fprintf(stderr, "%s:%zu: first record is \"%s\", not a header: file skipped\n", path, lineno, type);
+			ok = 0;
+		} else if (t.n == 0) {
+			cJSON *s = cJSON_GetObjectItemCaseSensitive(rec, "schema");
+			const char *sv = cJSON_IsString(s) ? s->valuestring : NULL;
+			int major = schema_major(sv);
+			if (major > READER_MAJOR) {
+				fprintf(stderr, "%s: schema %s is newer than this reader (%s): file refused\n", path, sv,
+				        READER_SCHEMA);
+				ok = 0;
+			} else if (major < 0) {
+				fprintf(stderr, "%s:%zu: header has no credtrace.trace schema: file skipped\n", path, lineno);
+				ok = 0;
+			}
+		}
+		if (!ok) {
+			cJSON_Delete(rec);
+			break;
+		}
+		t.recs = realloc(t.recs, (t.n + 1) * sizeof *t.recs);
+		if (!t.recs)
+			eprintf("out of memory:");
+		t.recs[t.n++] = rec;
+	}
+	if (ok && ferror(f)) {
+		weprintf("%s: read error:", path);
+		ok = 0;
+	}
+	free(line);
+	fclose(f);
+	if (ok && t.n == 0) {
+		fprintf(stderr, "%s: no header record: file skipped\n", path);
+		ok = 0;
+	}
+	if (!ok) {
+		trace_free(&t);
+		ts->refused++;
+		return 0;
+	}
+	t.path = strdup(path);
+	t.input = input;
+	ts->v = realloc(ts->v, (ts->n + 1) * sizeof *ts->v);
+	if (!ts->v || !t.path)
+		eprintf("out of memory:");
+	ts->v[ts->n++] = t;
+	return 1;
+}
+
+static int has_suffix(const char *s, const char *suf)
+{
+	size_t n = strlen(s), m = strlen(suf);
+	return n >= m && !strcmp(s + n - m, suf);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Collects *.jsonl under dir (recursively; symlinks are not followed into directories). */
+static int collect(const char *dir, char ***list, size_t *n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (!d) {
+		weprintf("%s:", dir);
+		return -1;
+	}
+	while ((e = readdir(d))) {
+		char *p;
+		struct stat st;
+		if (e->d_name[0] == '.')
+			continue; /* ".", "..", and the .credtrace.key file */
+		if (asprintf(&p, "%s/%s", dir, e->d_name) < 0)
+			eprintf("out of memory:");
+		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+			collect(p, list, n);
+			free(p);
+		} else if (has_suffix(e->d_name, ".jsonl") && stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
+			*list = realloc(*list, (*n + 1) * sizeof **list);
+			if (!*list)
+				eprintf("out of memory:");
+			(*list)[(*n)++] = p;
+		} else {
+			free(p);
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+int reader_load(char **paths, int n, struct traceset *ts)
+{
+	int rc = 0;
+
+	memset(ts, 0, sizeof *ts);
+	for (int i = 0; i < n; i++) {
+		struct stat st;
+		char **list = NULL;
+		size_t nl = 0;
+		if (stat(paths[i], &st) < 0) {
+			weprintf("%s:", paths[i]);
+			rc = -1;
+			continue;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			load_file(paths[i], i, ts);
+			continue;
+		}
+		if (collect(paths[i], &list, &nl) < 0)
+			rc = -1;
+		qsort(list, nl, sizeof *list, cmp_str);
+		for (size_t k = 0; k < nl; k++) {
+			load_file(list[k], i, ts);
+			free(list[k]);
+		}
+		free(list);
+	}
+	return rc;
+}
+
+void reader_free(struct traceset *ts)
+{
+	for (size_t i = 0; i < ts->n; i++)
+		trace_free(&ts->v[i]);
+	free(ts->v);
+	memset(ts, 0, sizeof *ts);
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/* reader.h: reads trace files (JSON Lines, docs/trace-format.md) into parsed records. */
+#ifndef READER_H
+#define READER_H
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#define READER_SCHEMA "credtrace.trace/1"
+#define READER_MAJOR 1
+#define READER_LINE_MAX (1 << 20) /* records are at most 4096 bytes; anything far longer is junk */
+
+/* One trace file: its records in file order, the first one being the header. */
+struct trace {
+	char *path;
+	int input;     /* index of the PATH argument it came from (fingerprint keys are per directory) */
+	cJSON **recs;
+	size_t n;
+	int bad_lines; /* lines reported and skipped */
+};
+
+struct traceset {
+	struct trace *v;
+	size_t n;
+	int refused; /* files refused whole (newer schema, no header) */
+};
+
+/* Reads every PATH (a trace file, or a directory searched recursively for *.jsonl). Bad lines and
+ * refused files are reported on stderr as FILE:LINE: reason. Returns -1 when a PATH cannot be read
+ * at all (reported), else 0; ts->n may still be 0. Files are sorted by path for stable output. */
+int reader_load(char **paths, int n, struct traceset *ts);
+void reader_free(struct traceset *ts);
+
+#endif

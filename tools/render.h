@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/* render.h: report renderers, one per output format; each reads the model and the findings only. */
+#ifndef RENDER_H
+#define RENDER_H
+#include <stdio.h>
+
+#include "model.h"
+#include "rules.h"
+
+#define REPORT_SCHEMA "credtrace.report/1"
+
+/* JSON: {"schema","processes","findings"}, keys in the order docs/credtrace.1 documents. */
+int render_json(FILE *out, const struct model *m, const struct findings *fs);
+/* Text: findings (most severe first), the process tree, what could not be seen. colour: ANSI. */
+int render_text(FILE *out, const struct model *m, const struct findings *fs, int colour);
+
+#endif

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: MIT */
+/* report.c: `credtrace report`: options, then read -> model -> rules -> render, and the exit status. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "model.h"
+#include "reader.h"
+#include "render.h"
+#include "rules.h"
+#include "symbolize.h"
+
+static const char usage_text[] = "usage: credtrace report [--format text|json] "
+                                 "[--fail-on error|warning|info|never] PATH...\n";
+
+/* --name VALUE or --name=VALUE; returns the value and advances *i, or NULL when argv[*i] is not it. */
+static const char *opt_value(int argc, char **argv, int *i, const char *name, int *missing)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(argv[*i], name, n))
+		return NULL;
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (argv[*i][n])
+		return NULL;
+	if (*i + 1 >= argc) {
+		*missing = 1;
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+static int use_colour(void)
+{
+	const char *nc = getenv("NO_COLOR");
+	return isatty(STDOUT_FILENO) && !(nc && *nc);
+}
+
+int cmd_report(int argc, char **argv)
+{
+	const char *format = "text", *failon = "never", *v;
+	char **paths = calloc((size_t)argc + 1, sizeof *paths);
+	int npaths = 0, fail_level, rc = 0, missing = 0, opts = 1;
+	struct traceset ts;
+	struct model m;
+	struct findings fs;
+
+	if (!paths)
+		eprintf("out of memory:");
+	for (int i = 1; i < argc; i++) {
+		if (opts && !strcmp(argv[i], "--")) {
+			opts = 0;
+		} else if (opts && (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))) {
+			fputs(usage_text, stdout);
+			free(paths);
+			return 0;
+		} else if (opts && (v = opt_value(argc, argv, &i, "--format", &missing))) {
+			format = v;
+		} else if (opts && (v = opt_value(argc, argv, &i, "--fail-on", &missing))) {
+			failon = v;
+		} else if (missing) {
+			weprintf("report: %s needs a value", argv[i]);
+			rc = 2;
+		} else if (opts && argv[i][0] == '-' && argv[i][1]) {
+			weprintf("report: unknown option '%s'", argv[i]);
+			rc = 2;
+		} else {
+			paths[npaths++] = argv[i];
+		}
+		if (rc)
+			break;
+	}
+	if (!rc && strcmp(format, "text") && strcmp(format, "json")) {
+		weprintf("report: unknown format '%s' (expected text or json)", format);
+		rc = 2;
+	}
+	if (!rc && ((fail_level = sev_parse(failon)) < 0)) {
+		weprintf("report: unknown --fail-on level '%s' (expected error, warning, info or never)", failon);
+		rc = 2;
+	}
+	if (!rc && !npaths) {
+		weprintf("report: no trace directory or file given");
+		rc = 2;
+	}
+	if (rc) {
+		fputs(usage_text, stderr);
+		free(paths);
+		return rc;
+	}
+	if (reader_load(paths, npaths, &ts) < 0 || ts.n == 0) {
+		if (ts.n == 0)
+			weprintf("report: no readable trace files in the given path%s", npaths == 1 ? "" : "s");
+		reader_free(&ts);
+		free(paths);
+		return 2;
+	}
+	free(paths);
+	model_build(&ts, &m);
+	reader_free(&ts); /* the model keeps what it needs */
+	rules_run(&m, &fs);
+	if (!strcmp(format, "json") ? render_json(stdout, &m, &fs) : render_text(stdout, &m, &fs, use_colour()))
+		rc = 2;
+	if (fflush(stdout) == EOF) {
+		weprintf("report: write error:");
+		rc = 2;
+	}
+	for (size_t i = 0; !rc && i < fs.n; i++)
+		if ((int)fs.v[i].sev >= fail_level)
+			rc = 1;
+	findings_free(&fs);
+	model_free(&m);
+	sym_cleanup();
+	return rc;
+}

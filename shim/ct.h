@@ -173,7 +173,8 @@ void ct_env_read_py(const char *name, const char *value, const struct ct_pysite 
 
 /* ---- identity (init.c, argv.c) ------------------------------------------------------------- */
 int ct_thread_count(void) CT_HIDDEN;              /* from /proc/self/stat; 0 when unknown */
-void ct_fork_prepare(void) CT_HIDDEN;             /* before fork: remember the thread count */
+int ct_fork_prepare(void) CT_HIDDEN;              /* before fork: remember the thread count */
+void ct_fork_done(void) CT_HIDDEN;                /* after fork, in the parent */
 void ct_fork_child_reinit(const char *origin) CT_HIDDEN; /* "fork" or "clone" */
 /* argv as a JSON array, at most 16 arguments of 128 bytes, credential-looking ones redacted. */
 void ct_rec_argv(struct ct_rec *r, const char *key, char *const *argv) CT_HIDDEN;

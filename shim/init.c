@@ -165,10 +165,16 @@ void ct_hdr_build(struct ct_rec *r, const char *origin, const char *nonce)
 	ct_rec_str(r, "shim", CT_VERSION);
 }
 
-/* Called before fork by our fork hook: the parent's thread count goes into the child's header. */
-void ct_fork_prepare(void)
+/* Called before fork by our fork hook: the parent's thread count goes into the child's header.
+ * ct_fork_done() forgets it, so that a fork we did not see (daemon()) counts as unknown. */
+int ct_fork_prepare(void)
 {
-	threads_at_fork = ct_thread_count();
+	return threads_at_fork = ct_thread_count();
+}
+
+void ct_fork_done(void)
+{
+	threads_at_fork = 0;
 }
 
 /* Everything a new child process must reset before it records anything. Runs in the atfork child
@@ -183,7 +189,10 @@ void ct_fork_child_reinit(const char *origin)
 	ct_pid = (pid_t)ct_raw_getpid();
 	ct_gen++;
 	ct_forks = 0;
-	ct_bt_child_fresh = 1;
+	/* A child of a single-threaded parent cannot inherit a lock held by another thread, so it
+	 * may unwind; for any other child (or an unknown thread count) dl_iterate_phdr's lock may be
+	 * held by a thread that does not exist here. */
+	ct_bt_child_fresh = !(origin[0] == 'f' && threads_at_fork == 1);
 	ct_trace_fork_child(origin);
 	ct_sock_fork_child();
 	ct_env_fork_child();

@@ -70,8 +70,7 @@ CT_EXPORT pid_t fork(void)
 	e = errno;
 	ct_guard = 1;
 	ct_env_check_replaced();
-	ct_fork_prepare();
-	threads = ct_thread_count();
+	threads = ct_fork_prepare();
 	errno = e;
 	pid = real_fork();
 	if (pid == 0) {
@@ -79,6 +78,7 @@ CT_EXPORT pid_t fork(void)
 		return 0;
 	}
 	e = errno;
+	ct_fork_done();
 	if (pid > 0)
 		ct_forks++;
 	fork_record("fork", pid, e, threads);
@@ -98,8 +98,7 @@ CT_EXPORT pid_t _Fork(void)
 		return real__Fork();
 	e = errno;
 	ct_guard = 1;
-	ct_fork_prepare();
-	threads = ct_thread_count();
+	threads = ct_fork_prepare();
 	errno = e;
 	pid = real__Fork();
 	if (pid == 0) {
@@ -108,6 +107,7 @@ CT_EXPORT pid_t _Fork(void)
 		return 0;
 	}
 	e = errno;
+	ct_fork_done();
 	if (pid > 0) {
 		ct_forks++;
 		ct_sock_fork_parent();

@@ -3,6 +3,7 @@
  * Pure functions on the caller's stack plus two small static tables set at init (CREDTRACE_VARS, the
  * fingerprint key): safe in getenv hooks, vfork children and before the constructor. No libc calls
  * beyond strlen/memcpy/memset. The data lives in secret_table.h. */
+#define _GNU_SOURCE /* strchrnul */
 #include <string.h>
 
 #include "ct.h"
@@ -101,23 +102,42 @@ static int glob(const char *p, size_t pn, const char *s, size_t sn)
 
 /* ---- names ---- */
 
+static inline int filter_has(const unsigned long long f[4], unsigned h) { return f[h >> 6] >> (h & 63) & 1; }
+
+/* Could a rule start at the underscore s[i]? The three-letter filter of secret_table.h. Every
+ * `after` has three or more characters; s[i + 2] is read only when s[i + 1] is a letter and
+ * s[i + 3] only when s[i + 2] is not the NUL. */
+static inline int rule_may_start(const unsigned char *s, size_t n, size_t i)
+{
+	unsigned c1, c2;
+	if (i + 3 >= n)
+		return 0;
+	c1 = s[i + 1];
+	if ((c1 & 0xDFu) - 'A' >= 26u)
+		return 0;
+	c2 = s[i + 2];
+	if (!c2)
+		return 0;
+	return filter_has(rule_filter, NAME_HASH(RULE_KEY(c1, c2, s[i + 3])));
+}
+
+/* Could s[0..n) be an exact name? */
+static inline int exact_may_be(const unsigned char *s, size_t n)
+{
+	return n >= 2 && filter_has(exact_filter, NAME_HASH(EXACT_KEY(n, s[0], s[1], s[n - 1])));
+}
+
 /* Does a rule match at the underscore s[i]? 1: a suffix rule, 2: an anywhere rule, 0: none. n may
  * be (size_t)-1 for a NUL-terminated s: every read is then at or before the terminating NUL. */
-static int rules_at(const char *s, size_t n, size_t i)
+static __attribute__((noinline)) int rules_at(const char *s, size_t n, size_t i)
 {
-	unsigned c;
 	size_t r;
 
-	if (i + 1 >= n)
-		return 0;
-	c = up((unsigned char)s[i + 1]) - 'A';
-	if (c >= 26 || !(NAME_NEXT_MASK >> c & 1))
-		return 0;
 	for (r = 0; r < N(name_rules); r++) {
 		const struct name_rule *nr = &name_rules[r];
 		size_t end = i + 1 + nr->alen;
-		if ((unsigned)(nr->after[0] - 'A') != c || i < nr->blen ||
-		    !eqf(s, n, i + 1, nr->after, nr->alen) || !eqf(s, n, i - nr->blen, nr->before, nr->blen))
+		if (i < nr->blen || !eqf(s, n, i + 1, nr->after, nr->alen) ||
+		    !eqf(s, n, i - nr->blen, nr->before, nr->blen))
 			continue;
 		if (!nr->to_end)
 			return 2;
@@ -127,14 +147,14 @@ static int rules_at(const char *s, size_t n, size_t i)
 	return 0;
 }
 
-static int exact_or_configured(const char *s, size_t n)
+static __attribute__((noinline)) int exact_or_configured(const char *s, size_t n, int maybe_exact)
 {
 	size_t k;
 	int m;
 
-	if (n < 64 && (NAME_EXACT_LENS >> n & 1))
+	if (maybe_exact)
 		for (k = 0; k < N(name_exact); k++)
-			if (strlen(name_exact[k]) == n && eqf(s, n, 0, name_exact[k], n))
+			if (name_exact[k].len == n && eqf(s, n, 0, name_exact[k].name, n))
 				return 1;
 	m = __atomic_load_n(&cfg_n, __ATOMIC_ACQUIRE);
 	for (k = 0; k < (size_t)m; k++)
@@ -143,7 +163,7 @@ static int exact_or_configured(const char *s, size_t n)
 	return 0;
 }
 
-static int not_value(const char *s, size_t n)
+static __attribute__((noinline)) int not_value(const char *s, size_t n)
 {
 	size_t k;
 	for (k = 0; k < N(name_not_value); k++) {
@@ -154,26 +174,33 @@ static int not_value(const char *s, size_t n)
 	return 0;
 }
 
-/* One pass over the name: rules are tried only at underscores followed by a rule's first letter. */
-static int name_match(const char *s, size_t n)
+/* What follows the underscores found: exact names, configured globs, and the FILE/PATH/DIR rule. */
+static inline int name_end(const char *s, size_t n, int hit)
 {
-	size_t i;
-	int hit = 0;
-
-	for (i = 0; i < n && s[i]; i++) {
-		if (s[i] != '_')
-			continue;
-		hit |= rules_at(s, n, i);
-		if (hit & 1)
-			return 1;
-	}
-	n = i;
-	if (exact_or_configured(s, n))
+	int maybe_exact = exact_may_be((const unsigned char *)s, n);
+	if ((maybe_exact || __atomic_load_n(&cfg_n, __ATOMIC_RELAXED)) && exact_or_configured(s, n, maybe_exact))
 		return 1;
 	return hit && !not_value(s, n);
 }
 
-/* The hot path: getenv("HOME") costs the six byte loads below. Reading s[k] only after s[0..k-1]
+/* NUL-terminated names: strchrnul (vectorised in glibc, lock-free) jumps from underscore to
+ * underscore; most names have none or one or two. */
+static __attribute__((noinline)) int name_scan(const char *s)
+{
+	const char *u = s;
+	int hit = 0;
+
+	while (*(u = strchrnul(u, '_'))) {
+		if (rule_may_start((const unsigned char *)s, (size_t)-1, (size_t)(u - s)))
+			hit |= rules_at(s, (size_t)-1, (size_t)(u - s));
+		if (hit & 1)
+			return 1;
+		u++;
+	}
+	return name_end(s, (size_t)(u - s), hit);
+}
+
+/* The hot path: getenv("HOME") costs the six byte tests below. Reading s[k] only after s[0..k-1]
  * were non-NUL never touches memory past the string. */
 int ct_cred_name(const char *s)
 {
@@ -183,14 +210,25 @@ int ct_cred_name(const char *s)
 		if (!s[0] || !s[1] || !s[2] || !s[3] || !s[4] || !s[5])
 			return 0;
 	}
-	return name_match(s, (size_t)-1);
+	return name_scan(s);
 }
 
+/* Bounded names (a "NAME=value" entry, n up to the '='); a NUL before n ends the name too. */
 int ct_cred_namen(const char *s, size_t n)
 {
+	size_t i;
+	int hit = 0;
+
 	if (!s || n < __atomic_load_n(&name_min, __ATOMIC_RELAXED))
 		return 0;
-	return name_match(s, n);
+	for (i = 0; i < n && s[i]; i++) {
+		if (s[i] != '_' || !rule_may_start((const unsigned char *)s, n, i))
+			continue;
+		hit |= rules_at(s, n, i);
+		if (hit & 1)
+			return 1;
+	}
+	return name_end(s, i, hit);
 }
 
 /* ---- values ---- */
@@ -540,22 +578,20 @@ const char *ct_state_name(enum ct_state s)
 	}
 }
 
-/* The hand-kept constants of secret_table.h agree with the tables: 1 when they do. */
+/* NAME_MIN_BUILTIN agrees with the tables: 1 when it does. */
 int ct_secret_selfcheck(void)
 {
-	unsigned mask = 0, min = ~0u;
-	unsigned long long lens = 0;
+	unsigned min = ~0u;
 	size_t k;
+	int ok = 1;
 
 	for (k = 0; k < N(name_rules); k++) {
-		mask |= 1u << (name_rules[k].after[0] - 'A');
+		ok &= name_rules[k].alen >= 3;
 		if (1u + name_rules[k].blen + name_rules[k].alen < min)
 			min = 1u + name_rules[k].blen + name_rules[k].alen;
 	}
-	for (k = 0; k < N(name_exact); k++) {
-		lens |= 1ull << strlen(name_exact[k]);
-		if (strlen(name_exact[k]) < min)
-			min = (unsigned)strlen(name_exact[k]);
-	}
-	return mask == NAME_NEXT_MASK && lens == NAME_EXACT_LENS && min == NAME_MIN_BUILTIN;
+	for (k = 0; k < N(name_exact); k++)
+		if (name_exact[k].len < min)
+			min = name_exact[k].len;
+	return ok && min == NAME_MIN_BUILTIN;
 }

@@ -11,6 +11,7 @@ cd "$ROOT"
 for dir in tests/golden/*/; do
 	c=$(basename "$dir")
 	[ -d "$dir/trace" ] || continue
+	mkdir -p "$W" # tests/run.sh elsewhere may remove build/test-out while this runs
 	got=$W/$c.json
 	"$CLI" report --format json "$dir/trace" >"$got" 2>"$W/$c.err" || {
 		fail "$c" "exit status $? (stderr: $(head -c 300 "$W/$c.err"))"

@@ -134,12 +134,12 @@ int names_near(const char *a, const char *b)
 
 	if (!strcmp(a, b))
 		return 0;
-	if (in_list(distinct, NELEM(distinct), a) && in_list(distinct, NELEM(distinct), b))
-		return 0;
 	squash(a, sa);
 	squash(b, sb);
 	if (!strcmp(sa, sb))
 		return 1;
+	if (in_list(distinct, NELEM(distinct), a) && in_list(distinct, NELEM(distinct), b))
+		return 0;
 	if (strlen(a) >= 8 && strlen(b) >= 8 && names_distance(a, b, 2) <= 2)
 		return 1;
 	na = tokens(a, ba, ta);

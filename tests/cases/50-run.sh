@@ -23,6 +23,12 @@ wait_file() {
 	done
 	return 1
 }
+# A background run left behind by a failed check is stopped (credtrace forwards SIGTERM to its command).
+stop_jobs() {
+	local j
+	for j in $(jobs -p); do kill -TERM "$j" 2>/dev/null || true; done
+}
+trap stop_jobs EXIT
 export OPENAI_API_KEY
 OPENAI_API_KEY=$(canary)
 

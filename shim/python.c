@@ -487,7 +487,7 @@ static int install(const char **why)
 	os = mods ? py.Dict_GetItemString(mods, "os") : NULL;
 	if (!os)
 		return 0;
-	env = py.GetAttrString(os, "environ");
+	env = py.GetAttrString(os, "getenv"); /* defined after os.environ; posix has its own environ */
 	if (!env) {
 		py.Err_Clear();
 		return 0; /* os is still being imported */

@@ -281,10 +281,10 @@ static const char *env_get(char *const *envp, const char *name)
 	return NULL;
 }
 
-/* Case-insensitive substring search of the lower-case word w in s[0..n) (up() both sides). */
-static int contains_fold(const char *s, size_t n, const char *w)
+/* Case-insensitive search of w[0..l) in s[0..n). */
+static int contains_n(const char *s, size_t n, const char *w, size_t l)
 {
-	size_t l = strlen(w), i, j;
+	size_t i, j;
 	if (!l)
 		return 1;
 	for (i = 0; i + l <= n; i++) {
@@ -295,6 +295,7 @@ static int contains_fold(const char *s, size_t n, const char *w)
 	}
 	return 0;
 }
+static int contains_fold(const char *s, size_t n, const char *w) { return contains_n(s, n, w, strlen(w)); }
 
 /* The variable's expected provider (P_NONE: none) and the value classes that fit it. */
 static unsigned expected(const char *name, size_t nl, char *const *envp, unsigned *accept)
@@ -361,7 +362,7 @@ static int placeholder(const char *s, size_t n, const char *name, size_t nl)
 			return 1;
 	/* the variable's own name or a near miss: "OPENAI_API_KEY", "your-openai-api-key-here" */
 	nn = normalise(name, nl, nm);
-	return nn >= 6 && contains_fold(v, vn, nm);
+	return nn >= 6 && contains_n(v, vn, nm, nn);
 }
 
 /* ${X} $(X) {{ X }} anywhere (covers ${{ secrets.X }}); $X %X% @X@ as the whole value, since a

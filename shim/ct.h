@@ -143,6 +143,8 @@ void ct_hmac_sha256(const unsigned char *key, size_t keylen, const unsigned char
 void ct_env_snapshot(char **argv) CT_HIDDEN; /* header + "env" records at start */
 /* environ assigned by the program since we last looked? Records what changed. Slow paths only. */
 void ct_env_check_replaced(void) CT_HIDDEN;
+/* "env", "lost", "emptied", "changed" of an exec record: envp against the credentials as last known. */
+void ct_env_diff(struct ct_rec *r, char *const envp[]) CT_HIDDEN;
 /* Looks name up in envp without libc (works before init). */
 const char *ct_env_lookup(char *const *envp, const char *name) CT_HIDDEN;
 

@@ -114,17 +114,26 @@ static int read_insert(uint64_t key)
 	return rid;
 }
 
-static void read_record(const char *fn, const char *name, const char *value, uint64_t site_key,
+/* The identity of a read: call site and value. libc's getenv returns a pointer into environ, so
+ * the pointer names the value (a setenv makes a new one); an absent value is told apart by name. */
+static uint64_t read_key(const char *name, const char *value, uint64_t site)
+{
+	uint64_t k = site * 0x9e3779b97f4a7c15ull;
+	if (value)
+		k ^= (uintptr_t)value * 0xff51afd7ed558ccdull;
+	else
+		k = fnv(name, strlen(name), k ^ FNV0);
+	return k | 1; /* never 0, the empty slot */
+}
+
+static void read_record(const char *fn, const char *name, const char *value, uint64_t key,
 			const struct ct_pysite *py)
 {
-	size_t nlen = strlen(name), vlen = value ? strlen(value) : 0;
-	uint64_t key = fnv(name, nlen, site_key * 31 + FNV0);
+	size_t nlen = strlen(name);
 	struct read_ent *e;
 	struct ct_facts f;
 	struct ct_rec r;
 	int rid;
-	key = fnv(value ? value : "", vlen, key ^ (value ? 0x5bd1e995u : 0));
-	key |= 1; /* never 0 */
 	if ((e = read_find(key)) != NULL) {
 		atomic_fetch_add_explicit(&e->count, 1, memory_order_relaxed);
 		return;
@@ -151,9 +160,10 @@ struct known {
 	char name[64];
 	uint64_t vhash; /* in memory only, never written */
 	int present;
+	int empty;
 };
 static struct known known[KNOWN];
-static int nknown;
+static atomic_int nknown; /* published after the entry's name is written */
 static char **last_environ;
 
 static struct known *known_slot(const char *name, size_t n)
@@ -161,14 +171,17 @@ static struct known *known_slot(const char *name, size_t n)
 	int i;
 	if (n >= sizeof known[0].name)
 		return NULL;
-	for (i = 0; i < nknown; i++)
+	int nk = atomic_load(&nknown);
+	for (i = 0; i < nk; i++)
 		if (strncmp(known[i].name, name, n) == 0 && known[i].name[n] == 0)
 			return &known[i];
-	if (nknown == KNOWN)
+	if (nk == KNOWN)
 		return NULL;
-	memcpy(known[nknown].name, name, n);
-	known[nknown].name[n] = 0;
-	return &known[nknown++];
+	memcpy(known[nk].name, name, n);
+	known[nk].name[n] = 0;
+	known[nk].present = 0;
+	atomic_store(&nknown, nk + 1);
+	return &known[nk];
 }
 
 static void known_set(const char *name, size_t n, const char *value)
@@ -177,6 +190,7 @@ static void known_set(const char *name, size_t n, const char *value)
 	lock();
 	if ((k = known_slot(name, n)) != NULL) {
 		k->present = value != NULL;
+		k->empty = !value || !value[0];
 		k->vhash = value ? fnv(value, strlen(value), FNV0) : 0;
 	}
 	unlock();
@@ -230,17 +244,51 @@ void ct_env_check_replaced(void)
 		changed = k && (!k->present || k->vhash != h);
 		if (k) {
 			k->present = 1;
+			k->empty = !eq[1];
 			k->vhash = h;
 		}
 		unlock();
 		if (changed)
 			set_record("environ", *e, (size_t)(eq - *e), eq + 1, NULL, 1, 0);
 	}
-	for (i = 0; i < nknown; i++) {
+	for (i = 0; i < atomic_load(&nknown); i++) {
 		if (known[i].present && !ct_env_lookup(environ, known[i].name)) {
 			known[i].present = 0;
 			set_record("environ", known[i].name, strlen(known[i].name), NULL, NULL, 1, 0);
 		}
+	}
+}
+
+/* What a new program's environment lost compared with the caller's credentials as last known: at
+ * start, after each write we saw, and at each check for a replaced environ. Comparing with that
+ * record rather than with environ itself catches a fork child that assigned environ just before
+ * exec (libuv does, for Node's child_process). Read only, no lock: safe in a vfork child. */
+void ct_env_diff(struct ct_rec *r, char *const envp[])
+{
+	static const char *const keys[] = {"lost", "emptied", "changed"};
+	int k, i, nk = atomic_load(&nknown);
+	ct_rec_str(r, "env", envp == environ && environ == last_environ ? "inherit" : "custom");
+	for (k = 0; k < 3; k++) {
+		ct_rec_arr(r, keys[k]);
+		for (i = 0; i < nk; i++) {
+			const struct known *kn = &known[i];
+			const char *nv;
+			int kind;
+			if (!kn->present)
+				continue;
+			nv = ct_env_lookup(envp, kn->name);
+			if (!nv)
+				kind = 0;
+			else if (!kn->empty && !nv[0])
+				kind = 1;
+			else if (fnv(nv, strlen(nv), FNV0) != kn->vhash)
+				kind = 2;
+			else
+				continue;
+			if (kind == k)
+				ct_rec_str(r, NULL, kn->name);
+		}
+		ct_rec_end(r);
 	}
 }
 
@@ -272,50 +320,52 @@ void ct_env_snapshot(char **argv)
 
 /* ---- hooks ---------------------------------------------------------------------------------- */
 
+/* The part of getenv and secure_getenv that runs for credential names only. */
+static __attribute__((noinline)) char *read_slow(char *(*real)(const char *), const char *fn, const char *name,
+						uintptr_t site)
+{
+	char *v;
+	struct read_ent *e;
+	uint64_t key;
+	int err;
+	if (CT_UNLIKELY(!real)) /* before the constructor: no dlsym, no allocation */
+		return (char *)ct_env_lookup(environ, name);
+	v = real(name);
+	if (!ct_on || ct_guard)
+		return v;
+	/* Repeated reads: one probe of a lock-free table and an atomic add, no syscall. */
+	key = read_key(name, v, site);
+	if ((e = read_find(key)) != NULL) {
+		atomic_fetch_add_explicit(&e->count, 1, memory_order_relaxed);
+		return v;
+	}
+	err = errno;
+	if (ct_self() == CT_SELF_VFORK) /* shares our memory: record nothing */
+		return v;
+	ct_guard = 1;
+	ct_env_check_replaced();
+	read_record(fn, name, v, key, NULL);
+	ct_guard = 0;
+	errno = err;
+	return v;
+}
+
 /* getenv: returns exactly what libc returns. A credential name is recorded once per (call site,
- * value); any other name costs the classification's few loads and branches. Before the
+ * value) and counted after that; any other name costs the name check and a tail call. Before the
  * constructor resolved libc's getenv, environ is scanned directly (no dlsym, no allocation). */
 CT_EXPORT char *getenv(const char *name)
 {
-	char *v;
-	if (CT_UNLIKELY(!real_getenv))
-		return (char *)ct_env_lookup(environ, name);
-	v = real_getenv(name);
-	if (CT_LIKELY(!ct_on) || CT_LIKELY(!ct_cred_name(name)) || ct_guard)
-		return v;
-	{
-		int e = errno;
-		if (ct_self() == CT_SELF_VFORK) /* shares our memory: record nothing */
-			return v;
-		ct_guard = 1;
-		ct_env_check_replaced();
-		read_record("getenv", name, v, (uintptr_t)__builtin_return_address(0), NULL);
-		ct_guard = 0;
-		errno = e;
-	}
-	return v;
+	if (CT_LIKELY(real_getenv != NULL) && CT_LIKELY(!ct_cred_name(name)))
+		return real_getenv(name);
+	return read_slow(real_getenv, "getenv", name, (uintptr_t)__builtin_return_address(0));
 }
 
 /* secure_getenv: as getenv. */
 CT_EXPORT char *secure_getenv(const char *name)
 {
-	char *v;
-	if (CT_UNLIKELY(!real_secure_getenv))
-		return (char *)ct_env_lookup(environ, name);
-	v = real_secure_getenv(name);
-	if (CT_LIKELY(!ct_on) || CT_LIKELY(!ct_cred_name(name)) || ct_guard)
-		return v;
-	{
-		int e = errno;
-		if (ct_self() == CT_SELF_VFORK)
-			return v;
-		ct_guard = 1;
-		ct_env_check_replaced();
-		read_record("secure_getenv", name, v, (uintptr_t)__builtin_return_address(0), NULL);
-		ct_guard = 0;
-		errno = e;
-	}
-	return v;
+	if (CT_LIKELY(real_secure_getenv != NULL) && CT_LIKELY(!ct_cred_name(name)))
+		return real_secure_getenv(name);
+	return read_slow(real_secure_getenv, "secure_getenv", name, (uintptr_t)__builtin_return_address(0));
 }
 
 void ct_env_read_py(const char *name, const char *value, const struct ct_pysite *site)
@@ -325,7 +375,10 @@ void ct_env_read_py(const char *name, const char *value, const struct ct_pysite 
 	if (!ct_on || ct_guard || !name || ct_self() == CT_SELF_VFORK)
 		return;
 	ct_guard = 1;
-	sk = fnv(site->file, strlen(site->file), FNV0) ^ ((uint64_t)site->line << 1) ^ 0x9e37u;
+	/* Python hands a fresh copy of the value each time: it is identified by its hash, in memory only. */
+	sk = fnv(site->file, strlen(site->file), FNV0) ^ ((uint64_t)site->line << 1);
+	sk = fnv(name, strlen(name), sk);
+	sk = (value ? fnv(value, strlen(value), sk ^ 0x5bd1e995u) : sk) | 1;
 	read_record("os.environ", name, value, sk, site);
 	ct_guard = 0;
 	errno = e;

@@ -29,39 +29,6 @@ void ct_proc_exec_resolve(void)
 	real_fexecve = (int (*)(int, char *const[], char *const[]))ct_dlsym_next("fexecve", (void *)fexecve);
 }
 
-/* Credential names the caller has that envp lacks, has empty, or has with another value. */
-static void env_diff(struct ct_rec *r, char *const envp[])
-{
-	static const char *const keys[] = {"lost", "emptied", "changed"};
-	int k;
-	for (k = 0; k < 3; k++) {
-		char **e;
-		ct_rec_arr(r, keys[k]);
-		for (e = environ; e && *e; e++) {
-			const char *eq = strchr(*e, '='), *nv;
-			size_t n;
-			char name[256];
-			int kind;
-			if (!eq || (n = (size_t)(eq - *e)) >= sizeof name || !ct_cred_namen(*e, n))
-				continue;
-			memcpy(name, *e, n);
-			name[n] = 0;
-			nv = ct_env_lookup(envp, name);
-			if (!nv)
-				kind = 0;
-			else if (eq[1] && !nv[0])
-				kind = 1;
-			else if (strcmp(nv, eq + 1) != 0)
-				kind = 2;
-			else
-				continue;
-			if (kind == k)
-				ct_rec_str(r, NULL, name);
-		}
-		ct_rec_end(r);
-	}
-}
-
 void ct_exec_record(const char *fn, const char *path, char *const argv[], char *const envp[], long child,
 		    int result, int err)
 {
@@ -72,8 +39,7 @@ void ct_exec_record(const char *fn, const char *path, char *const argv[], char *
 	ct_rec_argv(&r, "argv", argv);
 	if (child > 0)
 		ct_rec_int(&r, "child", child);
-	ct_rec_str(&r, "env", envp == environ ? "inherit" : "custom");
-	env_diff(&r, envp);
+	ct_env_diff(&r, envp);
 	ct_rec_bool(&r, "preload", ct_preload_names_us(ct_env_lookup(envp, "LD_PRELOAD")));
 	if (result >= 0) {
 		ct_rec_bool(&r, "ok", result == 0);
@@ -103,10 +69,8 @@ static int before(const char *fn, const char *path, char *const argv[], char *co
 	if (!ct_on || ct_guard)
 		return -1;
 	own = ct_self() != CT_SELF_VFORK;
-	if (own) {
+	if (own)
 		ct_guard = 1;
-		ct_env_check_replaced();
-	}
 	ct_exec_record(fn, path, argv, envp, 0, -1, 0);
 	if (own)
 		ct_guard = 0;

@@ -365,24 +365,29 @@ static int placeholder(const char *s, size_t n, const char *name, size_t nl)
 	return nn >= 6 && contains_n(v, vn, nm, nn);
 }
 
+/* The first occurrence of w[0..l) in s[from..n), or n. */
+static size_t find(const char *s, size_t n, size_t from, const char *w, size_t l)
+{
+	size_t i;
+	for (i = from; i + l <= n; i++)
+		if (!memcmp(s + i, w, l))
+			return i;
+	return n;
+}
+
 /* ${X} $(X) {{ X }} anywhere (covers ${{ secrets.X }}); $X %X% @X@ as the whole value, since a
- * password may well contain a '$' or a '%'. */
+ * password may well contain a '$' or a '%'. Linear: a closer anywhere after the first opener. */
 static int unexpanded(const char *s, size_t n)
 {
-	size_t i, j;
-	for (i = 0; i + 1 < n; i++) {
-		const char *close = NULL;
-		if (s[i] == '$' && s[i + 1] == '{')
-			close = "}";
-		else if (s[i] == '$' && s[i + 1] == '(')
-			close = ")";
-		else if (s[i] == '{' && s[i + 1] == '{')
-			close = "}}";
-		if (!close)
-			continue;
-		for (j = i + 2; j + strlen(close) <= n; j++)
-			if (!memcmp(s + j, close, strlen(close)))
-				return 1;
+	static const struct {
+		const char *open, *close;
+	} pairs[] = {{"${", "}"}, {"$(", ")"}, {"{{", "}}"}};
+	size_t i, o;
+
+	for (i = 0; i < N(pairs); i++) {
+		o = find(s, n, 0, pairs[i].open, 2);
+		if (o < n && find(s, n, o + 2, pairs[i].close, strlen(pairs[i].close)) < n)
+			return 1;
 	}
 	if (n >= 2 && (s[0] == '$' || s[0] == '%' || s[0] == '@')) {
 		size_t e = s[0] == '$' ? n : n - 1;

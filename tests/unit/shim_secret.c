@@ -385,6 +385,15 @@ static void test_flags(void)
 		snprintf(msg, sizeof msg, "flag name %zu", i);
 		ok(ct_flag_name((unsigned)i) && ct_flag_name((unsigned)i)[0], msg, NULL);
 	}
+	{
+		/* 128 KiB (the kernel's limit for one variable) of openers without closers: linear time */
+		static char big[128 * 1024 + 1];
+		for (i = 0; i + 2 <= sizeof big - 1; i += 2)
+			big[i] = '$', big[i + 1] = '{';
+		flag_has("unexpanded: 128 KiB of openers, no closer", "MY_TOKEN", big, CT_F_UNEXPANDED, 0);
+		big[sizeof big - 2] = '}';
+		flag_has("unexpanded: 128 KiB, closer at the end", "MY_TOKEN", big, CT_F_UNEXPANDED, 1);
+	}
 	ok(!strcmp(ct_flag_name(5), "foreign_prefix") && !ct_flag_name(CT_F_COUNT) && !ct_flag_name(99),
 	   "flag names: foreign_prefix and out of range", NULL);
 }

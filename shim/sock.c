@@ -40,10 +40,10 @@ struct slot {
 	int live;
 	int fd;
 	uint64_t ino, dev;
-	pid_t owner;                  /* pid that connected it */
-	unsigned char inherited;      /* this process was forked after the connect: role child */
-	unsigned char forked;         /* this process is the creator and has forked since: role parent */
-	unsigned char used;           /* the `use` record of this (socket, process) is written */
+	pid_t owner;             /* pid that connected it */
+	unsigned char inherited; /* this process was forked after the connect: role child */
+	unsigned char forked;    /* this process is the creator and has forked since: role parent */
+	unsigned char used;      /* the `use` record of this (socket, process) is written */
 	unsigned char peer_len;
 	char peer[112];
 };
@@ -78,6 +78,15 @@ static void set_flag(int fd, unsigned char v)
 static int tracked(int fd)
 {
 	return (unsigned)fd < CT_FD_MAX && __atomic_load_n(&ct_fdflag[fd], __ATOMIC_RELAXED);
+}
+
+/* Is another fd of this process (a dup) still holding the socket of s? Lock held. */
+static int other_ref_locked(const struct slot *s)
+{
+	for (unsigned i = 0; i < NSLOT; i++)
+		if (slots[i].live && slots[i].ino == s->ino && slots[i].dev == s->dev)
+			return 1;
+	return 0;
 }
 
 /* Drops fd's slot (copied to out when out is set). 1 when fd was tracked. Lock held. */
@@ -149,11 +158,11 @@ void ct_sock_fork_parent(void)
 /* ---- records ------------------------------------------------------------------------------- */
 
 static const char *const op_names[] = {
-	[CT_OP_READ] = "read",         [CT_OP_WRITE] = "write",       [CT_OP_READV] = "readv",
-	[CT_OP_WRITEV] = "writev",     [CT_OP_SEND] = "send",         [CT_OP_SENDTO] = "sendto",
-	[CT_OP_SENDMSG] = "sendmsg",   [CT_OP_SENDMMSG] = "sendmmsg", [CT_OP_RECV] = "recv",
-	[CT_OP_RECVFROM] = "recvfrom", [CT_OP_RECVMSG] = "recvmsg",   [CT_OP_RECVMMSG] = "recvmmsg",
-	[CT_OP_PREAD] = "pread",       [CT_OP_PWRITE] = "pwrite",     [CT_OP_SHUTDOWN] = "shutdown",
+    [CT_OP_READ] = "read",         [CT_OP_WRITE] = "write",       [CT_OP_READV] = "readv",
+    [CT_OP_WRITEV] = "writev",     [CT_OP_SEND] = "send",         [CT_OP_SENDTO] = "sendto",
+    [CT_OP_SENDMSG] = "sendmsg",   [CT_OP_SENDMMSG] = "sendmmsg", [CT_OP_RECV] = "recv",
+    [CT_OP_RECVFROM] = "recvfrom", [CT_OP_RECVMSG] = "recvmsg",   [CT_OP_RECVMMSG] = "recvmmsg",
+    [CT_OP_PREAD] = "pread",       [CT_OP_PWRITE] = "pwrite",     [CT_OP_SHUTDOWN] = "shutdown",
 };
 
 static const char *role(const struct slot *s)
@@ -345,22 +354,46 @@ static size_t format_peer(const struct sockaddr *sa, socklen_t len, char *p, siz
 /* ---- real functions ------------------------------------------------------------------------- */
 
 /* Before the constructor resolves them, each pointer holds a raw-syscall pass-through. */
-static int fb_socket(int d, int t, int p) { return (int)syscall(SYS_socket, d, t, p); }
+static int fb_socket(int d, int t, int p)
+{
+	return (int)syscall(SYS_socket, d, t, p);
+}
 static int fb_connect(int fd, const struct sockaddr *a, socklen_t l)
 {
 	return (int)syscall(SYS_connect, fd, a, l);
 }
-static int fb_accept(int fd, struct sockaddr *a, socklen_t *l) { return (int)syscall(SYS_accept, fd, a, l); }
+static int fb_accept(int fd, struct sockaddr *a, socklen_t *l)
+{
+	return (int)syscall(SYS_accept, fd, a, l);
+}
 static int fb_accept4(int fd, struct sockaddr *a, socklen_t *l, int f)
 {
 	return (int)syscall(SYS_accept4, fd, a, l, f);
 }
-static int fb_close(int fd) { return (int)syscall(SYS_close, fd); }
-static int fb_close_range(unsigned a, unsigned b, int f) { return (int)syscall(SYS_close_range, a, b, f); }
-static void fb_closefrom(int fd) { syscall(SYS_close_range, (unsigned)fd, ~0U, 0); }
-static int fb_dup(int fd) { return (int)syscall(SYS_dup, fd); }
-static int fb_dup2(int a, int b) { return (int)syscall(SYS_dup2, a, b); }
-static int fb_dup3(int a, int b, int f) { return (int)syscall(SYS_dup3, a, b, f); }
+static int fb_close(int fd)
+{
+	return (int)syscall(SYS_close, fd);
+}
+static int fb_close_range(unsigned a, unsigned b, int f)
+{
+	return (int)syscall(SYS_close_range, a, b, f);
+}
+static void fb_closefrom(int fd)
+{
+	syscall(SYS_close_range, (unsigned)fd, ~0U, 0);
+}
+static int fb_dup(int fd)
+{
+	return (int)syscall(SYS_dup, fd);
+}
+static int fb_dup2(int a, int b)
+{
+	return (int)syscall(SYS_dup2, a, b);
+}
+static int fb_dup3(int a, int b, int f)
+{
+	return (int)syscall(SYS_dup3, a, b, f);
+}
 static int fb_fcntl(int fd, int cmd, ...)
 {
 	va_list ap;
@@ -369,7 +402,10 @@ static int fb_fcntl(int fd, int cmd, ...)
 	va_end(ap);
 	return (int)syscall(SYS_fcntl, fd, cmd, arg);
 }
-static int fb_shutdown(int fd, int how) { return (int)syscall(SYS_shutdown, fd, how); }
+static int fb_shutdown(int fd, int how)
+{
+	return (int)syscall(SYS_shutdown, fd, how);
+}
 
 static int (*real_socket)(int, int, int) = fb_socket;
 static int (*real_connect)(int, const struct sockaddr *, socklen_t) = fb_connect;
@@ -448,8 +484,8 @@ static int dup_done(int oldfd, int ret)
 }
 
 /* fd is about to be closed by the application. Untracks it first (the number is free the moment
- * the kernel closes it), writes a `close` record for a socket inherited or forked away, and lets
- * the writer forget its trace fd. Guard held by the caller. */
+ * the kernel closes it), writes a `close` record when its last fd here goes and it was inherited
+ * or forked away, and lets the writer forget its trace fd. Guard held by the caller. */
 static void closing(int fd, const char *fn)
 {
 	if (ct_trace_fd_is_ours(fd))
@@ -458,7 +494,8 @@ static void closing(int fd, const char *fn)
 		return;
 	struct slot s;
 	lock();
-	int had = untrack_locked(fd, &s);
+	/* Closing one of several dups closes nothing: the record is for the last one. */
+	int had = untrack_locked(fd, &s) && !other_ref_locked(&s);
 	unlock();
 	if (had && (s.inherited || s.forked) && same_socket(fd, &s))
 		emit_close(fd, &s, fn);
@@ -496,7 +533,10 @@ static __attribute__((noinline)) void connected(int fd, const struct sockaddr *s
 	ct_rec_int(&r, "fd", fd);
 	ct_rec_int(&r, "ino", (long long)s.ino);
 	ct_rec_str(&r, "type", type == SOCK_STREAM ? "stream" : "dgram");
-	ct_rec_str(&r, "family", sa->sa_family == AF_INET ? "inet" : sa->sa_family == AF_INET6 ? "inet6" : "unix");
+	ct_rec_str(&r, "family",
+	           sa->sa_family == AF_INET    ? "inet"
+	           : sa->sa_family == AF_INET6 ? "inet6"
+	                                       : "unix");
 	ct_rec_strn(&r, "peer", s.peer, s.peer_len);
 	ct_rec_bool(&r, "ok", 1);
 	ct_rec_int(&r, "errno", err);
@@ -649,7 +689,7 @@ static int dup_onto(int oldfd, int newfd, int flags, int three)
 	if (watch && ret >= 0 && (unsigned)newfd < CT_FD_MAX) {
 		ct_guard = 1;
 		lock();
-		int had = untrack_locked(newfd, &s);
+		int had = untrack_locked(newfd, &s) && !other_ref_locked(&s);
 		unsigned i = (unsigned)oldfd < CT_FD_MAX ? fdslot[oldfd] : 0;
 		if (i) {
 			struct slot o = slots[i - 1];

@@ -34,8 +34,7 @@ enum ct_sock_op {
 /* Is fd watched? A relaxed byte load: a plain mov, no lock, no RMW. */
 static inline int ct_fd_watched(int fd)
 {
-	return (unsigned)fd < CT_FD_MAX &&
-	       (__atomic_load_n(&ct_fdflag[fd], __ATOMIC_RELAXED) & CT_FD_WATCH);
+	return (unsigned)fd < CT_FD_MAX && (__atomic_load_n(&ct_fdflag[fd], __ATOMIC_RELAXED) & CT_FD_WATCH);
 }
 
 /* Slow path of every I/O hook on a watched fd, called before the real call: writes the one `use`
@@ -47,14 +46,14 @@ void ct_sock_io_resolve(void) CT_HIDDEN; /* sock_io.c's real functions, from ct_
 /* Resolves name to var when the next definition exists and is not ours; var keeps its fallback
  * (a raw-syscall pass-through used before the constructor) otherwise. memcpy avoids the
  * function/object pointer conversion that ISO C does not define. */
-#define CT_RESOLVE(var, name, self)                                                               \
-	do {                                                                                      \
-		void *p_;                                                                         \
-		void (*s_)(void) = (void (*)(void))(self);                                         \
-		memcpy(&p_, &s_, sizeof p_);                                                      \
-		p_ = ct_dlsym_next(name, p_);                                                     \
-		if (p_)                                                                           \
-			memcpy(&(var), &p_, sizeof p_);                                           \
+#define CT_RESOLVE(var, name, self)                                                                          \
+	do {                                                                                                 \
+		void *p_;                                                                                    \
+		void (*s_)(void) = (void (*)(void))(self);                                                   \
+		memcpy(&p_, &s_, sizeof p_);                                                                 \
+		p_ = ct_dlsym_next(name, p_);                                                                \
+		if (p_)                                                                                      \
+			memcpy(&(var), &p_, sizeof p_);                                                      \
 	} while (0)
 
 #endif

@@ -14,16 +14,31 @@
 
 CT_EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen);
 CT_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags);
-CT_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
-                                 struct sockaddr *addr, socklen_t *alen);
+CT_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags, struct sockaddr *addr,
+                                 socklen_t *alen);
 extern void __chk_fail(void) __attribute__((noreturn));
 
 /* Before the constructor resolves the real functions, raw-syscall pass-throughs stand in. */
-static ssize_t fb_read(int fd, void *b, size_t n) { return syscall(SYS_read, fd, b, n); }
-static ssize_t fb_write(int fd, const void *b, size_t n) { return syscall(SYS_write, fd, b, n); }
-static ssize_t fb_readv(int fd, const struct iovec *v, int n) { return syscall(SYS_readv, fd, v, n); }
-static ssize_t fb_writev(int fd, const struct iovec *v, int n) { return syscall(SYS_writev, fd, v, n); }
-static ssize_t fb_pread(int fd, void *b, size_t n, off_t o) { return syscall(SYS_pread64, fd, b, n, o); }
+static ssize_t fb_read(int fd, void *b, size_t n)
+{
+	return syscall(SYS_read, fd, b, n);
+}
+static ssize_t fb_write(int fd, const void *b, size_t n)
+{
+	return syscall(SYS_write, fd, b, n);
+}
+static ssize_t fb_readv(int fd, const struct iovec *v, int n)
+{
+	return syscall(SYS_readv, fd, v, n);
+}
+static ssize_t fb_writev(int fd, const struct iovec *v, int n)
+{
+	return syscall(SYS_writev, fd, v, n);
+}
+static ssize_t fb_pread(int fd, void *b, size_t n, off_t o)
+{
+	return syscall(SYS_pread64, fd, b, n, o);
+}
 static ssize_t fb_pwrite(int fd, const void *b, size_t n, off_t o)
 {
 	return syscall(SYS_pwrite64, fd, b, n, o);
@@ -36,7 +51,10 @@ static ssize_t fb_sendto(int fd, const void *b, size_t n, int f, const struct so
 {
 	return syscall(SYS_sendto, fd, b, n, f, a, l);
 }
-static ssize_t fb_sendmsg(int fd, const struct msghdr *m, int f) { return syscall(SYS_sendmsg, fd, m, f); }
+static ssize_t fb_sendmsg(int fd, const struct msghdr *m, int f)
+{
+	return syscall(SYS_sendmsg, fd, m, f);
+}
 static int fb_sendmmsg(int fd, struct mmsghdr *v, unsigned n, int f)
 {
 	return (int)syscall(SYS_sendmmsg, fd, v, n, f);
@@ -49,7 +67,10 @@ static ssize_t fb_recvfrom(int fd, void *b, size_t n, int f, struct sockaddr *a,
 {
 	return syscall(SYS_recvfrom, fd, b, n, f, a, l);
 }
-static ssize_t fb_recvmsg(int fd, struct msghdr *m, int f) { return syscall(SYS_recvmsg, fd, m, f); }
+static ssize_t fb_recvmsg(int fd, struct msghdr *m, int f)
+{
+	return syscall(SYS_recvmsg, fd, m, f);
+}
 static int fb_recvmmsg(int fd, struct mmsghdr *v, unsigned n, int f, struct timespec *t)
 {
 	return (int)syscall(SYS_recvmmsg, fd, v, n, f, t);
@@ -67,8 +88,7 @@ static ssize_t fb_recv_chk(int fd, void *b, size_t n, size_t bl, int f)
 		__chk_fail();
 	return fb_recv(fd, b, n, f);
 }
-static ssize_t fb_recvfrom_chk(int fd, void *b, size_t n, size_t bl, int f, struct sockaddr *a,
-                               socklen_t *l)
+static ssize_t fb_recvfrom_chk(int fd, void *b, size_t n, size_t bl, int f, struct sockaddr *a, socklen_t *l)
 {
 	if (n > bl)
 		__chk_fail();
@@ -84,8 +104,7 @@ static ssize_t (*real_pread64)(int, void *, size_t, off_t) = fb_pread;
 static ssize_t (*real_pwrite)(int, const void *, size_t, off_t) = fb_pwrite;
 static ssize_t (*real_pwrite64)(int, const void *, size_t, off_t) = fb_pwrite;
 static ssize_t (*real_send)(int, const void *, size_t, int) = fb_send;
-static ssize_t (*real_sendto)(int, const void *, size_t, int, const struct sockaddr *,
-                              socklen_t) = fb_sendto;
+static ssize_t (*real_sendto)(int, const void *, size_t, int, const struct sockaddr *, socklen_t) = fb_sendto;
 static ssize_t (*real_sendmsg)(int, const struct msghdr *, int) = fb_sendmsg;
 static int (*real_sendmmsg)(int, struct mmsghdr *, unsigned, int) = fb_sendmmsg;
 static ssize_t (*real_recv)(int, void *, size_t, int) = fb_recv;
@@ -125,17 +144,17 @@ void ct_sock_io_resolve(void)
  * result and errno untouched (ct_sock_use keeps errno). The fast path is one bounds check, one
  * byte load and a tail call (the slow path is out of line, so nothing is spilled): no syscall, no
  * lock, no TLS. */
-#define IO_HOOK(rtype, name, op, params, args)                                                    \
-	static __attribute__((noinline, cold)) rtype slow_##name params                           \
-	{                                                                                         \
-		ct_sock_use(fd, op);                                                              \
-		return real_##name args;                                                          \
-	}                                                                                         \
-	CT_EXPORT rtype name params                                                               \
-	{                                                                                         \
-		if (CT_UNLIKELY(ct_fd_watched(fd)))                                               \
-			return slow_##name args;                                                  \
-		return real_##name args;                                                          \
+#define IO_HOOK(rtype, name, op, params, args)                                                               \
+	static __attribute__((noinline, cold)) rtype slow_##name params                                      \
+	{                                                                                                    \
+		ct_sock_use(fd, op);                                                                         \
+		return real_##name args;                                                                     \
+	}                                                                                                    \
+	CT_EXPORT rtype name params                                                                          \
+	{                                                                                                    \
+		if (CT_UNLIKELY(ct_fd_watched(fd)))                                                          \
+			return slow_##name args;                                                             \
+		return real_##name args;                                                                     \
 	}
 
 IO_HOOK(ssize_t, read, CT_OP_READ, (int fd, void *b, size_t n), (fd, b, n))
@@ -148,21 +167,18 @@ IO_HOOK(ssize_t, pwrite, CT_OP_PWRITE, (int fd, const void *b, size_t n, off_t o
 IO_HOOK(ssize_t, pwrite64, CT_OP_PWRITE, (int fd, const void *b, size_t n, off_t o), (fd, b, n, o))
 IO_HOOK(ssize_t, send, CT_OP_SEND, (int fd, const void *b, size_t n, int f), (fd, b, n, f))
 IO_HOOK(ssize_t, sendto, CT_OP_SENDTO,
-        (int fd, const void *b, size_t n, int f, const struct sockaddr *a, socklen_t l),
-        (fd, b, n, f, a, l))
+        (int fd, const void *b, size_t n, int f, const struct sockaddr *a, socklen_t l), (fd, b, n, f, a, l))
 IO_HOOK(ssize_t, sendmsg, CT_OP_SENDMSG, (int fd, const struct msghdr *m, int f), (fd, m, f))
-IO_HOOK(int, sendmmsg, CT_OP_SENDMMSG, (int fd, struct mmsghdr *v, unsigned int n, int f),
-        (fd, v, n, f))
+IO_HOOK(int, sendmmsg, CT_OP_SENDMMSG, (int fd, struct mmsghdr *v, unsigned int n, int f), (fd, v, n, f))
 IO_HOOK(ssize_t, recv, CT_OP_RECV, (int fd, void *b, size_t n, int f), (fd, b, n, f))
 IO_HOOK(ssize_t, recvfrom, CT_OP_RECVFROM,
         (int fd, void *b, size_t n, int f, struct sockaddr *a, socklen_t *l), (fd, b, n, f, a, l))
 IO_HOOK(ssize_t, recvmsg, CT_OP_RECVMSG, (int fd, struct msghdr *m, int f), (fd, m, f))
-IO_HOOK(int, recvmmsg, CT_OP_RECVMMSG,
-        (int fd, struct mmsghdr *v, unsigned int n, int f, struct timespec *t), (fd, v, n, f, t))
+IO_HOOK(int, recvmmsg, CT_OP_RECVMMSG, (int fd, struct mmsghdr *v, unsigned int n, int f, struct timespec *t),
+        (fd, v, n, f, t))
 /* Fortified callers (-D_FORTIFY_SOURCE) reach these instead of read, recv and recvfrom. */
 IO_HOOK(ssize_t, __read_chk, CT_OP_READ, (int fd, void *b, size_t n, size_t bl), (fd, b, n, bl))
-IO_HOOK(ssize_t, __recv_chk, CT_OP_RECV, (int fd, void *b, size_t n, size_t bl, int f),
-        (fd, b, n, bl, f))
+IO_HOOK(ssize_t, __recv_chk, CT_OP_RECV, (int fd, void *b, size_t n, size_t bl, int f), (fd, b, n, bl, f))
 IO_HOOK(ssize_t, __recvfrom_chk, CT_OP_RECVFROM,
         (int fd, void *b, size_t n, size_t bl, int f, struct sockaddr *a, socklen_t *l),
         (fd, b, n, bl, f, a, l))

@@ -130,7 +130,9 @@ static void parse_site(const cJSON *o, const struct mod *mods, size_t nmods, str
 		for (size_t i = 0; i < nmods; i++)
 			if (mods[i].id == id)
 				m = &mods[i];
-		if (!m)
+		if (id == 0) /* in no loaded object: JIT code; the offset is the address */
+			snprintf(buf, sizeof buf, "0x%llx (no module: JIT code?)", off);
+		else if (!m)
 			snprintf(buf, sizeof buf, "module %ld+0x%llx", id, off);
 		else if (sym_lookup(m->path, m->build_id, off, &r) && r.func[0] && r.file[0])
 			snprintf(buf, sizeof buf, "%s (%s:%d)", r.func, r.file, r.line);
@@ -177,10 +179,18 @@ static void add_header(struct proc *p, const cJSON *h)
 	p->argv_trunc = flag(h, "argv_trunc", 0);
 	p->gen = (int)num(h, "gen", 0);
 	p->start = p->last_ts = num(h, "ts", 0);
-	p->origin = o && !strcmp(o, "fork") ? OR_FORK : o && !strcmp(o, "clone") ? OR_CLONE : OR_EXEC;
+	p->origin = !o                    ? OR_EXEC
+	            : !strcmp(o, "fork")  ? OR_FORK
+	            : !strcmp(o, "clone") ? OR_CLONE
+	            : !strcmp(o, "vfork") ? OR_VFORK
+	                                  : OR_EXEC;
 	p->parent_pid = cJSON_IsObject(par) ? (long)num(par, "pid", p->ppid) : p->ppid;
 	p->parent_nonce = xstrdup(str(par, "nonce"));
+	/* A fork child's file is created at its first record, possibly long after the fork (and after
+	 * its own children started): the fork time is when it began. */
 	p->fork_ts = num(par, "fork_ts", p->start);
+	if (p->origin != OR_EXEC && p->fork_ts < p->start)
+		p->start = p->fork_ts;
 	snprintf(id, sizeof id, "%s.%ld.%s", p->host, p->pid, p->nonce);
 	p->id = xstrdup(id);
 }
@@ -229,6 +239,8 @@ static void add_record(struct proc *p, const cJSON *r, struct mod **mods, size_t
 
 	if (ts > p->last_ts)
 		p->last_ts = ts;
+	if (ts && ts < p->start && p->origin != OR_EXEC)
+		p->start = ts; /* a vfork child's header is written after its exec record */
 	if (!strcmp(t, "mod")) {
 		struct mod *m = PUSH(*mods, *nm);
 		m->id = (long)num(r, "id", -1);
@@ -365,14 +377,15 @@ static void link_fork(struct model *m, struct proc *p)
 
 	for (size_t i = 0; i < m->n; i++) {
 		struct proc *q = m->procs[i];
-		if (q == p || !same_host(q, p) || q->pid != p->parent_pid || q->start > p->start)
+		if (q == p || !same_host(q, p) || q->pid != p->parent_pid)
 			continue;
-		if (p->parent_nonce && strcmp(p->parent_nonce, q->nonce))
+		/* The nonce names the parent image exactly; without it, the latest image started before. */
+		if (p->parent_nonce ? strcmp(p->parent_nonce, q->nonce) != 0 : q->start > p->start)
 			continue;
 		if (!best || q->start > best->start)
 			best = q;
 	}
-	attach(p, best, LK_FORK);
+	attach(p, best, p->origin == OR_VFORK ? LK_VFORK : LK_FORK);
 }
 
 /* An exec'd image: the latest exec record that can have started it. That is an exec in the same
@@ -429,14 +442,15 @@ static void set_blind(struct proc *p)
 	const char *b = base(p->exe ? p->exe : p->argc ? p->argv[0] : "");
 	static const char *const nogetenv[] = {"perl", "java", "bash", "sh", "dash", "zsh"};
 
+	if (p->blind_known)
+		return;
+	p->blind_known = 1;
 	if (p->origin != OR_EXEC && p->parent) {
 		set_blind(p->parent);
 		p->blind = p->parent->blind;
 		p->blind_why = xstrdup(p->parent->blind_why);
 		return;
 	}
-	if (p->blind_why)
-		return;
 	if (p->rt_name && !p->rt_reads) {
 		p->blind = 1;
 		if (asprintf(&p->blind_why, "%s without read attribution (%s)", p->rt_name,

@@ -7,7 +7,7 @@
 #include "reader.h"
 
 enum cstate { ST_ABSENT, ST_EMPTY, ST_PRESENT };
-enum origin { OR_EXEC, OR_FORK, OR_CLONE };
+enum origin { OR_EXEC, OR_FORK, OR_CLONE, OR_VFORK };
 /* How a process image came to be, relative to its parent in the tree. */
 enum link { LK_NONE, LK_FORK, LK_EXEC, LK_SPAWN, LK_VFORK, LK_PPID };
 
@@ -115,6 +115,7 @@ struct proc {
 	char *rt_name, *rt_why; /* runtime record, NULL when none */
 	int rt_reads;           /* 1: os.environ reads attributed (audit hook) */
 	int blind;              /* credential reads are not visible in this process */
+	int blind_known;        /* blind and blind_why are computed */
 	char *blind_why;
 	struct cred *creds;
 	size_t ncreds;

@@ -148,7 +148,10 @@ static cJSON *proc_json(const struct proc *p)
 	cJSON_AddStringToObject(o, "id", p->id);
 	cJSON_AddItemToObject(o, "parent", p->parent ? cJSON_CreateString(p->parent->id) : cJSON_CreateNull());
 	cJSON_AddStringToObject(o, "link", link_name(p->link));
-	cJSON_AddStringToObject(o, "origin", p->origin == OR_EXEC ? "exec" : p->origin == OR_FORK ? "fork" : "clone");
+	cJSON_AddStringToObject(o, "origin", p->origin == OR_EXEC    ? "exec"
+	                                            : p->origin == OR_FORK ? "fork"
+	                                            : p->origin == OR_VFORK ? "vfork"
+	                                                                    : "clone");
 	cJSON_AddItemToObject(o, "exe", strornull(p->exe));
 	cJSON_AddItemToObject(o, "argv", strarr(p->argv, p->argc));
 	cJSON_AddItemToObject(o, "start", llnum(p->start));

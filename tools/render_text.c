@@ -126,17 +126,46 @@ static void processes(const struct pen *p, const struct model *m)
 	}
 }
 
+/* Processes whose reads cannot be seen, grouped by reason: a shell pipeline has many. */
+static int blind_groups(const struct pen *p, const struct model *m)
+{
+	int any = 0;
+
+	for (size_t i = 0; i < m->n; i++) {
+		const struct proc *pr = m->procs[i];
+		size_t n = 0;
+		int first = 1;
+		if (!pr->blind || (pr->origin != OR_EXEC && pr->parent && pr->parent->blind))
+			continue; /* a fork child of a blind parent is the same program: said once */
+		for (size_t k = 0; k < i; k++)
+			if (m->procs[k]->blind && m->procs[k]->origin == OR_EXEC &&
+			    !strcmp(m->procs[k]->blind_why, pr->blind_why))
+				first = 0;
+		if (!first)
+			continue;
+		fprintf(p->out, "  - %s: pid", pr->blind_why);
+		for (size_t k = i; k < m->n; k++) {
+			const struct proc *q = m->procs[k];
+			if (q->blind && (q->origin == OR_EXEC || !q->parent || !q->parent->blind) &&
+			    !strcmp(q->blind_why, pr->blind_why) && n++ < 8)
+				fprintf(p->out, "%s %ld", n > 1 ? "," : "", q->pid);
+		}
+		fprintf(p->out, n > 8 ? " and %zu more\n" : "\n", n - 8);
+		any = 1;
+	}
+	return any;
+}
+
 static void blind_spots(const struct pen *p, const struct model *m)
 {
 	char lab[256];
-	int any = 0;
+	int any;
 
 	fprintf(p->out, "\n%sNot seen%s\n", BOLD(p), RESET(p));
+	any = blind_groups(p, m);
 	for (size_t i = 0; i < m->n; i++) {
 		const struct proc *pr = m->procs[i];
 		proc_label(m, pr, lab, sizeof lab);
-		if (pr->blind && (pr->origin == OR_EXEC || !pr->parent || !pr->parent->blind) && ++any)
-			fprintf(p->out, "  - %s: %s\n", lab, pr->blind_why);
 		for (size_t k = 0; k < pr->nexecs; k++) {
 			const struct exec_ev *e = &pr->execs[k];
 			if (e->ok && !e->image && ++any)

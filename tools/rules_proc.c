@@ -15,6 +15,12 @@ static const struct proc *spawner_of(const struct proc *q, const struct exec_ev 
 	return q->origin != OR_EXEC && q->parent ? q->parent : q;
 }
 
+/* " in vfork child", " in fork child" or " by": who made the exec call, relative to the spawner. */
+static const char *caller_kind(const struct proc *sp, const struct proc *q)
+{
+	return sp == q ? " by" : q->origin == OR_VFORK ? " in vfork child" : " in fork child";
+}
+
 static long child_pid(const struct proc *q, const struct exec_ev *e)
 {
 	return e->child >= 0 ? e->child : q->pid;
@@ -75,7 +81,7 @@ static void rule_lost(const struct model *m, const struct proc *q, const struct 
 	proc_label(m, sp, lab, sizeof lab);
 	site_phrase(&e->site, site, sizeof site);
 	finding_msg(f, "%s started %s without %s, which it had", lab, prog, var);
-	finding_ev(f, "%s by %ld%s, environment %s", e->fn, q->pid, site,
+	finding_ev(f, "%s%s %ld%s, environment %s", e->fn, caller_kind(sp, q), q->pid, site,
 	           e->custom_env ? "given explicitly (custom envp)" : "inherited");
 	if (rp) {
 		proc_label(m, rp, clab, sizeof clab);
@@ -113,7 +119,8 @@ static void rule_untraced(const struct model *m, const struct proc *q, const str
 	finding_pid(f, sp->pid);
 	finding_pid(f, child_pid(q, e));
 	finding_msg(f, "%s started %s (pid %ld), which left no trace", lab, prog, child_pid(q, e));
-	finding_ev(f, "%s by %ld%s; the new environment %s LD_PRELOAD with the shim", e->fn, q->pid, site,
+	finding_ev(f, "%s%s %ld%s; the new environment %s LD_PRELOAD with the shim", e->fn, caller_kind(sp, q), q->pid,
+	           site,
 	           e->preload ? "keeps" : "does not keep");
 	if (e->preload)
 		finding_hint(f, "A static or setuid program ignores LD_PRELOAD: trace it inside its own container or "

@@ -86,13 +86,24 @@ def mods(p, at):
           base="0x7f0000000000")
 
 
-def execrec(p, at, path, argv, child=None, fn="posix_spawn", in_="self", env="custom", lost=(), preload=True,
+def vfork_child(par, at, pid):
+    """A vfork child that execs: its own small file (origin vfork), written after its exec record."""
+    vf = P(par.host, pid, par.pid, par.recs[0]["argv"], exe=par.recs[0]["exe"], at=at, origin="vfork",
+           gen=par.gen + 1)
+    vf.recs[0]["parent"] = {"pid": par.pid, "nonce": par.nonce}
+    vf.recs[0]["ts"] += 200  # the header is written lazily, after the exec record
+    vf.recs[0]["bt"] = "off: vfork child"
+    return vf
+
+
+def execrec(p, at, path, argv, child=None, fn="posix_spawn", env="custom", lost=(), preload=True,
             ok=True, site=None):
     r = {"fn": fn, "path": path, "argv": argv}
     if child is not None:
         r["child"] = child
-    r.update({"in": in_, "env": env, "lost": list(lost), "emptied": [], "changed": [], "preload": preload,
-              "ok": ok, "site": site or py("/srv/app/jobs.py", 41, "run_job")})
+    r.update({"env": env, "lost": list(lost), "emptied": [], "changed": [], "preload": preload,
+              "ok": ok, "gen": p.gen, "forks": p.forks,
+              "site": site or (py("/srv/app/jobs.py", 41, "run_job") if p.gen == 0 else {"bt": "vfork"})})
     return p.rec(at, "exec", **r)
 
 
@@ -184,9 +195,10 @@ def lost_vfork_untraced():
     """subprocess (vfork) with env={} that also drops LD_PRELOAD: the child is not traced."""
     par = P("box", 4300, 1, ["python3", "app.py"], runtime="audit-hook")
     par.env(0, "OPENAI_API_KEY")
-    execrec(par, 100, "/usr/bin/python3", ["python3", "job.py"], child=4301, fn="execve", in_="vfork",
-            lost=["OPENAI_API_KEY"], preload=False)
-    return [par]
+    vf = vfork_child(par, 100, 4301)
+    execrec(vf, 100, "/usr/bin/python3", ["python3", "job.py"], fn="execve", lost=["OPENAI_API_KEY"],
+            preload=False)
+    return [par, vf]
 
 
 @case
@@ -194,10 +206,10 @@ def lost_minimal_env():
     """A child deliberately started with a minimal environment that never needs the key: info."""
     par = P("box", 4500, 1, ["python3", "app.py"], runtime="audit-hook")
     par.env(0, "OPENAI_API_KEY")
-    execrec(par, 100, "/usr/bin/git", ["git", "rev-parse", "HEAD"], child=4501, fn="execve", in_="vfork",
-            lost=["OPENAI_API_KEY"])
+    vf = vfork_child(par, 100, 4501)
+    execrec(vf, 100, "/usr/bin/git", ["git", "rev-parse", "HEAD"], fn="execve", lost=["OPENAI_API_KEY"])
     git = P("box", 4501, 4500, ["git", "rev-parse", "HEAD"], at=101)
-    return [par, git]
+    return [par, git, vf]
 
 
 @case

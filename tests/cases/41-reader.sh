@@ -43,7 +43,7 @@ check "10 MB line: reported" grep -q "box.12.a.jsonl:2: line longer than" "$W/er
 d=$W/utf8; mkdir -p "$d"
 hdr box 13 credtrace.trace/1 "$(printf '["python3","\xff\xfeab\xc3"]')" >"$d/box.13.a.jsonl"
 expect_eq "invalid UTF-8 in argv: read" "$(report "$d")" "rc=0 n=1"
-check "invalid UTF-8 in argv: report is strict UTF-8 JSON" $PY -c 'import json,sys; json.loads(open(sys.argv[1],"rb").read().decode("utf-8", "strict"))' "$W/out.json"
+check "invalid UTF-8 in argv: report is strict UTF-8 JSON" "$PY" -c 'import json,sys; json.loads(open(sys.argv[1],"rb").read().decode("utf-8", "strict"))' "$W/out.json"
 
 # A newer schema: refused by name; exit 2 when nothing else is readable, used alongside others.
 d=$W/newer; mkdir -p "$d"

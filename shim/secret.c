@@ -13,9 +13,18 @@
 
 int ct_secret_selfcheck(void) CT_HIDDEN; /* for tests/unit/shim_secret.c */
 
-static unsigned char up(unsigned char c) { return (unsigned)(c - 'a') < 26u ? (unsigned char)(c - 32) : c; }
-static int is_alpha(unsigned char c) { return (unsigned)(up(c) - 'A') < 26u; }
-static int is_digit(unsigned char c) { return (unsigned)(c - '0') < 10u; }
+static unsigned char up(unsigned char c)
+{
+	return (unsigned)(c - 'a') < 26u ? (unsigned char)(c - 32) : c;
+}
+static int is_alpha(unsigned char c)
+{
+	return (unsigned)(up(c) - 'A') < 26u;
+}
+static int is_digit(unsigned char c)
+{
+	return (unsigned)(c - '0') < 10u;
+}
 
 /* s[j..j+k) equals the upper-case pattern p, case-insensitively, within the bound n. Stops at the
  * first difference, so it never reads past a NUL of s (p has none). */
@@ -31,7 +40,7 @@ static int eqf(const char *s, size_t n, size_t j, const char *p, size_t k)
 }
 
 /* ---- CREDTRACE_VARS ---- */
-#define CFG_MAX 32
+#define CFG_MAX   32
 #define CFG_BYTES 1024
 static char cfg_buf[CFG_BYTES];
 static struct {
@@ -49,7 +58,9 @@ void ct_cred_configure(const char *vars)
 	int n = 0;
 
 	__atomic_store_n(&cfg_n, 0, __ATOMIC_RELEASE);
-	while (vars && *vars && n < CFG_MAX) {
+	if (!vars)
+		vars = "";
+	while (*vars && n < CFG_MAX) {
 		const char *b = vars, *e;
 		size_t len, lit = 0, i;
 		while (*b == ',' || *b == ':' || *b == ' ')
@@ -102,7 +113,10 @@ static int glob(const char *p, size_t pn, const char *s, size_t sn)
 
 /* ---- names ---- */
 
-static inline int filter_has(const unsigned long long f[4], unsigned h) { return f[h >> 6] >> (h & 63) & 1; }
+static inline int filter_has(const unsigned long long f[4], unsigned h)
+{
+	return f[h >> 6] >> (h & 63) & 1;
+}
 
 /* Could a rule start at the underscore s[i]? The three-letter filter of secret_table.h. Every
  * `after` has three or more characters; s[i + 2] is read only when s[i + 1] is a letter and
@@ -178,7 +192,8 @@ static __attribute__((noinline)) int not_value(const char *s, size_t n)
 static inline int name_end(const char *s, size_t n, int hit)
 {
 	int maybe_exact = exact_may_be((const unsigned char *)s, n);
-	if ((maybe_exact || __atomic_load_n(&cfg_n, __ATOMIC_RELAXED)) && exact_or_configured(s, n, maybe_exact))
+	if ((maybe_exact || __atomic_load_n(&cfg_n, __ATOMIC_RELAXED)) &&
+	    exact_or_configured(s, n, maybe_exact))
 		return 1;
 	return hit && !not_value(s, n);
 }
@@ -233,7 +248,10 @@ int ct_cred_namen(const char *s, size_t n)
 
 /* ---- values ---- */
 
-static int is_ws(unsigned char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
+static int is_ws(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
 static int is_ident(unsigned char c, int first)
 {
 	return is_alpha(c) || c == '_' || (!first && is_digit(c));
@@ -295,7 +313,10 @@ static int contains_n(const char *s, size_t n, const char *w, size_t l)
 	}
 	return 0;
 }
-static int contains_fold(const char *s, size_t n, const char *w) { return contains_n(s, n, w, strlen(w)); }
+static int contains_fold(const char *s, size_t n, const char *w)
+{
+	return contains_n(s, n, w, strlen(w));
+}
 
 /* The variable's expected provider (P_NONE: none) and the value classes that fit it. */
 static unsigned expected(const char *name, size_t nl, char *const *envp, unsigned *accept)
@@ -311,9 +332,11 @@ static unsigned expected(const char *name, size_t nl, char *const *envp, unsigne
 			const char *url = env_get(envp, base_vars[b]);
 			if (!url || !*url)
 				continue;
-			for (r = 0; r < N(base_routes); r++)
-				if (contains_fold(url, strlen(url), base_routes[r].needle))
-					break;
+			/* the last row matches any URL */
+			for (r = 0; r + 1 < N(base_routes) &&
+			            !contains_fold(url, strlen(url), base_routes[r].needle);
+			     r++)
+				;
 			*accept = base_routes[r].prov ? PB(base_routes[r].prov) : ~0u;
 			return base_routes[r].prov;
 		}
@@ -336,7 +359,10 @@ static size_t normalise(const char *s, size_t n, char *out)
 	return o;
 }
 
-static int word_eq(const char *s, size_t n, const char *w) { return strlen(w) == n && !memcmp(s, w, n); }
+static int word_eq(const char *s, size_t n, const char *w)
+{
+	return strlen(w) == n && !memcmp(s, w, n);
+}
 
 static int placeholder(const char *s, size_t n, const char *name, size_t nl)
 {
@@ -460,8 +486,7 @@ static void fingerprint(const char *v, size_t n, char out[13])
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char mac[32];
-	size_t kl = __atomic_load_n(&fp_keylen, __ATOMIC_ACQUIRE);
-	int i;
+	size_t kl = __atomic_load_n(&fp_keylen, __ATOMIC_ACQUIRE), i;
 
 	out[0] = 0;
 	if (!kl)
@@ -502,7 +527,8 @@ void ct_facts_of(const char *name, size_t nl, const char *value, char *const *en
 	/* whitespace: at either edge, or right before a trailing CR/LF ("key \n") */
 	for (e = n; e > 0 && (value[e - 1] == '\r' || value[e - 1] == '\n'); e--)
 		;
-	if (n && (value[0] == ' ' || value[0] == '\t' || (e && (value[e - 1] == ' ' || value[e - 1] == '\t'))))
+	if (n &&
+	    (value[0] == ' ' || value[0] == '\t' || (e && (value[e - 1] == ' ' || value[e - 1] == '\t'))))
 		f->flags |= CT_F_WHITESPACE;
 	for (b = 0; b < n && is_ws((unsigned char)value[b]); b++)
 		;
@@ -546,7 +572,7 @@ int ct_looks_like_key(const char *s)
 
 	if (!s)
 		return 0;
-	for (n = 0; s[n] && n < 4096; n++)
+	for (n = 0; n < 4096 && s[n]; n++)
 		;
 	p = prefix_of(s, n);
 	if (!p)
@@ -566,8 +592,8 @@ int ct_looks_like_key(const char *s)
 
 const char *ct_flag_name(unsigned bit)
 {
-	static const char *const names[CT_F_COUNT] = {"whitespace", "newline",        "quoted",
-	                                              "unexpanded", "placeholder",    "foreign_prefix",
+	static const char *const names[CT_F_COUNT] = {"whitespace",   "newline",     "quoted",
+	                                              "unexpanded",   "placeholder", "foreign_prefix",
 	                                              "nonprintable", "short"};
 	return bit < CT_F_COUNT ? names[bit] : NULL;
 }

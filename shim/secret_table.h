@@ -10,10 +10,18 @@
 /* A rule is anchored at an underscore of the name: `before` ends right before it, `after` starts
  * right after it; to_end: `after` must end the name (a suffix rule), else it may appear anywhere.
  * Listed once as an X-macro: the table and the hot path's filter below are both made from it. */
-#define NAME_RULES(X)                                                                              \
-	X("", "API_KEY", 1) X("", "APIKEY", 1) X("", "TOKEN", 1) X("", "PASSWORD", 1)                \
-	X("", "PASSWD", 1) X("", "SECRET", 0) X("ACCESS", "KEY", 0) X("PRIVATE", "KEY", 0)          \
-	X("", "CREDENTIALS", 0)
+/* clang-format off */
+#define NAME_RULES(X)                 \
+	X("",        "API_KEY",     1) \
+	X("",        "APIKEY",      1) \
+	X("",        "TOKEN",       1) \
+	X("",        "PASSWORD",    1) \
+	X("",        "PASSWD",      1) \
+	X("",        "SECRET",      0) \
+	X("ACCESS",  "KEY",         0) \
+	X("PRIVATE", "KEY",         0) \
+	X("",        "CREDENTIALS", 0)
+/* clang-format on */
 struct name_rule {
 	char before[8], after[12]; /* inline, not pointers: one load less per rule */
 	unsigned char blen, alen, to_end;
@@ -31,20 +39,20 @@ static const struct name_rule name_rules[] = {NAME_RULES(NR_ROW)};
 /* Keys fold case by clearing bit 5 of every byte, letters or not: a byte that folds onto another
  * can only cause a false alarm of the filter, never a miss. */
 #define RULE_KEY(c1, c2, c3) (((unsigned)(c1) | (unsigned)(c2) << 8 | (unsigned)(c3) << 16) & 0xDFDFDFu)
-#define HASH_BIT(h, w) ((h) >> 6 == (w) ? 1ull << ((h)&63) : 0ull)
-#define NR_BIT(b, a, e) | HASH_BIT(NAME_HASH(RULE_KEY((a)[0], (a)[1], (a)[2])), NR_WORD)
+#define HASH_BIT(h, w)       ((h) >> 6 == (w) ? 1ull << ((h)&63) : 0ull)
+#define NR_BIT(b, a, e)      | HASH_BIT(NAME_HASH(RULE_KEY((a)[0], (a)[1], (a)[2])), NR_WORD)
 static const unsigned long long rule_filter[4] = {
 #define NR_WORD 0
-	0ull NAME_RULES(NR_BIT),
+    0ull NAME_RULES(NR_BIT),
 #undef NR_WORD
 #define NR_WORD 1
-	0ull NAME_RULES(NR_BIT),
+    0ull NAME_RULES(NR_BIT),
 #undef NR_WORD
 #define NR_WORD 2
-	0ull NAME_RULES(NR_BIT),
+    0ull NAME_RULES(NR_BIT),
 #undef NR_WORD
 #define NR_WORD 3
-	0ull NAME_RULES(NR_BIT),
+    0ull NAME_RULES(NR_BIT),
 #undef NR_WORD
 };
 
@@ -54,9 +62,17 @@ static const unsigned long long rule_filter[4] = {
 
 /* Names that hold a credential without matching a rule (URLs with a password in them, libpq's and
  * MySQL's password variables, the OpenAI client's admin key). */
-#define NAME_EXACT(X)                                                                              \
-	X("DATABASE_URL") X("REDIS_URL") X("CELERY_BROKER_URL") X("BROKER_URL") X("MONGODB_URI")       \
-	X("PGPASSWORD") X("MYSQL_PWD") X("OPENAI_ADMIN_KEY")
+/* clang-format off */
+#define NAME_EXACT(X)          \
+	X("DATABASE_URL")      \
+	X("REDIS_URL")         \
+	X("CELERY_BROKER_URL") \
+	X("BROKER_URL")        \
+	X("MONGODB_URI")       \
+	X("PGPASSWORD")        \
+	X("MYSQL_PWD")         \
+	X("OPENAI_ADMIN_KEY")
+/* clang-format on */
 struct name_exact {
 	const char *name;
 	unsigned char len;
@@ -65,21 +81,22 @@ struct name_exact {
 static const struct name_exact name_exact[] = {NAME_EXACT(NE_ROW)};
 #undef NE_ROW
 /* The same kind of filter on the length, the first two and the last letter of a whole name. */
-#define EXACT_KEY(n, c0, c1, cl) \
-	(((unsigned)(n)&0xFFu) | (((unsigned)(c0) << 8 | (unsigned)(c1) << 16 | (unsigned)(cl) << 24) & 0xDFDFDF00u))
+#define EXACT_KEY(n, c0, c1, cl)                                                                             \
+	(((unsigned)(n)&0xFFu) |                                                                             \
+	 (((unsigned)(c0) << 8 | (unsigned)(c1) << 16 | (unsigned)(cl) << 24) & 0xDFDFDF00u))
 #define NE_BIT(s) | HASH_BIT(NAME_HASH(EXACT_KEY(sizeof s - 1, (s)[0], (s)[1], (s)[sizeof s - 2])), NE_WORD)
 static const unsigned long long exact_filter[4] = {
 #define NE_WORD 0
-	0ull NAME_EXACT(NE_BIT),
+    0ull NAME_EXACT(NE_BIT),
 #undef NE_WORD
 #define NE_WORD 1
-	0ull NAME_EXACT(NE_BIT),
+    0ull NAME_EXACT(NE_BIT),
 #undef NE_WORD
 #define NE_WORD 2
-	0ull NAME_EXACT(NE_BIT),
+    0ull NAME_EXACT(NE_BIT),
 #undef NE_WORD
 #define NE_WORD 3
-	0ull NAME_EXACT(NE_BIT),
+    0ull NAME_EXACT(NE_BIT),
 #undef NE_WORD
 };
 
@@ -105,8 +122,8 @@ enum prov {
 	P_COUNT
 };
 static const char *const prov_name[P_COUNT] = {
-	NULL,   "openai", "anthropic",   "openrouter", "google",     "aws",       "github",
-	"huggingface", "groq", "xai",    "perplexity", "replicate",  "langsmith",
+    NULL,          "openai", "anthropic", "openrouter", "google",    "aws",       "github",
+    "huggingface", "groq",   "xai",       "perplexity", "replicate", "langsmith",
 };
 #define PB(p) (1u << (p))
 
@@ -118,21 +135,36 @@ struct prefix_rule {
 	unsigned char plen, prov, by_len;
 	unsigned short min, max;
 };
-#define PR(s, p, lo, hi, bl) {s, sizeof s - 1, p, bl, lo, hi}
+#define PR(s, p, lo, hi, bl)                                                                                 \
+	{                                                                                                    \
+		s, sizeof s - 1, p, bl, lo, hi                                                               \
+	}
 static const struct prefix_rule prefix_rules[] = {
-	PR("sk-proj-", P_OPENAI, 56, 220, 0),      PR("sk-svcacct-", P_OPENAI, 56, 220, 0),
-	PR("sk-admin-", P_OPENAI, 56, 220, 0),     PR("sk-", P_OPENAI, 51, 51, 1),
-	PR("sk-ant-api03-", P_ANTHROPIC, 108, 130, 0), PR("sk-ant-admin01-", P_ANTHROPIC, 108, 130, 0),
-	PR("sk-ant-", P_ANTHROPIC, 40, 130, 0),    PR("sk-or-v1-", P_OPENROUTER, 73, 73, 0),
-	PR("AIza", P_GOOGLE, 39, 39, 0),           PR("AKIA", P_AWS, 20, 20, 0),
-	PR("ASIA", P_AWS, 20, 20, 0),              PR("ghp_", P_GITHUB, 40, 40, 0),
-	PR("gho_", P_GITHUB, 40, 40, 0),           PR("ghu_", P_GITHUB, 40, 40, 0),
-	PR("ghs_", P_GITHUB, 40, 40, 0),           PR("ghr_", P_GITHUB, 40, 40, 0),
-	PR("github_pat_", P_GITHUB, 93, 93, 0),    PR("hf_", P_HF, 37, 37, 0),
-	PR("api_org_", P_HF, 37, 42, 0),           PR("gsk_", P_GROQ, 56, 56, 0),
-	PR("xai-", P_XAI, 84, 84, 0),              PR("pplx-", P_PPLX, 53, 53, 0),
-	PR("r8_", P_REPLICATE, 40, 40, 0),         PR("lsv2_pt_", P_LANGSMITH, 51, 51, 0),
-	PR("lsv2_sk_", P_LANGSMITH, 51, 51, 0),
+    PR("sk-proj-", P_OPENAI, 56, 220, 0),
+    PR("sk-svcacct-", P_OPENAI, 56, 220, 0),
+    PR("sk-admin-", P_OPENAI, 56, 220, 0),
+    PR("sk-", P_OPENAI, 51, 51, 1),
+    PR("sk-ant-api03-", P_ANTHROPIC, 108, 130, 0),
+    PR("sk-ant-admin01-", P_ANTHROPIC, 108, 130, 0),
+    PR("sk-ant-", P_ANTHROPIC, 40, 130, 0),
+    PR("sk-or-v1-", P_OPENROUTER, 73, 73, 0),
+    PR("AIza", P_GOOGLE, 39, 39, 0),
+    PR("AKIA", P_AWS, 20, 20, 0),
+    PR("ASIA", P_AWS, 20, 20, 0),
+    PR("ghp_", P_GITHUB, 40, 40, 0),
+    PR("gho_", P_GITHUB, 40, 40, 0),
+    PR("ghu_", P_GITHUB, 40, 40, 0),
+    PR("ghs_", P_GITHUB, 40, 40, 0),
+    PR("ghr_", P_GITHUB, 40, 40, 0),
+    PR("github_pat_", P_GITHUB, 93, 93, 0),
+    PR("hf_", P_HF, 37, 37, 0),
+    PR("api_org_", P_HF, 37, 42, 0),
+    PR("gsk_", P_GROQ, 56, 56, 0),
+    PR("xai-", P_XAI, 84, 84, 0),
+    PR("pplx-", P_PPLX, 53, 53, 0),
+    PR("r8_", P_REPLICATE, 40, 40, 0),
+    PR("lsv2_pt_", P_LANGSMITH, 51, 51, 0),
+    PR("lsv2_sk_", P_LANGSMITH, 51, 51, 0),
 };
 #undef PR
 
@@ -148,24 +180,24 @@ struct var_rule {
 	unsigned accept;
 };
 static const struct var_rule var_rules[] = {
-	{"OPENAI_API_KEY", P_OPENAI, 1, OPENAI_COMPAT},
-	{"ANTHROPIC_API_KEY", P_ANTHROPIC, 0, PB(P_ANTHROPIC)},
-	{"OPENROUTER_API_KEY", P_OPENROUTER, 0, PB(P_OPENROUTER)},
-	{"GOOGLE_API_KEY", P_GOOGLE, 0, PB(P_GOOGLE)},
-	{"GEMINI_API_KEY", P_GOOGLE, 0, PB(P_GOOGLE)},
-	{"AWS_ACCESS_KEY_ID", P_AWS, 0, PB(P_AWS)},
-	{"GITHUB_TOKEN", P_GITHUB, 0, PB(P_GITHUB)},
-	{"GH_TOKEN", P_GITHUB, 0, PB(P_GITHUB)},
-	{"HF_TOKEN", P_HF, 0, PB(P_HF)},
-	{"HUGGINGFACEHUB_API_TOKEN", P_HF, 0, PB(P_HF)},
-	{"HUGGING_FACE_HUB_TOKEN", P_HF, 0, PB(P_HF)},
-	{"GROQ_API_KEY", P_GROQ, 0, PB(P_GROQ)},
-	{"XAI_API_KEY", P_XAI, 0, PB(P_XAI)},
-	{"PERPLEXITY_API_KEY", P_PPLX, 0, PB(P_PPLX)},
-	{"PPLX_API_KEY", P_PPLX, 0, PB(P_PPLX)},
-	{"REPLICATE_API_TOKEN", P_REPLICATE, 0, PB(P_REPLICATE)},
-	{"LANGSMITH_API_KEY", P_LANGSMITH, 0, PB(P_LANGSMITH)},
-	{"LANGCHAIN_API_KEY", P_LANGSMITH, 0, PB(P_LANGSMITH)},
+    {"OPENAI_API_KEY", P_OPENAI, 1, OPENAI_COMPAT},
+    {"ANTHROPIC_API_KEY", P_ANTHROPIC, 0, PB(P_ANTHROPIC)},
+    {"OPENROUTER_API_KEY", P_OPENROUTER, 0, PB(P_OPENROUTER)},
+    {"GOOGLE_API_KEY", P_GOOGLE, 0, PB(P_GOOGLE)},
+    {"GEMINI_API_KEY", P_GOOGLE, 0, PB(P_GOOGLE)},
+    {"AWS_ACCESS_KEY_ID", P_AWS, 0, PB(P_AWS)},
+    {"GITHUB_TOKEN", P_GITHUB, 0, PB(P_GITHUB)},
+    {"GH_TOKEN", P_GITHUB, 0, PB(P_GITHUB)},
+    {"HF_TOKEN", P_HF, 0, PB(P_HF)},
+    {"HUGGINGFACEHUB_API_TOKEN", P_HF, 0, PB(P_HF)},
+    {"HUGGING_FACE_HUB_TOKEN", P_HF, 0, PB(P_HF)},
+    {"GROQ_API_KEY", P_GROQ, 0, PB(P_GROQ)},
+    {"XAI_API_KEY", P_XAI, 0, PB(P_XAI)},
+    {"PERPLEXITY_API_KEY", P_PPLX, 0, PB(P_PPLX)},
+    {"PPLX_API_KEY", P_PPLX, 0, PB(P_PPLX)},
+    {"REPLICATE_API_TOKEN", P_REPLICATE, 0, PB(P_REPLICATE)},
+    {"LANGSMITH_API_KEY", P_LANGSMITH, 0, PB(P_LANGSMITH)},
+    {"LANGCHAIN_API_KEY", P_LANGSMITH, 0, PB(P_LANGSMITH)},
 };
 
 /* For a routed variable: the base URL variables looked up in envp, in order. */
@@ -177,8 +209,8 @@ static const struct {
 	const char *needle;
 	unsigned char prov;
 } base_routes[] = {
-	{"openrouter", P_OPENROUTER}, {"api.groq.com", P_GROQ}, {"api.x.ai", P_XAI},
-	{"perplexity", P_PPLX},       {"api.openai.com", P_OPENAI}, {"", P_NONE},
+    {"openrouter", P_OPENROUTER}, {"api.groq.com", P_GROQ},     {"api.x.ai", P_XAI},
+    {"perplexity", P_PPLX},       {"api.openai.com", P_OPENAI}, {"", P_NONE},
 };
 
 /* ---- placeholders ---- */
@@ -186,13 +218,13 @@ static const struct {
  * surrounding whitespace, quotes and a known provider prefix are removed. whole: the whole value;
  * inside: anywhere (distinctive words only: a random key could contain "test"). */
 static const char *const placeholder_whole[] = {
-	"changeme", "replaceme", "placeholder", "example", "sample", "dummy", "test", "todo", "xxx",
-	"none",     "null",      "nil",         "undefined", "true", "false", "empty", "fixme", "tbd",
-	"redacted", "secret",    "password",    "apikey", "token", "key",
+    "changeme", "replaceme", "placeholder", "example", "sample",    "dummy",  "test",  "todo",
+    "xxx",      "none",      "null",        "nil",     "undefined", "true",   "false", "empty",
+    "fixme",    "tbd",       "redacted",    "secret",  "password",  "apikey", "token", "key",
 };
 static const char *const placeholder_inside[] = {
-	"changeme", "yourapikey", "yourkey", "keyhere", "addyourkey", "replaceme", "placeholder",
-	"yourtoken", "yoursecret", "insertyour",
+    "changeme",  "yourapikey",  "yourkey",   "keyhere",    "addyourkey",
+    "replaceme", "placeholder", "yourtoken", "yoursecret", "insertyour",
 };
 
 #endif

@@ -31,9 +31,9 @@ static int known(const char *s, const char *const *set)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const providers[] = {"openai", "anthropic", "openrouter", "google", "aws",
-	                                        "github", "huggingface", "groq", "xai", "perplexity",
-	                                        "replicate", "langsmith", NULL};
+	static const char *const providers[] = {
+	    "openai", "anthropic", "openrouter", "google",    "aws",       "github", "huggingface",
+	    "groq",   "xai",       "perplexity", "replicate", "langsmith", NULL};
 	static const char *const bands[] = {"low", "medium", "high", NULL};
 	static const unsigned char key[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
 	const uint8_t *sep;
@@ -81,7 +81,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	envp[0] = url;
 	envp[1] = mode & 8 ? "OPENAI_API_BASE=https://openrouter.ai/api/v1" : NULL;
 	envp[2] = NULL;
-	ct_facts_of(mode & 16 ? "OPENAI_API_KEY" : name, mode & 16 ? 14 : nl, value, mode & 32 ? envp : NULL, &f);
+	ct_facts_of(mode & 16 ? "OPENAI_API_KEY" : name, mode & 16 ? 14 : nl, value, mode & 32 ? envp : NULL,
+	            &f);
 	assert(f.len == strlen(value));
 	assert(f.state == CT_EMPTY || f.state == CT_PRESENT);
 	assert(f.flags < 1u << CT_F_COUNT);

@@ -61,21 +61,73 @@ static void hex(const unsigned char *b, size_t n, char *out)
 static void test_names(void)
 {
 	static const char *const yes[] = {
-		"OPENAI_API_KEY", "ANTHROPIC_API_KEY", "openai_api_key", "Openai_Api_Key", "MY_APIKEY",
-		"GH_TOKEN", "HF_TOKEN", "GITHUB_TOKEN", "HUGGINGFACEHUB_API_TOKEN", "AWS_SESSION_TOKEN",
-		"DB_PASSWORD", "MYSQL_ROOT_PASSWD", "AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID",
-		"CLIENT_SECRET_VALUE", "OPENAI_WEBHOOK_SECRET", "SSH_PRIVATE_KEY", "JWT_PRIVATE_KEY_PEM",
-		"GOOGLE_APPLICATION_CREDENTIALS", "DATABASE_URL", "REDIS_URL", "database_url", "PGPASSWORD",
-		"MYSQL_PWD", "OPENAI_ADMIN_KEY", "CELERY_BROKER_URL", "X_TOKEN", "AZURE_OPENAI_API_KEY",
-		"LANGSMITH_API_KEY", "SECRET_KEY_BASE_X_SECRET", "AWS_SECRET_ACCESS_KEY_FILEX",
+	    "OPENAI_API_KEY",
+	    "ANTHROPIC_API_KEY",
+	    "openai_api_key",
+	    "Openai_Api_Key",
+	    "MY_APIKEY",
+	    "GH_TOKEN",
+	    "HF_TOKEN",
+	    "GITHUB_TOKEN",
+	    "HUGGINGFACEHUB_API_TOKEN",
+	    "AWS_SESSION_TOKEN",
+	    "DB_PASSWORD",
+	    "MYSQL_ROOT_PASSWD",
+	    "AWS_SECRET_ACCESS_KEY",
+	    "AWS_ACCESS_KEY_ID",
+	    "CLIENT_SECRET_VALUE",
+	    "OPENAI_WEBHOOK_SECRET",
+	    "SSH_PRIVATE_KEY",
+	    "JWT_PRIVATE_KEY_PEM",
+	    "GOOGLE_APPLICATION_CREDENTIALS",
+	    "DATABASE_URL",
+	    "REDIS_URL",
+	    "database_url",
+	    "PGPASSWORD",
+	    "MYSQL_PWD",
+	    "OPENAI_ADMIN_KEY",
+	    "CELERY_BROKER_URL",
+	    "X_TOKEN",
+	    "AZURE_OPENAI_API_KEY",
+	    "LANGSMITH_API_KEY",
+	    "SECRET_KEY_BASE_X_SECRET",
+	    "AWS_SECRET_ACCESS_KEY_FILEX",
 	};
 	static const char *const no[] = {
-		"", "H", "HOME", "PATH", "TZ", "LANG", "TERM", "PYTHONPATH", "LC_ALL", "MALLOC_ARENA_MAX",
-		"XDG_RUNTIME_DIR", "TOKEN", "PASSWORD", "A_TOKEN_URL", "TOKENIZERS_PARALLELISM",
-		"POSTGRES_PASSWORD_FILE", "AWS_SHARED_CREDENTIALS_FILE", "MY_SECRET_PATH", "SECRETS_DIR_X",
-		"OPENAI_BASE_URL", "OPENAI_API_BASE", "OPENAI_ORG_ID", "LD_LIBRARY_PATH", "SSL_CERT_FILE",
-		"DBUS_SESSION_BUS_ADDRESS", "SSH_AUTH_SOCK", "KEY", "_TOKENS", "API_KEYS", "DATABASE_URLS",
-		"REDIS_URL_X", "GITHUB_TOKEN_URL", "MY_SECRET_DIR", "LANGCHAIN_TRACING_V2",
+	    "",
+	    "H",
+	    "HOME",
+	    "PATH",
+	    "TZ",
+	    "LANG",
+	    "TERM",
+	    "PYTHONPATH",
+	    "LC_ALL",
+	    "MALLOC_ARENA_MAX",
+	    "XDG_RUNTIME_DIR",
+	    "TOKEN",
+	    "PASSWORD",
+	    "A_TOKEN_URL",
+	    "TOKENIZERS_PARALLELISM",
+	    "POSTGRES_PASSWORD_FILE",
+	    "AWS_SHARED_CREDENTIALS_FILE",
+	    "MY_SECRET_PATH",
+	    "SECRETS_DIR_X",
+	    "OPENAI_BASE_URL",
+	    "OPENAI_API_BASE",
+	    "OPENAI_ORG_ID",
+	    "LD_LIBRARY_PATH",
+	    "SSL_CERT_FILE",
+	    "DBUS_SESSION_BUS_ADDRESS",
+	    "SSH_AUTH_SOCK",
+	    "KEY",
+	    "_TOKENS",
+	    "API_KEYS",
+	    "DATABASE_URLS",
+	    "REDIS_URL_X",
+	    "GITHUB_TOKEN_URL",
+	    "MY_SECRET_DIR",
+	    "LANGCHAIN_TRACING_V2",
 	};
 	char msg[160];
 	size_t i;
@@ -102,8 +154,8 @@ static void test_page_edge(void)
 {
 	long pg = sysconf(_SC_PAGESIZE);
 	char *m = mmap(NULL, (size_t)pg * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	static const char *const names[] = {"GH_TOKEN", "HOME", "A_", "X_SECRET", "MY_API_KE", "LC_ALL",
-	                                    "PGPASSWORD", "DATABASE_UR", "ACCESS_", "_"};
+	static const char *const names[] = {"GH_TOKEN", "HOME",       "A_",          "X_SECRET", "MY_API_KE",
+	                                    "LC_ALL",   "PGPASSWORD", "DATABASE_UR", "ACCESS_",  "_"};
 	size_t i;
 	int good = 1;
 
@@ -133,13 +185,14 @@ static void test_configured(void)
 	ok(ct_cred_name("MY_CUSTOM_VAR") && ct_cred_name("my_custom_var"), "configured: exact name", NULL);
 	ok(ct_cred_name("FOOBAR") && ct_cred_name("FOO"), "configured: trailing glob", NULL);
 	ok(ct_cred_name("DB_PW") && !ct_cred_name("DB_PWX"), "configured: leading glob", NULL);
-	ok(ct_cred_name("AX") && !ct_cred_name("AAX"), "configured: ? matches one byte, short names too", NULL);
+	ok(ct_cred_name("AX") && !ct_cred_name("AAX"), "configured: ? matches one byte, short names too",
+	   NULL);
 	ok(ct_cred_namen("AX=1", 2), "configured: namen", NULL);
 	ok(!ct_cred_name("HOME") && !ct_cred_name("BAR"), "configured: others still ignored", NULL);
 	ok(ct_cred_name("OPENAI_API_KEY"), "configured: built-in rules still apply", NULL);
 	ct_cred_configure("A*B*C");
-	ok(ct_cred_name("AxxBxxC") && ct_cred_name("ABC") && !ct_cred_name("AxxBxx"), "configured: several stars",
-	   NULL);
+	ok(ct_cred_name("AxxBxxC") && ct_cred_name("ABC") && !ct_cred_name("AxxBxx"),
+	   "configured: several stars", NULL);
 	ct_cred_configure(NULL);
 	ok(!ct_cred_name("FOOBAR") && !ct_cred_name("AX"), "configured: NULL clears", NULL);
 	ok(!ct_cred_name("HOME") && ct_cred_name("GH_TOKEN"), "configured: cleared, built-ins back", NULL);
@@ -161,14 +214,12 @@ static void test_configured(void)
 }
 
 /* ---- values ---- */
-static struct ct_facts F(const char *name, const char *value, char *const *envp)
-{
+static struct ct_facts F(const char *name, const char *value, char *const *envp) {
 	struct ct_facts f;
 	memset(&f, 0x5a, sizeof f);
 	ct_facts_of(name, name ? strlen(name) : 0, value, envp, &f);
 	return f;
-}
-static int prov_is(const struct ct_facts *f, const char *p)
+} static int prov_is(const struct ct_facts *f, const char *p)
 {
 	return p ? f->provider && !strcmp(f->provider, p) : !f->provider;
 }
@@ -204,13 +255,13 @@ static void test_states(void)
 	char k[256];
 
 	f = F("OPENAI_API_KEY", NULL, NULL);
-	ok(f.state == CT_ABSENT && f.len == 0 && !f.flags && !f.provider && !f.entropy && !f.fp[0], "absent: no facts",
-	   NULL);
+	ok(f.state == CT_ABSENT && f.len == 0 && !f.flags && !f.provider && !f.entropy && !f.fp[0],
+	   "absent: no facts", NULL);
 	f = F("OPENAI_API_KEY", "", NULL);
 	ok(f.state == CT_EMPTY && f.len == 0 && !f.flags && !f.entropy && !f.fp[0], "empty string", NULL);
 	f = F("OPENAI_API_KEY", " \t ", NULL);
-	ok(f.state == CT_EMPTY && f.len == 3 && f.flags == CT_F_WHITESPACE && !f.fp[0], "whitespace only is empty",
-	   NULL);
+	ok(f.state == CT_EMPTY && f.len == 3 && f.flags == CT_F_WHITESPACE && !f.fp[0],
+	   "whitespace only is empty", NULL);
 	f = F("OPENAI_API_KEY", "\n", NULL);
 	ok(f.state == CT_EMPTY && f.flags == CT_F_NEWLINE && !f.entropy, "newline only is empty", NULL);
 	f = F("OPENAI_API_KEY", mk(k, "sk-proj-", 164), NULL);
@@ -228,51 +279,52 @@ static void test_providers(void)
 		const char *prefix, *var, *prov;
 		size_t len;
 	} c[] = {
-		{"sk-proj-", "OPENAI_API_KEY", "openai", 164},
-		{"sk-proj-", "OPENAI_API_KEY", "openai", 132},
-		{"sk-svcacct-", "OPENAI_API_KEY", "openai", 164},
-		{"sk-admin-", "OPENAI_ADMIN_KEY", "openai", 164},
-		{"sk-", "OPENAI_API_KEY", "openai", 51},
-		{"sk-ant-api03-", "ANTHROPIC_API_KEY", "anthropic", 108},
-		{"sk-ant-admin01-", "ANTHROPIC_API_KEY", "anthropic", 108},
-		{"sk-or-v1-", "OPENROUTER_API_KEY", "openrouter", 73},
-		{"AIza", "GOOGLE_API_KEY", "google", 39},
-		{"AIza", "GEMINI_API_KEY", "google", 39},
-		{"AKIA", "AWS_ACCESS_KEY_ID", "aws", 20},
-		{"ASIA", "AWS_ACCESS_KEY_ID", "aws", 20},
-		{"ghp_", "GITHUB_TOKEN", "github", 40},
-		{"gho_", "GH_TOKEN", "github", 40},
-		{"ghu_", "GH_TOKEN", "github", 40},
-		{"ghs_", "GH_TOKEN", "github", 40},
-		{"ghr_", "GH_TOKEN", "github", 40},
-		{"github_pat_", "GITHUB_TOKEN", "github", 93},
-		{"hf_", "HF_TOKEN", "huggingface", 37},
-		{"api_org_", "HUGGINGFACEHUB_API_TOKEN", "huggingface", 42},
-		{"gsk_", "GROQ_API_KEY", "groq", 56},
-		{"xai-", "XAI_API_KEY", "xai", 84},
-		{"pplx-", "PERPLEXITY_API_KEY", "perplexity", 53},
-		{"r8_", "REPLICATE_API_TOKEN", "replicate", 40},
-		{"lsv2_pt_", "LANGSMITH_API_KEY", "langsmith", 51},
-		{"lsv2_sk_", "LANGCHAIN_API_KEY", "langsmith", 51},
+	    {"sk-proj-", "OPENAI_API_KEY", "openai", 164},
+	    {"sk-proj-", "OPENAI_API_KEY", "openai", 132},
+	    {"sk-svcacct-", "OPENAI_API_KEY", "openai", 164},
+	    {"sk-admin-", "OPENAI_ADMIN_KEY", "openai", 164},
+	    {"sk-", "OPENAI_API_KEY", "openai", 51},
+	    {"sk-ant-api03-", "ANTHROPIC_API_KEY", "anthropic", 108},
+	    {"sk-ant-admin01-", "ANTHROPIC_API_KEY", "anthropic", 108},
+	    {"sk-or-v1-", "OPENROUTER_API_KEY", "openrouter", 73},
+	    {"AIza", "GOOGLE_API_KEY", "google", 39},
+	    {"AIza", "GEMINI_API_KEY", "google", 39},
+	    {"AKIA", "AWS_ACCESS_KEY_ID", "aws", 20},
+	    {"ASIA", "AWS_ACCESS_KEY_ID", "aws", 20},
+	    {"ghp_", "GITHUB_TOKEN", "github", 40},
+	    {"gho_", "GH_TOKEN", "github", 40},
+	    {"ghu_", "GH_TOKEN", "github", 40},
+	    {"ghs_", "GH_TOKEN", "github", 40},
+	    {"ghr_", "GH_TOKEN", "github", 40},
+	    {"github_pat_", "GITHUB_TOKEN", "github", 93},
+	    {"hf_", "HF_TOKEN", "huggingface", 37},
+	    {"api_org_", "HUGGINGFACEHUB_API_TOKEN", "huggingface", 42},
+	    {"gsk_", "GROQ_API_KEY", "groq", 56},
+	    {"xai-", "XAI_API_KEY", "xai", 84},
+	    {"pplx-", "PERPLEXITY_API_KEY", "perplexity", 53},
+	    {"r8_", "REPLICATE_API_TOKEN", "replicate", 40},
+	    {"lsv2_pt_", "LANGSMITH_API_KEY", "langsmith", 51},
+	    {"lsv2_sk_", "LANGCHAIN_API_KEY", "langsmith", 51},
 	};
 	char k[256], msg[160], detail[200], fl[160];
 	size_t i;
 
 	for (i = 0; i < sizeof c / sizeof *c; i++) {
 		struct ct_facts f = F(c[i].var, mk(k, c[i].prefix, c[i].len), NULL);
-		snprintf(msg, sizeof msg, "provider %s from %s in %s, len %zu, no flags", c[i].prov, c[i].prefix,
-		         c[i].var, c[i].len);
+		snprintf(msg, sizeof msg, "provider %s from %s in %s, len %zu, no flags", c[i].prov,
+		         c[i].prefix, c[i].var, c[i].len);
 		snprintf(detail, sizeof detail, "provider %s flags [%s]", f.provider ? f.provider : "null",
 		         flagstr(f.flags, fl));
 		ok(prov_is(&f, c[i].prov) && f.flags == 0, msg, detail);
 		snprintf(msg, sizeof msg, "looks like a key: %s, len %zu", c[i].prefix, c[i].len);
 		ok(ct_looks_like_key(k), msg, NULL);
 	}
-	ok(prov_is((struct ct_facts[]){F("X_TOKEN", mk(k, "sk-", 35), NULL)}, NULL), "sk- + 32 is ambiguous: no class",
+	ok(prov_is((struct ct_facts[]){F("X_TOKEN", mk(k, "sk-", 35), NULL)}, NULL),
+	   "sk- + 32 is ambiguous: no class", NULL);
+	ok(prov_is((struct ct_facts[]){F("X_TOKEN", mk(k, "sk-", 60), NULL)}, NULL),
+	   "sk- + 57 is ambiguous: no class", NULL);
+	ok(prov_is((struct ct_facts[]){F("X_TOKEN", mk(k, "", 32), NULL)}, NULL), "no prefix: no class",
 	   NULL);
-	ok(prov_is((struct ct_facts[]){F("X_TOKEN", mk(k, "sk-", 60), NULL)}, NULL), "sk- + 57 is ambiguous: no class",
-	   NULL);
-	ok(prov_is((struct ct_facts[]){F("X_TOKEN", mk(k, "", 32), NULL)}, NULL), "no prefix: no class", NULL);
 	ok(prov_is((struct ct_facts[]){F("X_TOKEN", mk(k, "sk-ant-api03-", 60), NULL)}, "anthropic"),
 	   "longest prefix wins over sk-", NULL);
 	ok(prov_is((struct ct_facts[]){F("X_TOKEN", mk(k, "sk-or-v1-", 73), NULL)}, "openrouter"),
@@ -281,7 +333,8 @@ static void test_providers(void)
 	k[0] = '"';
 	mk(k + 1, "sk-ant-api03-", 108);
 	strcat(k, "\"");
-	ok(prov_is((struct ct_facts[]){F("ANTHROPIC_API_KEY", k, NULL)}, "anthropic"), "class seen through quotes", NULL);
+	ok(prov_is((struct ct_facts[]){F("ANTHROPIC_API_KEY", k, NULL)}, "anthropic"),
+	   "class seen through quotes", NULL);
 }
 
 static void test_flags(void)
@@ -293,15 +346,42 @@ static void test_flags(void)
 	char *oai_env[] = {"OPENAI_BASE_URL=https://api.openai.com/v1", NULL};
 	char *empty_env[] = {"OPENAI_BASE_URL=", NULL};
 	static const char *const ph[] = {
-		"changeme", "CHANGE_ME", "your-api-key", "your_api_key", "YOUR-KEY-HERE", "add_your_key_here",
-		"replace_me", "placeholder", "example", "sample", "dummy", "test", "TODO", "xxx", "none", "null",
-		"nil", "undefined", "true", "false", "aaaaaaaa", "********", "sk-xxxxxxxxxxxxxxxxxxxx",
-		"sk-proj-your-api-key-here", "<your openai key>", "Your API Key", "EMPTY", "openai-api-key",
-		"OPENAI_API_KEY", "your_openai_api_key_here", "sk-test", "...",
+	    "changeme",
+	    "CHANGE_ME",
+	    "your-api-key",
+	    "your_api_key",
+	    "YOUR-KEY-HERE",
+	    "add_your_key_here",
+	    "replace_me",
+	    "placeholder",
+	    "example",
+	    "sample",
+	    "dummy",
+	    "test",
+	    "TODO",
+	    "xxx",
+	    "none",
+	    "null",
+	    "nil",
+	    "undefined",
+	    "true",
+	    "false",
+	    "aaaaaaaa",
+	    "********",
+	    "sk-xxxxxxxxxxxxxxxxxxxx",
+	    "sk-proj-your-api-key-here",
+	    "<your openai key>",
+	    "Your API Key",
+	    "EMPTY",
+	    "openai-api-key",
+	    "OPENAI_API_KEY",
+	    "your_openai_api_key_here",
+	    "sk-test",
+	    "...",
 	};
 	static const char *const unexp[] = {
-		"${OPENAI_API_KEY}", "$OPENAI_API_KEY", "$(cat /run/secrets/key)", "{{ openai_key }}",
-		"%OPENAI_API_KEY%", "@OPENAI_API_KEY@", "${{ secrets.OPENAI_API_KEY }}", "Bearer ${TOKEN}",
+	    "${OPENAI_API_KEY}", "$OPENAI_API_KEY",  "$(cat /run/secrets/key)",       "{{ openai_key }}",
+	    "%OPENAI_API_KEY%",  "@OPENAI_API_KEY@", "${{ secrets.OPENAI_API_KEY }}", "Bearer ${TOKEN}",
 	};
 	static const char *const not_unexp[] = {"pa$sw0rd-9f", "50%off%", "a@b.c", "${", "$", "%%", "ab{{cd"};
 	char msg[160];
@@ -317,7 +397,8 @@ static void test_flags(void)
 	snprintf(v, sizeof v, "%s\r\n", k);
 	flags_eq("newline: CRLF .env", "OPENAI_API_KEY", v, NULL, CT_F_NEWLINE);
 	snprintf(v, sizeof v, "%s \n", k);
-	flags_eq("whitespace and newline: space before LF", "OPENAI_API_KEY", v, NULL, CT_F_WHITESPACE | CT_F_NEWLINE);
+	flags_eq("whitespace and newline: space before LF", "OPENAI_API_KEY", v, NULL,
+	         CT_F_WHITESPACE | CT_F_NEWLINE);
 	snprintf(v, sizeof v, "\"%s\"", k);
 	flags_eq("quoted: double quotes", "OPENAI_API_KEY", v, NULL, CT_F_QUOTED);
 	snprintf(v, sizeof v, "'%s'", k);
@@ -344,40 +425,51 @@ static void test_flags(void)
 	flag_has("not placeholder: random key", "OPENAI_API_KEY", k, CT_F_PLACEHOLDER, 0);
 	flag_has("not placeholder: password", "DB_PASSWORD", "Tr0ub4dor&3", CT_F_PLACEHOLDER, 0);
 	flag_has("not placeholder: one character", "DB_PASSWORD", "x", CT_F_PLACEHOLDER, 0);
-	flag_has("not placeholder: a word containing test", "DB_PASSWORD", "contestant-91", CT_F_PLACEHOLDER, 0);
+	flag_has("not placeholder: a word containing test", "DB_PASSWORD", "contestant-91", CT_F_PLACEHOLDER,
+	         0);
 
-	flags_eq("foreign: Anthropic key in OPENAI_API_KEY", "OPENAI_API_KEY", mk(k, "sk-ant-api03-", 108), NULL,
+	flags_eq("foreign: Anthropic key in OPENAI_API_KEY", "OPENAI_API_KEY", mk(k, "sk-ant-api03-", 108),
+	         NULL, CT_F_FOREIGN_PREFIX);
+	flags_eq("foreign: OpenAI key in ANTHROPIC_API_KEY", "ANTHROPIC_API_KEY", mk(k, "sk-proj-", 164),
+	         NULL, CT_F_FOREIGN_PREFIX);
+	flags_eq("foreign: GitHub token in HF_TOKEN", "HF_TOKEN", mk(k, "ghp_", 40), NULL,
 	         CT_F_FOREIGN_PREFIX);
-	flags_eq("foreign: OpenAI key in ANTHROPIC_API_KEY", "ANTHROPIC_API_KEY", mk(k, "sk-proj-", 164), NULL,
-	         CT_F_FOREIGN_PREFIX);
-	flags_eq("foreign: GitHub token in HF_TOKEN", "HF_TOKEN", mk(k, "ghp_", 40), NULL, CT_F_FOREIGN_PREFIX);
 	flags_eq("foreign: lower-case variable name too", "anthropic_api_key", mk(k, "sk-proj-", 164), NULL,
 	         CT_F_FOREIGN_PREFIX);
 	flags_eq("not foreign: OpenRouter key in OPENAI_API_KEY (base URL set in code)", "OPENAI_API_KEY",
 	         mk(k, "sk-or-v1-", 73), NULL, 0);
-	flags_eq("not foreign: key in a variable with no expectation", "MY_API_KEY", mk(k, "sk-ant-api03-", 108),
-	         NULL, 0);
-	flags_eq("OpenRouter base URL: OpenAI key is foreign", "OPENAI_API_KEY", mk(k, "sk-proj-", 164), or_env,
-	         CT_F_FOREIGN_PREFIX);
-	flags_eq("OpenRouter base URL: OpenRouter key fits", "OPENAI_API_KEY", mk(k, "sk-or-v1-", 73), or_env, 0);
+	flags_eq("not foreign: key in a variable with no expectation", "MY_API_KEY",
+	         mk(k, "sk-ant-api03-", 108), NULL, 0);
+	flags_eq("OpenRouter base URL: OpenAI key is foreign", "OPENAI_API_KEY", mk(k, "sk-proj-", 164),
+	         or_env, CT_F_FOREIGN_PREFIX);
+	flags_eq("OpenRouter base URL: OpenRouter key fits", "OPENAI_API_KEY", mk(k, "sk-or-v1-", 73), or_env,
+	         0);
 	flags_eq("OpenRouter via OPENAI_API_BASE", "OPENAI_API_KEY", mk(k, "sk-proj-", 164), or_env2,
 	         CT_F_FOREIGN_PREFIX);
-	flags_eq("OpenRouter base URL: short is judged against OpenRouter", "OPENAI_API_KEY", "abc123", or_env,
-	         CT_F_SHORT);
-	flags_eq("local base URL: no expectation", "OPENAI_API_KEY", mk(k, "sk-ant-api03-", 108), local_env, 0);
+	flags_eq("OpenRouter base URL: short is judged against OpenRouter", "OPENAI_API_KEY", "abc123",
+	         or_env, CT_F_SHORT);
+	flags_eq("local base URL: no expectation", "OPENAI_API_KEY", mk(k, "sk-ant-api03-", 108), local_env,
+	         0);
 	flags_eq("local base URL: a short local key is fine", "OPENAI_API_KEY", "abc123", local_env, 0);
-	flags_eq("api.openai.com base URL: Anthropic key foreign", "OPENAI_API_KEY", mk(k, "sk-ant-api03-", 108),
-	         oai_env, CT_F_FOREIGN_PREFIX);
+	flags_eq("api.openai.com base URL: Anthropic key foreign", "OPENAI_API_KEY",
+	         mk(k, "sk-ant-api03-", 108), oai_env, CT_F_FOREIGN_PREFIX);
 	flags_eq("empty base URL is ignored", "OPENAI_API_KEY", mk(k, "sk-ant-api03-", 108), empty_env,
 	         CT_F_FOREIGN_PREFIX);
 
-	flags_eq("nonprintable: control byte", "MY_TOKEN", "ab\x01" "cd-9f8e7d", NULL, CT_F_NONPRINTABLE);
+	flags_eq("nonprintable: control byte", "MY_TOKEN",
+	         "ab\x01"
+	         "cd-9f8e7d",
+	         NULL, CT_F_NONPRINTABLE);
 	flags_eq("nonprintable: UTF-8", "MY_TOKEN", "p\xc3\xa4ssw0rd-91", NULL, CT_F_NONPRINTABLE);
-	flags_eq("nonprintable: DEL", "MY_TOKEN", "abc\x7f" "def-123", NULL, CT_F_NONPRINTABLE);
+	flags_eq("nonprintable: DEL", "MY_TOKEN",
+	         "abc\x7f"
+	         "def-123",
+	         NULL, CT_F_NONPRINTABLE);
 
 	flags_eq("short: truncated project key", "OPENAI_API_KEY", mk(k, "sk-proj-", 40), NULL, CT_F_SHORT);
 	flags_eq("short: unclassified value in OPENAI_API_KEY", "OPENAI_API_KEY", "abc123", NULL, CT_F_SHORT);
-	flags_eq("short: value's own class in an unknown variable", "MY_TOKEN", mk(k, "hf_", 20), NULL, CT_F_SHORT);
+	flags_eq("short: value's own class in an unknown variable", "MY_TOKEN", mk(k, "hf_", 20), NULL,
+	         CT_F_SHORT);
 	flags_eq("short: AWS id", "AWS_ACCESS_KEY_ID", mk(k, "AKIA", 16), NULL, CT_F_SHORT);
 	flags_eq("not short: password in an unknown variable", "DB_PASSWORD", "Tr0ub4dor&3", NULL, 0);
 
@@ -431,18 +523,18 @@ static void test_hashes(void)
 		size_t rep;
 		const char *want;
 	} sha[] = {
-		{"abc", 1, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
-		{"", 0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
-		{"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 1,
-		 "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
-		{"a", 55, "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318"},
-		{"a", 56, "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a"},
-		{"a", 63, "7d3e74a05d7db15bce4ad9ec0658ea98e3f06eeecf16b4c6fff2da457ddc2f34"},
-		{"a", 64, "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb"},
-		{"a", 65, "635361c48bb9eab14198e76ea8ab7f1a41685d6ad62aa9146d301d4f17eb0ae0"},
-		{"a", 119, "31eba51c313a5c08226adf18d4a359cfdfd8d2e816b13f4af952f7ea6584dcfb"},
-		{"a", 120, "2f3d335432c70b580af0e8e1b3674a7c020d683aa5f73aaaedfdc55af904c21c"},
-		{"a", 1000, "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3"},
+	    {"abc", 1, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+	    {"", 0, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+	    {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 1,
+	     "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+	    {"a", 55, "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318"},
+	    {"a", 56, "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a"},
+	    {"a", 63, "7d3e74a05d7db15bce4ad9ec0658ea98e3f06eeecf16b4c6fff2da457ddc2f34"},
+	    {"a", 64, "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb"},
+	    {"a", 65, "635361c48bb9eab14198e76ea8ab7f1a41685d6ad62aa9146d301d4f17eb0ae0"},
+	    {"a", 119, "31eba51c313a5c08226adf18d4a359cfdfd8d2e816b13f4af952f7ea6584dcfb"},
+	    {"a", 120, "2f3d335432c70b580af0e8e1b3674a7c020d683aa5f73aaaedfdc55af904c21c"},
+	    {"a", 1000, "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3"},
 	};
 	unsigned char key[131], data[160], out[32];
 	char h[65], msg[100];
@@ -463,35 +555,37 @@ static void test_hashes(void)
 	memset(key, 0x0b, 20);
 	ct_hmac_sha256(key, 20, (const unsigned char *)"Hi There", 8, out);
 	hex(out, 32, h);
-	ok(!strcmp(h, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"), "HMAC RFC 4231 case 1",
-	   NULL);
-	ct_hmac_sha256((const unsigned char *)"Jefe", 4, (const unsigned char *)"what do ya want for nothing?", 28,
-	               out);
+	ok(!strcmp(h, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"),
+	   "HMAC RFC 4231 case 1", NULL);
+	ct_hmac_sha256((const unsigned char *)"Jefe", 4,
+	               (const unsigned char *)"what do ya want for nothing?", 28, out);
 	hex(out, 32, h);
-	ok(!strcmp(h, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"), "HMAC RFC 4231 case 2",
-	   NULL);
+	ok(!strcmp(h, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
+	   "HMAC RFC 4231 case 2", NULL);
 	memset(key, 0xaa, 20);
 	memset(data, 0xdd, 50);
 	ct_hmac_sha256(key, 20, data, 50, out);
 	hex(out, 32, h);
-	ok(!strcmp(h, "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe"), "HMAC RFC 4231 case 3",
-	   NULL);
+	ok(!strcmp(h, "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe"),
+	   "HMAC RFC 4231 case 3", NULL);
 	for (i = 0; i < 25; i++)
 		key[i] = (unsigned char)(i + 1);
 	memset(data, 0xcd, 50);
 	ct_hmac_sha256(key, 25, data, 50, out);
 	hex(out, 32, h);
-	ok(!strcmp(h, "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b"), "HMAC RFC 4231 case 4",
-	   NULL);
+	ok(!strcmp(h, "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b"),
+	   "HMAC RFC 4231 case 4", NULL);
 	memset(key, 0xaa, 131);
-	ct_hmac_sha256(key, 131, (const unsigned char *)"Test Using Larger Than Block-Size Key - Hash Key First", 54,
+	ct_hmac_sha256(key, 131,
+	               (const unsigned char *)"Test Using Larger Than Block-Size Key - Hash Key First", 54,
 	               out);
 	hex(out, 32, h);
-	ok(!strcmp(h, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"), "HMAC RFC 4231 case 6",
-	   NULL);
+	ok(!strcmp(h, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"),
+	   "HMAC RFC 4231 case 6", NULL);
 	{
-		const char *m7 = "This is a test using a larger than block-size key and a larger than block-size data. "
-		                 "The key needs to be hashed before being used by the HMAC algorithm.";
+		const char *m7 =
+		    "This is a test using a larger than block-size key and a larger than block-size data. "
+		    "The key needs to be hashed before being used by the HMAC algorithm.";
 		ct_hmac_sha256(key, 131, (const unsigned char *)m7, strlen(m7), out);
 		hex(out, 32, h);
 		ok(!strcmp(h, "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2"),
@@ -571,7 +665,8 @@ static void test_fingerprints(void)
 	/* many random values of every shape: invariants and no leak */
 	good = 1;
 	for (i = 0; i < 2000; i++) {
-		static const char *const pre[] = {"", "sk-", "sk-proj-", "sk-ant-api03-", "hf_", "AKIA", "\"", " ", "${"};
+		static const char *const pre[] = {"",   "sk-", "sk-proj-", "sk-ant-api03-", "hf_", "AKIA",
+		                                  "\"", " ",   "${"};
 		size_t len = 1 + rnd(180);
 		mk(a, pre[rnd(9)], len > 8 ? len : 8);
 		f = F(i & 1 ? "OPENAI_API_KEY" : "MY_SECRET", a, NULL);
@@ -584,9 +679,21 @@ static void test_fingerprints(void)
 static void test_looks_like_key(void)
 {
 	static const char *const no[] = {
-		"sk-learn", "hf_transfer", "/usr/bin/python3", "--api-key", "AKIA", "ASIA", "github_pat_", "hello",
-		"sk-", "hf_hub_enable_hf_transfer", "ghp_", "", "xai-grok-beta", "r8_/path/with/slashes/1234567890",
-		"sk-proj-has spaces 1234567890abcdef",
+	    "sk-learn",
+	    "hf_transfer",
+	    "/usr/bin/python3",
+	    "--api-key",
+	    "AKIA",
+	    "ASIA",
+	    "github_pat_",
+	    "hello",
+	    "sk-",
+	    "hf_hub_enable_hf_transfer",
+	    "ghp_",
+	    "",
+	    "xai-grok-beta",
+	    "r8_/path/with/slashes/1234567890",
+	    "sk-proj-has spaces 1234567890abcdef",
 	};
 	char msg[120], k[200];
 	size_t i;

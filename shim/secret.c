@@ -345,6 +345,16 @@ static unsigned expected(const char *name, size_t nl, char *const *envp, unsigne
 	return P_NONE;
 }
 
+/* Search of w[0..l) in s[0..n), both already folded (normalised). */
+static int contains_exact(const char *s, size_t n, const char *w, size_t l)
+{
+	size_t i;
+	for (i = 0; i + l <= n; i++)
+		if (s[i] == w[0] && !memcmp(s + i, w, l))
+			return 1;
+	return !l;
+}
+
 /* Normalised form for placeholder checks: lower case, without '_', '-', '.', ' '. */
 #define NORM_MAX 128
 static size_t normalise(const char *s, size_t n, char *out)
@@ -384,11 +394,11 @@ static int placeholder(const char *s, size_t n, const char *name, size_t nl)
 		if (word_eq(v, vn, placeholder_whole[k]))
 			return 1;
 	for (k = 0; k < N(placeholder_inside); k++)
-		if (contains_fold(v, vn, placeholder_inside[k]))
+		if (contains_exact(v, vn, placeholder_inside[k], strlen(placeholder_inside[k])))
 			return 1;
 	/* the variable's own name or a near miss: "OPENAI_API_KEY", "your-openai-api-key-here" */
 	nn = normalise(name, nl, nm);
-	return nn >= 6 && contains_n(v, vn, nm, nn);
+	return nn >= 6 && contains_exact(v, vn, nm, nn);
 }
 
 /* The first occurrence of w[0..l) in s[from..n), or n. */
@@ -436,7 +446,7 @@ static double lg2(double x)
 	y = (x - 1) / (x + 1);
 	y2 = y * y;
 	t = y;
-	for (k = 1; k < 30; k += 2)
+	for (k = 1; k < 16; k += 2) /* y <= 1/3: 8 terms give 1e-8 */
 		sum += t / k, t *= y2;
 	return e + 2 * sum * 1.4426950408889634; /* ln -> log2 */
 }

@@ -183,6 +183,7 @@ void ct_rec_argv(struct ct_rec *r, const char *key, char *const *argv) CT_HIDDEN
 /* Does this LD_PRELOAD value name the shim? */
 int ct_preload_names_us(const char *ld_preload) CT_HIDDEN;
 const char *ct_fp_state(void) CT_HIDDEN; /* "hmac-sha256/48" or "off: ..." (writer.c) */
+const char *ct_fp_kid(void) CT_HIDDEN;   /* 8 hex digits naming the key, NULL when off */
 void ct_bt_fork_child(void) CT_HIDDEN;   /* backtrace.c: reset its module table lock */
 
 /* ---- processes (proc.c) and sockets (sock.c) ----------------------------------------------- */

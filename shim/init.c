@@ -160,6 +160,8 @@ void ct_hdr_build(struct ct_rec *r, const char *origin, const char *nonce)
 	ct_rec_bool(r, "secure", 0);
 	ct_rec_str(r, "bt", vfork ? "off: vfork child" : bt_state);
 	ct_rec_str(r, "fp", ct_fp_state());
+	if (ct_fp_kid())
+		ct_rec_str(r, "kid", ct_fp_kid());
 	ct_rec_int(r, "cap", (long long)ct_trace_cap());
 	ct_rec_bool(r, "preload", ct_preload_names_us(ct_env_lookup(environ, "LD_PRELOAD")));
 	ct_rec_str(r, "shim", CT_VERSION);

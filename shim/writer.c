@@ -174,10 +174,29 @@ static int read_key(const char *kp, unsigned char *key, size_t *n)
 }
 
 static const char *fp_state = "off: no trace directory";
+static char kid[9]; /* names the key without revealing it: hosts compare fingerprints only when equal */
 
 const char *ct_fp_state(void)
 {
 	return fp_state;
+}
+
+const char *ct_fp_kid(void)
+{
+	return kid[0] ? kid : NULL;
+}
+
+static void set_kid(const unsigned char *key, size_t n)
+{
+	static const char label[] = "credtrace key id";
+	unsigned char mac[32];
+	int i;
+	ct_hmac_sha256(key, n, (const unsigned char *)label, sizeof label - 1, mac);
+	for (i = 0; i < 4; i++) {
+		kid[2 * i] = hexd[mac[i] >> 4];
+		kid[2 * i + 1] = hexd[mac[i] & 15];
+	}
+	kid[8] = 0;
 }
 
 /* Key file: created atomically (written under a private name, then linked into place), so that
@@ -219,6 +238,7 @@ static void setup_key(void)
 	}
 	if (rc == 0) {
 		ct_fp_key(key, n);
+		set_kid(key, n);
 		fp_state = "hmac-sha256/48";
 	} else {
 		ct_fp_key(NULL, 0);

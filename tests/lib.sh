@@ -3,14 +3,16 @@
 # ok/fail/skip reporting that tests/run.sh counts. A case must report at least one result.
 set -eu
 ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
-SHIM=$ROOT/build/libcredtrace.so
-CLI=$ROOT/build/credtrace
-PROGS=$ROOT/build/tests/progs
+BUILD=${CT_BUILD:-build} # CT_BUILD: the Makefile's B (a sanitizer build in its own dir)
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+SHIM=$BUILD/libcredtrace.so
+CLI=$BUILD/credtrace
+PROGS=$BUILD/tests/progs
 CASE=$(basename "${0%.sh}")
-W=$ROOT/build/test-out/$CASE
+W=$BUILD/test-out/$CASE
 rm -rf "$W"
 mkdir -p "$W"
-CANARIES=$ROOT/build/test-out/canaries
+CANARIES=$BUILD/test-out/canaries
 PY=/usr/bin/python3 # Debian's python3: its packages (httpx, requests, gunicorn) are what CI installs
 export PYTHONDONTWRITEBYTECODE=1
 
@@ -27,6 +29,19 @@ preload_value() {
 }
 PRELOAD=$(preload_value)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:verify_asan_link_order=0}
+if [ -n "${SANITIZE:-}" ]; then
+	# `env -i` would drop ASAN_OPTIONS: leak checks would then end the (leaky by design) test programs
+	# before stdio flushes, and preloads would fail the link-order check. Keep them, in bare and
+	# traced runs alike.
+	env() {
+		if [ "${1:-}" = -i ]; then
+			shift
+			command env -i ASAN_OPTIONS="$ASAN_OPTIONS" "$@"
+		else
+			command env "$@"
+		fi
+	}
+fi
 
 ok() { echo "ok - $1"; }
 fail() { echo "not ok - $1: ${2:-}"; }

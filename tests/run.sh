@@ -8,7 +8,9 @@ set -eu
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 export ROOT
-OUT=$ROOT/build/test-out
+B=${CT_BUILD:-build} # the Makefile's B
+case $B in /*) ;; *) B=$ROOT/$B ;; esac
+OUT=$B/test-out
 rm -rf "$OUT"
 mkdir -p "$OUT"
 : >"$OUT/canaries"
@@ -38,7 +40,7 @@ run_one() { # name, command...
 }
 
 filter=${TESTS:-}
-for t in build/tests/unit/*; do
+for t in "$B"/tests/unit/*; do
 	[ -x "$t" ] || continue
 	n=unit-$(basename "$t")
 	case $n in *"$filter"*) ;; *) continue ;; esac

@@ -2,7 +2,7 @@
 # Last: no canary value, nor any 8-character piece of one, appears in anything the suite wrote.
 . "$(dirname "$0")/../lib.sh"
 
-out=$ROOT/build/test-out
+out=$BUILD/test-out
 n=$(grep -c . "$CANARIES" || true)
 if [ "$n" -gt 0 ]; then ok "the suite used $n canary values"
 elif [ -n "${TESTS:-}" ]; then skip "canaries used" "TESTS=$TESTS ran a subset that uses none"

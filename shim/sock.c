@@ -140,19 +140,19 @@ void ct_sock_fork_child(void)
 	}
 }
 
-/* Atfork parent (successful fork): the creator's next use of each socket gets one record. */
+/* Atfork parent (successful fork): the creator's next use of each socket gets one record. Without
+ * the lock: a fork from a signal handler that interrupted this thread inside the lock must not
+ * deadlock, and the only race (a socket connected by another thread during the fork) is benign. */
 void ct_sock_fork_parent(void)
 {
-	lock();
 	for (unsigned i = 0; i < NSLOT; i++) {
 		struct slot *s = &slots[i];
-		if (!s->live)
+		if (!__atomic_load_n(&s->live, __ATOMIC_RELAXED))
 			continue;
-		s->forked = 1;
-		if (!s->used)
+		__atomic_store_n(&s->forked, 1, __ATOMIC_RELAXED);
+		if (!__atomic_load_n(&s->used, __ATOMIC_RELAXED))
 			set_flag(s->fd, CT_FD_TRACKED | CT_FD_WATCH);
 	}
-	unlock();
 }
 
 /* ---- records ------------------------------------------------------------------------------- */

@@ -3,7 +3,9 @@
  * Pure functions on the caller's stack plus two small static tables set at init (CREDTRACE_VARS, the
  * fingerprint key): safe in getenv hooks, vfork children and before the constructor. No libc calls
  * beyond strlen/memcpy/memset. The data lives in secret_table.h. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* strchrnul */
+#endif
 #include <string.h>
 
 #include "ct.h"

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* secret.c: which variable names are credentials, and facts about a value that reveal nothing of it.
  * Pure functions on the caller's stack plus two small static tables set at init (CREDTRACE_VARS, the
- * fingerprint key): safe in getenv hooks, vfork children and before the constructor. No libc calls
- * beyond strlen/memcpy/memset. The data lives in secret_table.h. */
+ * fingerprint key): safe in getenv hooks, vfork children and before the constructor. Of libc only
+ * the string functions (strlen, strchrnul, memcmp...), which neither lock nor allocate. The data
+ * lives in secret_table.h; docs/secrets.md describes the rules. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* strchrnul */
 #endif

@@ -1,0 +1,553 @@
+# SPDX-License-Identifier: MIT
+# bench.py: the `make bench` harness. Runs every workload bare, with an empty preloaded object, with
+# the shim, under strace and under ltrace, in paired alternating rounds; counts instructions with
+# callgrind; measures the shim's start-up cost, trace bytes and peak memory; prints one table and
+# checks the budget. Run by scripts/bench.sh; knobs: BENCH_RUNS, BENCH_ONLY, BENCH_TRACER_RUNS,
+# BENCH_CALLGRIND, BENCH_TIMEOUT, BENCH_SHIM, BENCH_OUT.
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import statistics
+import string
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "build", "bench")
+PY = "/usr/bin/python3"  # Debian's: the interpreter the Python adapter is tested with
+NODE = shutil.which("node") or "/usr/bin/node"
+SHIM = os.environ.get("BENCH_SHIM") or os.path.join(ROOT, "build", "libcredtrace.so")
+EMPTY = os.path.join(BIN, "libempty.so")
+RUNS = max(1, int(os.environ.get("BENCH_RUNS", "7")))
+TRACER_RUNS = max(0, min(RUNS, int(os.environ.get("BENCH_TRACER_RUNS", "2"))))
+CALLGRIND = os.environ.get("BENCH_CALLGRIND", "1") != "0"
+TIMEOUT = float(os.environ.get("BENCH_TIMEOUT", "60"))
+ONLY = [s for s in os.environ.get("BENCH_ONLY", "").replace(",", " ").split() if s]
+OUT = os.environ.get("BENCH_OUT") or os.path.join(BIN, "results")
+LTRACE_SCALE = 1000  # getenv_hot under ltrace runs 1/1000 of its calls and is extrapolated
+
+COLS = ["bare", "empty", "shim", "strace", "ltrace"]
+# The cheapest strace that still sees what credtrace sees about processes and connections: the
+# seccomp filter stops only on process and network syscalls, output thrown away.
+STRACE = ["strace", "-f", "--seccomp-bpf", "-qq", "-e", "trace=%process,%network", "-o", "/dev/null"]
+# ltrace output goes to /dev/null: it would contain the credential values getenv returns.
+LTRACE = ["ltrace", "-f", "-e", "getenv", "-o", "/dev/null"]
+
+_groups = set()  # process groups alive now, killed on any exit path
+_tmp = tempfile.mkdtemp(prefix="credtrace-bench.")
+
+
+def _cleanup(*_):
+    for g in list(_groups):
+        try:
+            os.killpg(g, signal.SIGKILL)
+        except OSError:
+            pass
+    shutil.rmtree(_tmp, ignore_errors=True)
+    if _:
+        sys.exit(130)
+
+
+for _s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    signal.signal(_s, _cleanup)
+
+
+# ---- the environment: fixed names, credential values random per run and never printed ----------
+def _rand(n, alphabet=string.ascii_letters + string.digits):
+    return "".join(secrets.choice(alphabet) for _ in range(n))
+
+
+def fixed_env(nvars=31):
+    home = os.path.join(_tmp, "home")
+    os.makedirs(home, exist_ok=True)
+    pw = _rand(24)
+    env = [
+        ("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
+        ("HOSTNAME", "api-7f9c6d5b8-x2k4q"),
+        ("LANG", "C.UTF-8"),
+        ("PYTHONUNBUFFERED", "1"),
+        ("PYTHONDONTWRITEBYTECODE", "1"),
+        ("NODE_ENV", "production"),
+        ("APP_ENV", "staging"),
+        ("LOG_LEVEL", "info"),
+        ("PORT", "8000"),
+        ("WEB_CONCURRENCY", "4"),
+        ("TZ", "UTC"),
+        ("POSTGRES_HOST", "db"),
+        ("POSTGRES_DB", "app"),
+        ("POSTGRES_USER", "app"),
+        ("REDIS_HOST", "redis"),
+        ("CELERY_BROKER_URL", "redis://redis:6379/0"),
+        ("OPENAI_API_KEY", "sk-proj-" + _rand(74) + "T3BlbkFJ" + _rand(74)),
+        ("OPENAI_MODEL", "gpt-4o-mini"),
+        ("ANTHROPIC_API_KEY", "sk-ant-api03-" + _rand(93, string.ascii_letters + string.digits + "-_") + "AA"),
+        ("LANGSMITH_API_KEY", "lsv2_pt_" + _rand(32, "0123456789abcdef") + "_" + _rand(10, "0123456789abcdef")),
+        ("LANGCHAIN_TRACING_V2", "true"),
+        ("LANGCHAIN_PROJECT", "support-bot"),
+        ("DATABASE_URL", "postgresql://app:" + pw + "@db:5432/app"),
+        ("HF_HOME", "/cache/hf"),
+        ("XDG_CACHE_HOME", "/cache"),
+        ("SSL_CERT_FILE", "/etc/ssl/certs/ca-certificates.crt"),
+        ("GUNICORN_CMD_ARGS", "--timeout 120 --keep-alive 5"),
+        ("KUBERNETES_SERVICE_HOST", "10.96.0.1"),
+        ("KUBERNETES_SERVICE_PORT", "443"),
+        ("TERM", "xterm"),
+        ("HOME", home),  # last, where Docker puts it: getenv("HOME") scans the whole list
+    ]
+    # A bigger pod: Kubernetes' service links (docker-link style variables for every service).
+    services = ["PAYMENTS", "USERS", "SEARCH", "BILLING", "NOTIFY", "GATEWAY", "REDIS", "POSTGRES",
+                "RABBITMQ", "VECTORDB", "EMBEDDER", "RERANKER", "CACHE", "AUTH", "FILES"]
+    extra = []
+    for i, s in enumerate(services):
+        ip = "10.96.%d.%d" % (i + 1, 10 + i)
+        extra += [(s + "_SERVICE_HOST", ip), (s + "_SERVICE_PORT", "8080"),
+                  (s + "_PORT", "tcp://%s:8080" % ip), (s + "_PORT_8080_TCP", "tcp://%s:8080" % ip),
+                  (s + "_PORT_8080_TCP_PROTO", "tcp"), (s + "_PORT_8080_TCP_PORT", "8080")]
+    env = env[:-1] + extra[: max(0, nvars - len(env))] + env[-1:]
+    return dict(env)
+
+
+# ---- running one process with a timeout, its wall time and peak RSS ---------------------------
+class Result:
+    def __init__(self, secs, rss_kb, ok, why=""):
+        self.secs, self.rss_kb, self.ok, self.why = secs, rss_kb, ok, why
+
+
+def run(argv, env, timeout=TIMEOUT):
+    """Runs argv in a new session; kills its whole group at the timeout. Peak RSS is the maximum
+    over the process and the descendants it waited for (wait4's rusage)."""
+    log = os.path.join(_tmp, "stderr")
+    fa = [(os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
+          (os.POSIX_SPAWN_OPEN, 1, "/dev/null", os.O_WRONLY, 0),
+          (os.POSIX_SPAWN_OPEN, 2, log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)]
+    path = argv[0] if "/" in argv[0] else shutil.which(argv[0], path=env.get("PATH"))
+    if not path:
+        return Result(0, 0, False, argv[0] + ": not found")
+    t0 = time.perf_counter()
+    pid = os.posix_spawn(path, argv, env, file_actions=fa, setsid=True)
+    _groups.add(pid)
+    killed = []
+
+    def kill():
+        killed.append(1)
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+    timer = threading.Timer(timeout, kill)
+    timer.start()
+    try:
+        _, status, ru = os.wait4(pid, 0)
+    finally:
+        timer.cancel()
+    secs = time.perf_counter() - t0
+    try:  # leftovers of the group (a server a workload forgot) must not outlive the run
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+    _groups.discard(pid)
+    if killed:
+        return Result(secs, ru.ru_maxrss, False, "timeout after %gs" % timeout)
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        with open(log, errors="replace") as f:
+            tail = f.read()[-300:].strip().replace("\n", " | ")
+        return Result(secs, ru.ru_maxrss, False, "exit %d: %s" % (code, tail))
+    return Result(secs, ru.ru_maxrss, True)
+
+
+def dir_bytes(d):
+    total = files = 0
+    for dp, _, fs in os.walk(d):
+        for f in fs:
+            if f.endswith(".jsonl"):
+                total += os.path.getsize(os.path.join(dp, f))
+                files += 1
+    return total, files
+
+
+# ---- workloads ----------------------------------------------------------------------------
+class Workload:
+    def __init__(self, name, argv, budget=None, ltrace_argv=None, cg_argv=None, server=None):
+        self.name, self.argv, self.budget = name, argv, budget
+        self.ltrace_argv = ltrace_argv  # a scaled-down version for ltrace, extrapolated
+        self.cg_argv = cg_argv  # a smaller version for callgrind (same for every column)
+        self.server = server  # argv of an untraced server that prints its port; {port} in argv
+
+
+def b(name):
+    return os.path.join(BIN, name)
+
+
+def bs(name):
+    return os.path.join(ROOT, "bench", name)
+
+
+WORKLOADS = [
+    Workload("getenv_hot", [b("getenv_hot")], ("instr", 1.10),
+             ltrace_argv=[b("getenv_hot"), str(LTRACE_SCALE)], cg_argv=[b("getenv_hot"), "20"]),
+    Workload("sock_io", [b("sock_io")], ("wall", 1.03), cg_argv=[b("sock_io"), "10000", "200"]),
+    Workload("fork_loop", [b("fork_loop")], ("wall", 1.10)),
+    Workload("fork_sock", [b("fork_sock")], ("wall", 1.10)),
+    Workload("spawn_loop", [b("spawn_loop")], ("wall", 1.10)),
+    Workload("py_start", [b("repeat"), "50", PY, "-c", "pass"], ("wall", 1.03)),
+    Workload("node_start", [b("repeat"), "20", NODE, "-e", "0"], ("wall", 1.03)),
+    Workload("py_http", [PY, bs("py_http.py"), "{port}"], ("wall", 1.03),
+             server=[PY, bs("py_http_server.py")]),
+    Workload("py_environ", [PY, bs("py_environ.py")], ("instr", 1.5),
+             cg_argv=[PY, bs("py_environ.py"), "100000"]),
+]
+
+
+def start_server(argv, env):
+    """Starts an untraced server (no LD_PRELOAD) in its own group; returns (pid, port)."""
+    p = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                         start_new_session=True)
+    _groups.add(p.pid)
+    timer = threading.Timer(20, lambda: os.killpg(p.pid, signal.SIGKILL))
+    timer.start()
+    line = p.stdout.readline()
+    timer.cancel()
+    if not line.strip().isdigit():
+        stop_server(p)
+        raise RuntimeError("server did not start: " + " ".join(argv))
+    return p, line.strip().decode()
+
+
+def stop_server(p):
+    try:
+        os.killpg(p.pid, signal.SIGKILL)
+    except OSError:
+        pass
+    p.wait()
+    _groups.discard(p.pid)
+
+
+def col_env(col, env, tracedir=None):
+    e = dict(env)
+    if col == "empty":
+        e["LD_PRELOAD"] = EMPTY
+    elif col == "shim":
+        e["LD_PRELOAD"] = SHIM
+        e["CREDTRACE_DIR"] = tracedir
+    return e
+
+
+def col_argv(col, argv):
+    return (STRACE + argv) if col == "strace" else (LTRACE + argv) if col == "ltrace" else argv
+
+
+# ---- the wall-clock rounds ----------------------------------------------------------------
+def measure(w, env, have):
+    """Paired alternating rounds: bare, empty, shim, [strace, ltrace], bare, empty, shim, ...
+    Returns per-column lists of Results, trace bytes/files of the first shim run."""
+    res = {c: [] for c in COLS}
+    extra = {"ltrace_bare_scaled": []}
+    trace = None
+    srv = None
+    try:
+        sub = {}
+        if w.server:
+            srv, sub["port"] = start_server(w.server, env)
+        argv = [a.format(**sub) for a in w.argv]
+        for r in range(RUNS):
+            for col in COLS:
+                if col not in have or (col in ("strace", "ltrace") and r >= TRACER_RUNS):
+                    continue
+                a = argv
+                if col == "ltrace" and w.ltrace_argv:
+                    a = [x.format(**sub) for x in w.ltrace_argv]
+                    extra["ltrace_bare_scaled"].append(run(a, env))
+                tracedir = None
+                if col == "shim":
+                    tracedir = tempfile.mkdtemp(prefix="trace.", dir=_tmp)
+                res[col].append(run(col_argv(col, a), col_env(col, env, tracedir)))
+                if tracedir:
+                    if trace is None and res[col][-1].ok:
+                        trace = dir_bytes(tracedir)
+                    shutil.rmtree(tracedir, ignore_errors=True)
+                if not res[col][-1].ok:
+                    print("  %s/%s failed: %s" % (w.name, col, res[col][-1].why), file=sys.stderr)
+            sys.stderr.write(".")
+            sys.stderr.flush()
+    finally:
+        if srv:
+            stop_server(srv)
+    return res, extra, trace
+
+
+def ratios(num, den):
+    """Per-round ratios of paired runs (same round index), only where both succeeded."""
+    return [a.secs / b_.secs for a, b_ in zip(num, den) if a.ok and b_.ok and b_.secs > 0]
+
+
+def med(xs):
+    return statistics.median(xs) if xs else None
+
+
+# ---- callgrind -----------------------------------------------------------------------------
+def callgrind(argv, env, col, tag):
+    out = os.path.join(_tmp, "cg.%s.%s" % (tag, col))
+    tracedir = tempfile.mkdtemp(prefix="cgtrace.", dir=_tmp) if col == "shim" else None
+    vg = ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, "--trace-children=no"]
+    r = run(vg + argv, col_env(col, env, tracedir), timeout=max(TIMEOUT, 300))
+    if tracedir:
+        shutil.rmtree(tracedir, ignore_errors=True)
+    if not r.ok:
+        print("  callgrind %s/%s failed: %s" % (tag, col, r.why), file=sys.stderr)
+        return None, None
+    with open(out) as f:
+        for line in f:
+            if line.startswith(("summary:", "totals:")):
+                return int(line.split()[1]), out
+    return None, None
+
+
+def shim_functions(cgfile):
+    """The shim's own functions by exclusive instruction count (callgrind_annotate), largest first."""
+    try:
+        txt = subprocess.run(["callgrind_annotate", "--threshold=100", "--auto=no", cgfile],
+                             capture_output=True, text=True, timeout=60).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    rows = []
+    for line in txt.splitlines():
+        # "8,013,332 ( 9.83%)  shim/secret.c:ct_cred_name [/path/libcredtrace.so]"
+        m = re.match(r"^\s*([\d,]+)\s+\(\s*[\d.]+%\)\s+(.*?)\s+\[(.*)\]\s*$", line)
+        if m and "libcredtrace" in m.group(3):
+            rows.append((int(m.group(1).replace(",", "")), m.group(2)))
+    rows.sort(reverse=True)
+    return rows
+
+
+# ---- formatting ----------------------------------------------------------------------------
+def fr(rs):
+    m = med(rs)
+    return "-" if m is None else "%.3f" % m
+
+
+def frange(rs):
+    return "-" if not rs else "%.2f-%.2f" % (min(rs), max(rs))
+
+
+def main():
+    have = ["bare", "empty"]
+    notes = []
+    if os.path.exists(SHIM):
+        have.append("shim")
+    else:
+        notes.append("shim column empty: %s not built yet" % SHIM)
+    for tool, col in (("strace", "strace"), ("ltrace", "ltrace")):
+        if TRACER_RUNS and shutil.which(tool):
+            have.append(col)
+    if CALLGRIND and not shutil.which("valgrind"):
+        notes.append("callgrind column empty: valgrind not installed")
+    env30 = fixed_env(31)
+    env100 = fixed_env(100)
+    ws = [w for w in WORKLOADS if not ONLY or w.name in ONLY]
+    do_startup = not ONLY or "startup" in ONLY
+    results = {"runs": RUNS, "tracer_runs": TRACER_RUNS, "columns": have, "workloads": {},
+               "machine": {"nproc": os.cpu_count(), "loadavg": open("/proc/loadavg").read().split()[:3]}}
+    t_start = time.time()
+    for w in ws:
+        sys.stderr.write("bench: %-11s " % w.name)
+        res, extra, trace = measure(w, env30, have)
+        d = {"bare_s": med([r.secs for r in res["bare"] if r.ok]),
+             "empty_bare": ratios(res["empty"], res["bare"]),
+             "shim_empty": ratios(res["shim"], res["empty"]),
+             "shim_bare": ratios(res["shim"], res["bare"]),
+             "strace_bare": ratios(res["strace"], res["bare"]),
+             "rss_bare_kb": med([r.rss_kb for r in res["bare"] if r.ok]),
+             "rss_shim_kb": med([r.rss_kb for r in res["shim"] if r.ok]),
+             "trace_bytes": trace[0] if trace else None, "trace_files": trace[1] if trace else None,
+             "failed": sorted({c for c in COLS for r in res[c] if not r.ok})}
+        if w.ltrace_argv:  # extrapolate: bare full + scale * (ltrace scaled - bare scaled)
+            est = []
+            for lt, bs_, full in zip(res["ltrace"], extra["ltrace_bare_scaled"], res["bare"]):
+                if lt.ok and bs_.ok and full.ok:
+                    est.append((full.secs + LTRACE_SCALE * (lt.secs - bs_.secs)) / full.secs)
+            d["ltrace_bare"], d["ltrace_extrapolated"] = est, True
+        else:
+            d["ltrace_bare"] = ratios(res["ltrace"], res["bare"])
+            if any(not r.ok and r.why.startswith("timeout") for r in res["ltrace"]):
+                d["ltrace_timeout"] = True
+        if CALLGRIND and w.cg_argv and shutil.which("valgrind"):
+            sys.stderr.write(" callgrind")
+            sys.stderr.flush()
+            ir = {}
+            for col in ("bare", "empty", "shim"):
+                if col in have:
+                    ir[col], f = callgrind(w.cg_argv, env30, col, w.name)
+                    if col == "shim" and f:
+                        d["shim_functions"] = shim_functions(f)
+            d["ir"] = ir
+            if ir.get("bare") and ir.get("shim"):
+                d["ir_shim_bare"] = ir["shim"] / ir["bare"]
+            if ir.get("bare") and ir.get("empty"):
+                d["ir_empty_bare"] = ir["empty"] / ir["bare"]
+        results["workloads"][w.name] = d
+        sys.stderr.write(" %.0fs\n" % (time.time() - t_start))
+    if do_startup:
+        sys.stderr.write("bench: startup     ")
+        results["startup"] = startup(env100, have)
+        sys.stderr.write(" %.0fs\n" % (time.time() - t_start))
+    results["elapsed_s"] = time.time() - t_start
+    text = report(results, ws, notes)
+    print(text)
+    os.makedirs(os.path.dirname(OUT), exist_ok=True)
+    with open(OUT + ".json", "w") as f:
+        json.dump(results, f, indent=1, default=str)
+    with open(OUT + ".txt", "w") as f:
+        f.write(text + "\n")
+    return 0
+
+
+N_START = 1000
+
+
+def startup(env, have):
+    """selfexec execs itself N_START times: the per-start difference between columns is the
+    preload's start-up cost (mapping + relocation + constructor) with a 100-variable environment."""
+    res = {c: [] for c in ("bare", "empty", "shim")}
+    argv = [b("selfexec"), str(N_START)]
+    for _ in range(RUNS):
+        for col in res:
+            if col in have:
+                td = tempfile.mkdtemp(prefix="st.", dir=_tmp) if col == "shim" else None
+                res[col].append(run(argv, col_env(col, env, td)))
+                if td:
+                    shutil.rmtree(td, ignore_errors=True)
+        sys.stderr.write(".")
+        sys.stderr.flush()
+
+    def diff_us(a, b_):
+        return [(x.secs - y.secs) / N_START * 1e6 for x, y in zip(res[a], res[b_]) if x.ok and y.ok]
+
+    out = {"n": N_START, "vars": len(env),
+           "bare_us": med([r.secs / N_START * 1e6 for r in res["bare"] if r.ok]),
+           "empty_minus_bare_us": diff_us("empty", "bare"),
+           "shim_minus_bare_us": diff_us("shim", "bare"),
+           "shim_minus_empty_us": diff_us("shim", "empty")}
+    if CALLGRIND and shutil.which("valgrind"):  # one start of the same tiny program, counted
+        ir = {}
+        for col in res:
+            if col in have:
+                ir[col], f = callgrind([b("selfexec"), "0"], env, col, "startup")
+                if col == "shim" and f:
+                    out["shim_functions"] = shim_functions(f)
+        out["ir"] = ir
+    return out
+
+
+def report(R, ws, notes):
+    L = []
+    hdr = ("%-11s %7s %7s %7s %-11s %7s %8s %9s %7s %7s %8s %11s %s" %
+           ("workload", "bare s", "empty/", "shim/", "(min-max)", "shim/", "strace/", "ltrace/",
+            "Ir", "Ir", "trace", "maxRSS MB", "budget"))
+    L.append(hdr)
+    L.append("%-11s %7s %7s %7s %-11s %7s %8s %9s %7s %7s %8s %11s" %
+             ("", "median", "bare", "empty", "", "bare", "bare", "bare", "empty/b", "shim/b",
+              "KB/files", "bare>shim"))
+    L.append("-" * len(hdr))
+    worst = None
+    over = []
+    for w in ws:
+        d = R["workloads"][w.name]
+        lt = fr(d["ltrace_bare"])
+        if d.get("ltrace_extrapolated") and lt != "-":
+            lt = "~%.0f*" % med(d["ltrace_bare"])
+        elif d.get("ltrace_timeout"):
+            lt = ">%gs" % TIMEOUT
+        elif lt != "-":
+            lt = "%.2f" % med(d["ltrace_bare"])
+        tb = "-" if d["trace_bytes"] is None else "%d/%d" % (d["trace_bytes"] // 1024, d["trace_files"])
+        rss = "%s>%s" % tuple("-" if v is None else "%.0f" % (v / 1024.0)
+                              for v in (d["rss_bare_kb"], d["rss_shim_kb"]))
+        verdict = "-"
+        kind, limit = w.budget
+        got = None
+        if kind == "wall":
+            got = med(d["shim_empty"])
+            what = "wall vs empty"
+        else:
+            got = d.get("ir_shim_bare")
+            what = "instructions vs bare"
+        if got is not None:
+            ok = got <= limit
+            verdict = "%s %.2f<=%.2f" % ("ok" if ok else "OVER", got, limit)
+            if not ok:
+                over.append("%s: %.3fx %s (budget %.2fx)" % (w.name, got, what, limit))
+        m = med(d["shim_empty"])
+        if m is not None and (worst is None or m > worst[0]):
+            worst = (m, w.name)
+        fail = " FAILED:" + ",".join(d["failed"]) if d["failed"] else ""
+        L.append("%-11s %7s %7s %7s %-11s %7s %8s %9s %7s %7s %8s %11s %s%s" % (
+            w.name, "-" if d["bare_s"] is None else "%.3f" % d["bare_s"], fr(d["empty_bare"]),
+            fr(d["shim_empty"]), frange(d["shim_empty"]), fr(d["shim_bare"]),
+            "-" if not d["strace_bare"] else "%.2f" % med(d["strace_bare"]), lt,
+            "-" if d.get("ir_empty_bare") is None else "%.3f" % d["ir_empty_bare"],
+            "-" if d.get("ir_shim_bare") is None else "%.3f" % d["ir_shim_bare"],
+            tb, rss, verdict, fail))
+    L.append("-" * len(hdr))
+    L.append("ratios: median of per-round paired ratios over %d rounds (strace/ltrace: %d); "
+             "Ir: callgrind instruction counts on a smaller run, same for every column."
+             % (R["runs"], R["tracer_runs"]))
+    L.append("* getenv_hot under ltrace ran 1/%d of its calls; the ratio is extrapolated "
+             "(bare + %d x (ltrace - bare) of the scaled run)." % (LTRACE_SCALE, LTRACE_SCALE))
+    for w in ws:
+        fns = R["workloads"][w.name].get("shim_functions")
+        if fns:
+            tot = R["workloads"][w.name]["ir"].get("shim") or 1
+            L.append("shim in %s: %.1f%% of Ir; top (exclusive): %s" % (
+                w.name, 100.0 * sum(x for x, _ in fns) / tot,
+                "; ".join("%s %.1f%%" % (fn, 100.0 * ir / tot) for ir, fn in fns[:4])))
+    s = R.get("startup")
+    if s:
+        def us(xs):
+            return "-" if not xs else "%.0f us (%.0f-%.0f)" % (med(xs), min(xs), max(xs))
+        L.append("start-up, %d vars, selfexec x%d: bare %s us/start; +empty object %s; "
+                 "+shim %s (vs empty %s)" % (s["vars"], s["n"],
+                                             "-" if s["bare_us"] is None else "%.0f" % s["bare_us"],
+                                             us(s["empty_minus_bare_us"]), us(s["shim_minus_bare_us"]),
+                                             us(s["shim_minus_empty_us"])))
+        ir = s.get("ir") or {}
+        if ir.get("bare") and ir.get("shim"):
+            L.append("start-up instructions (one start): bare %d, empty %s, shim %d (+%d)" % (
+                ir["bare"], ir.get("empty"), ir["shim"], ir["shim"] - ir["bare"]))
+        if s["shim_minus_bare_us"]:
+            m = med(s["shim_minus_bare_us"])
+            ok = m < 200
+            L.append("budget start-up: %s %.0f us < 200 us" % ("ok" if ok else "OVER", m))
+            if not ok:
+                over.append("start-up: %.0f us per process with %d variables (budget 200 us)"
+                            % (m, s["vars"]))
+        if s.get("shim_functions"):
+            tot = ir.get("shim") or 1
+            L.append("shim at start-up: %.1f%% of Ir; top (exclusive): %s" % (
+                100.0 * sum(x for x, _ in s["shim_functions"]) / tot, "; ".join(
+                    "%s %.1f%%" % (fn, 100.0 * x / tot) for x, fn in s["shim_functions"][:5])))
+    for n in notes:
+        L.append("note: " + n)
+    L.append("load average at start: %s; %d CPUs; took %.0f s" % (
+        " ".join(R["machine"]["loadavg"]), R["machine"]["nproc"], R["elapsed_s"]))
+    for o in over:
+        L.append("OUT OF BUDGET: " + o)
+    if worst:
+        L.append("worst median shim/empty wall ratio: %.3f (%s)" % worst)
+    else:
+        L.append("worst median shim/empty wall ratio: n/a (no shim runs)")
+    return "\n".join(L)
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    finally:
+        _cleanup()

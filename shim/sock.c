@@ -283,15 +283,17 @@ static size_t put_ip6(char *p, const unsigned char *a)
 	unsigned g[8];
 	int best = -1, bestlen = 1, run = 0;
 	size_t n = 0;
-	for (int i = 0; i < 8; i++) {
+	for (size_t i = 0; i < 8; i++) {
 		g[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
 		run = g[i] ? 0 : run + 1;
 		if (run > bestlen)
-			bestlen = run, best = i - run + 1;
+			bestlen = run, best = (int)i - run + 1;
 	}
 	if (best == 0 && bestlen == 5 && g[5] == 0xffff) {
-		memcpy(p, "::ffff:", 7);
-		return 7 + put_ip4(p + 7, a + 12);
+		static const char mapped[7] = {':', ':', 'f', 'f',
+		                               'f', 'f', ':'}; /* no NUL: p is not a C string */
+		memcpy(p, mapped, sizeof mapped);
+		return sizeof mapped + put_ip4(p + sizeof mapped, a + 12);
 	}
 	for (int i = 0; i < 8; i++) {
 		if (i == best) {

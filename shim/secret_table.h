@@ -61,7 +61,9 @@ static const unsigned long long rule_filter[4] = {
 #define NAME_MIN_BUILTIN 6
 
 /* Names that hold a credential without matching a rule (URLs with a password in them, libpq's and
- * MySQL's password variables, the OpenAI client's admin key). */
+ * MySQL's password variables, the OpenAI client's admin key), and the provider key names people
+ * write instead of the real one (OPENAI_KEY for OPENAI_API_KEY): recorded so that the report can
+ * name the near miss. */
 /* clang-format off */
 #define NAME_EXACT(X)          \
 	X("DATABASE_URL")      \
@@ -71,7 +73,20 @@ static const unsigned long long rule_filter[4] = {
 	X("MONGODB_URI")       \
 	X("PGPASSWORD")        \
 	X("MYSQL_PWD")         \
-	X("OPENAI_ADMIN_KEY")
+	X("OPENAI_ADMIN_KEY")  \
+	X("OPENAI_KEY")        \
+	X("OPENAIKEY")         \
+	X("ANTHROPIC_KEY")     \
+	X("CLAUDE_KEY")        \
+	X("GEMINI_KEY")        \
+	X("GOOGLE_KEY")        \
+	X("GROQ_KEY")          \
+	X("MISTRAL_KEY")       \
+	X("COHERE_KEY")        \
+	X("OPENROUTER_KEY")    \
+	X("XAI_KEY")           \
+	X("LANGSMITH_KEY")     \
+	X("HF_KEY")
 /* clang-format on */
 struct name_exact {
 	const char *name;

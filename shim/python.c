@@ -29,7 +29,7 @@ struct py_methoddef {
 	const char *doc;
 };
 #define PY_METH_NOARGS 0x0004
-#define PY_METH_O 0x0008
+#define PY_METH_O      0x0008
 typedef int (*py_audit_fn)(const char *, PyObject *, void *);
 
 static struct {
@@ -73,38 +73,38 @@ static const struct {
 	void **slot;
 	int optional;
 } api[] = {
-	{ "Py_GetVersion", (void **)&py.GetVersion, 0 },
-	{ "PySys_GetObject", (void **)&py.Sys_GetObject, 0 },
-	{ "PyDict_New", (void **)&py.Dict_New, 0 },
-	{ "PyDict_GetItemString", (void **)&py.Dict_GetItemString, 0 },
-	{ "PyDict_GetItemWithError", (void **)&py.Dict_GetItemWithError, 0 },
-	{ "PyDict_SetItem", (void **)&py.Dict_SetItem, 0 },
-	{ "PyDict_Size", (void **)&py.Dict_Size, 0 },
-	{ "PyObject_GetAttrString", (void **)&py.GetAttrString, 0 },
-	{ "PyObject_SetAttrString", (void **)&py.SetAttrString, 0 },
-	{ "PyObject_CallFunctionObjArgs", (void **)&py.CallFunctionObjArgs, 0 },
-	{ "PyObject_Vectorcall", (void **)&py.Vectorcall, 1 },
-	{ "PyTuple_GetItem", (void **)&py.Tuple_GetItem, 0 },
-	{ "PyDescr_NewMethod", (void **)&py.Descr_NewMethod, 0 },
-	{ "PyUnicode_AsUTF8AndSize", (void **)&py.Unicode_AsUTF8AndSize, 0 },
-	{ "PyUnicode_EncodeFSDefault", (void **)&py.Unicode_EncodeFSDefault, 0 },
-	{ "PyBytes_AsStringAndSize", (void **)&py.Bytes_AsStringAndSize, 0 },
-	{ "PyErr_Occurred", (void **)&py.Err_Occurred, 0 },
-	{ "PyErr_Fetch", (void **)&py.Err_Fetch, 0 },
-	{ "PyErr_Restore", (void **)&py.Err_Restore, 0 },
-	{ "PyErr_Clear", (void **)&py.Err_Clear, 0 },
-	{ "PyErr_ExceptionMatches", (void **)&py.Err_ExceptionMatches, 0 },
-	{ "PyExc_KeyError", (void **)&py.Exc_KeyError, 0 },
-	{ "_Py_NoneStruct", (void **)&py.None, 0 },
-	{ "Py_IncRef", (void **)&py.IncRef, 0 },
-	{ "Py_DecRef", (void **)&py.DecRef, 0 },
-	{ "PyBool_FromLong", (void **)&py.Bool_FromLong, 0 },
-	{ "PyLong_AsLong", (void **)&py.Long_AsLong, 0 },
-	{ "PyEval_GetFrame", (void **)&py.Eval_GetFrame, 0 },
-	{ "PyFrame_GetLineNumber", (void **)&py.Frame_GetLineNumber, 0 },
-	{ "PyFrame_GetBack", (void **)&py.Frame_GetBack, 1 },
-	{ "PyFrame_GetCode", (void **)&py.Frame_GetCode, 1 },
-	{ "PyFrame_GetLasti", (void **)&py.Frame_GetLasti, 1 },
+    {"Py_GetVersion", (void **)&py.GetVersion, 0},
+    {"PySys_GetObject", (void **)&py.Sys_GetObject, 0},
+    {"PyDict_New", (void **)&py.Dict_New, 0},
+    {"PyDict_GetItemString", (void **)&py.Dict_GetItemString, 0},
+    {"PyDict_GetItemWithError", (void **)&py.Dict_GetItemWithError, 0},
+    {"PyDict_SetItem", (void **)&py.Dict_SetItem, 0},
+    {"PyDict_Size", (void **)&py.Dict_Size, 0},
+    {"PyObject_GetAttrString", (void **)&py.GetAttrString, 0},
+    {"PyObject_SetAttrString", (void **)&py.SetAttrString, 0},
+    {"PyObject_CallFunctionObjArgs", (void **)&py.CallFunctionObjArgs, 0},
+    {"PyObject_Vectorcall", (void **)&py.Vectorcall, 1},
+    {"PyTuple_GetItem", (void **)&py.Tuple_GetItem, 0},
+    {"PyDescr_NewMethod", (void **)&py.Descr_NewMethod, 0},
+    {"PyUnicode_AsUTF8AndSize", (void **)&py.Unicode_AsUTF8AndSize, 0},
+    {"PyUnicode_EncodeFSDefault", (void **)&py.Unicode_EncodeFSDefault, 0},
+    {"PyBytes_AsStringAndSize", (void **)&py.Bytes_AsStringAndSize, 0},
+    {"PyErr_Occurred", (void **)&py.Err_Occurred, 0},
+    {"PyErr_Fetch", (void **)&py.Err_Fetch, 0},
+    {"PyErr_Restore", (void **)&py.Err_Restore, 0},
+    {"PyErr_Clear", (void **)&py.Err_Clear, 0},
+    {"PyErr_ExceptionMatches", (void **)&py.Err_ExceptionMatches, 0},
+    {"PyExc_KeyError", (void **)&py.Exc_KeyError, 0},
+    {"_Py_NoneStruct", (void **)&py.None, 0},
+    {"Py_IncRef", (void **)&py.IncRef, 0},
+    {"Py_DecRef", (void **)&py.DecRef, 0},
+    {"PyBool_FromLong", (void **)&py.Bool_FromLong, 0},
+    {"PyLong_AsLong", (void **)&py.Long_AsLong, 0},
+    {"PyEval_GetFrame", (void **)&py.Eval_GetFrame, 0},
+    {"PyFrame_GetLineNumber", (void **)&py.Frame_GetLineNumber, 0},
+    {"PyFrame_GetBack", (void **)&py.Frame_GetBack, 1},
+    {"PyFrame_GetCode", (void **)&py.Frame_GetCode, 1},
+    {"PyFrame_GetLasti", (void **)&py.Frame_GetLasti, 1},
 };
 
 enum py_state { PY_OFF, PY_WAITING, PY_PENDING, PY_ON, PY_DONE };
@@ -317,13 +317,14 @@ static int classify(PyObject *key, const char **name)
 	return c;
 }
 
+/* The name of a str or bytes key (owned by the key object), or NULL. */
 static const char *key_text(PyObject *key)
 {
 	Py_ssize_t n;
 	char *bs = NULL;
 	const char *s = py.Unicode_AsUTF8AndSize(key, &n);
 	if (s)
-		return s;
+		return s; /* cppcheck-suppress returnDanglingLifetime ; s points into key, not at n */
 	py.Err_Clear();
 	if (py.Bytes_AsStringAndSize(key, &bs, &n) < 0) {
 		py.Err_Clear();
@@ -373,7 +374,7 @@ static void report_read(PyObject *key, PyObject *res)
 
 static PyObject *call_orig(PyObject *fn, PyObject *self, PyObject *arg)
 {
-	PyObject *args[2] = { self, arg };
+	PyObject *args[2] = {self, arg};
 	if (py.Vectorcall)
 		return py.Vectorcall(fn, args, arg ? 2 : 1, NULL);
 	return py.CallFunctionObjArgs(fn, self, arg, NULL);
@@ -418,8 +419,8 @@ static PyObject *env_keys(PyObject *self, PyObject *unused)
 	return res;
 }
 
-static struct py_methoddef getitem_def = { "__getitem__", env_getitem, PY_METH_O, NULL };
-static struct py_methoddef keys_def = { "keys", (py_cfunc)env_keys, PY_METH_NOARGS, NULL };
+static struct py_methoddef getitem_def = {"__getitem__", env_getitem, PY_METH_O, NULL};
+static struct py_methoddef keys_def = {"keys", (py_cfunc)env_keys, PY_METH_NOARGS, NULL};
 
 static void emit_runtime(const char *reads, const char *why)
 {
@@ -618,9 +619,9 @@ static __thread int in_hook;
 
 static int is_site_event(const char *ev)
 {
-	static const char *const names[] = { "os.fork",         "os.forkpty",       "os.exec",
-					     "os.posix_spawn",  "os.system",        "socket.connect",
-					     "subprocess.Popen" };
+	static const char *const names[] = {"os.fork",         "os.forkpty", "os.exec",
+	                                    "os.posix_spawn",  "os.system",  "socket.connect",
+	                                    "subprocess.Popen"};
 	size_t i;
 	for (i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (!strcmp(ev, names[i]))
@@ -647,8 +648,9 @@ static int audit_hook(const char *ev, PyObject *args, void *ud)
 			in_hook = 0;
 		}
 		if (!strcmp(ev, "cpython._PySys_ClearAuditHooks") && state != PY_ON && state != PY_DONE) {
-			const char *why = state == PY_PENDING ? "os was never imported"
-							      : "no cpython.run_* event: embedded interpreter";
+			const char *why = state == PY_PENDING
+			                      ? "os was never imported"
+			                      : "no cpython.run_* event: embedded interpreter";
 			set_version();
 			state = PY_DONE;
 			emit_runtime("none", why);

@@ -28,8 +28,8 @@ struct finding {
 	char *var; /* NULL for findings about sockets and processes */
 	long *pids;
 	size_t npids;
-	char *message; /* what happened, one sentence */
-	char *hint;    /* the fix */
+	char *message;   /* what happened, one sentence */
+	char *hint;      /* the fix */
 	char **evidence; /* where and when: one line each */
 	size_t nev;
 	size_t seq; /* creation order: the last tie-breaker of the sort */
@@ -47,7 +47,7 @@ const char *code_name(enum code c);
 const char *sev_name(enum sev s);
 int sev_parse(const char *s); /* "error"... -> enum sev, "never" -> 4, -1 when unknown */
 
-/* ---- for the rule files (rules.c, rules_proc.c) ---- */
+/* ---- for the rule files (rules*.c) ---- */
 struct finding *finding_new(struct findings *fs, enum code c, enum sev s, const char *var);
 void finding_pid(struct finding *f, long pid); /* appends unless already there */
 void finding_msg(struct finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -56,5 +56,11 @@ void finding_ev(struct finding *f, const char *fmt, ...) __attribute__((format(p
 /* " at app.py:12 (<module>) at import time", or "" when the site is unknown. */
 void site_phrase(const struct site *s, char *buf, size_t n);
 void rules_proc(const struct model *m, struct findings *out); /* rules_proc.c */
+/* Rules about one variable (rules_value.c, rules_divergent.c). */
+void rules_missing(const struct model *m, const char *var, struct findings *out);
+void rules_empty(const struct model *m, const char *var, struct findings *out);
+void rules_divergent(const struct model *m, const char *var, struct findings *out);
+void rules_malformed(const struct model *m, const char *var, struct findings *out);
+void rules_set(const struct model *m, const char *var, struct findings *out);
 
 #endif

@@ -88,8 +88,10 @@ static void rule_lost(const struct model *m, const struct proc *q, const struct 
 		site_phrase(&rd->site, site, sizeof site);
 		finding_ev(f, "%s read %s%s: %s", clab, var, site, state_name(rd->f.state));
 	} else if (!e->image) {
-		finding_ev(f, "the child %ld left no trace (%s): whether it needs %s cannot be seen", child_pid(q, e),
-		           e->preload ? "LD_PRELOAD kept: static or setuid program?" : "LD_PRELOAD removed", var);
+		finding_ev(f, "the child %ld left no trace (%s): whether it needs %s cannot be seen",
+		           child_pid(q, e),
+		           e->preload ? "LD_PRELOAD kept: static or setuid program?" : "LD_PRELOAD removed",
+		           var);
 	} else if (bp) {
 		proc_label(m, bp, clab, sizeof clab);
 		finding_ev(f, "reads of %s below the child cannot all be seen: %s: %s", var, clab, why);
@@ -98,12 +100,17 @@ static void rule_lost(const struct model *m, const struct proc *q, const struct 
 		finding_ev(f, "no read of %s was observed in %s or its descendants", var, clab);
 	}
 	if (sev == SEV_INFO)
-		finding_hint(f, "Nothing to do if %s never needs %s (a minimal environment is good practice); "
-		             "otherwise pass it on.", prog, var);
+		finding_hint(f,
+		             "Nothing to do if %s never needs %s (a minimal environment is good practice); "
+		             "otherwise pass it on.",
+		             prog, var);
 	else
-		finding_hint(f, "Pass %s on: include it in the environment given to %s (subprocess: "
-		             "env={**os.environ, ...}; Node child_process: env: {...process.env, ...}), or stop "
-		             "clearing the environment.", var, e->fn);
+		finding_hint(
+		    f,
+		    "Pass %s on: include it in the environment given to %s (subprocess: "
+		    "env={**os.environ, ...}; Node child_process: env: {...process.env, ...}), or stop "
+		    "clearing the environment.",
+		    var, e->fn);
 }
 
 static void rule_untraced(const struct model *m, const struct proc *q, const struct exec_ev *e,
@@ -119,15 +126,17 @@ static void rule_untraced(const struct model *m, const struct proc *q, const str
 	finding_pid(f, sp->pid);
 	finding_pid(f, child_pid(q, e));
 	finding_msg(f, "%s started %s (pid %ld), which left no trace", lab, prog, child_pid(q, e));
-	finding_ev(f, "%s%s %ld%s; the new environment %s LD_PRELOAD with the shim", e->fn, caller_kind(sp, q), q->pid,
-	           site,
-	           e->preload ? "keeps" : "does not keep");
+	finding_ev(f, "%s%s %ld%s; the new environment %s LD_PRELOAD with the shim", e->fn,
+	           caller_kind(sp, q), q->pid, site, e->preload ? "keeps" : "does not keep");
 	if (e->preload)
-		finding_hint(f, "A static or setuid program ignores LD_PRELOAD: trace it inside its own container or "
-		             "image, and check that every trace file of the run is given to credtrace report.");
+		finding_hint(
+		    f, "A static or setuid program ignores LD_PRELOAD: trace it inside its own container or "
+		       "image, and check that every trace file of the run is given to credtrace report.");
 	else
-		finding_hint(f, "Keep LD_PRELOAD and CREDTRACE_DIR in the environment passed to %s "
-		             "(env={**os.environ, ...}) so that the child is traced too.", e->fn);
+		finding_hint(f,
+		             "Keep LD_PRELOAD and CREDTRACE_DIR in the environment passed to %s "
+		             "(env={**os.environ, ...}) so that the child is traced too.",
+		             e->fn);
 }
 
 /* The ancestor of u (or u) that was forked directly from o, NULL when u is not below o. */
@@ -152,7 +161,8 @@ struct sock_user {
 #define SOCK_USERS_MAX 64
 
 /* Who used o's connection c after a fork: at most one entry (the first use) per process. */
-static size_t sock_users(const struct model *m, const struct proc *o, const struct conn *c, struct sock_user *v)
+static size_t sock_users(const struct model *m, const struct proc *o, const struct conn *c,
+                         struct sock_user *v)
 {
 	size_t n = 0;
 
@@ -177,7 +187,8 @@ static size_t sock_users(const struct model *m, const struct proc *o, const stru
 
 /* SOCKET_REUSED_AFTER_FORK: o's connected stream socket c is used after a fork by a forked child.
  * Listeners and accepted sockets have no connect record, so they never get here. */
-static void rule_socket(const struct model *m, const struct proc *o, const struct conn *c, struct findings *out)
+static void rule_socket(const struct model *m, const struct proc *o, const struct conn *c,
+                        struct findings *out)
 {
 	struct sock_user v[SOCK_USERS_MAX];
 	size_t n = sock_users(m, o, c, v), kids = 0;
@@ -198,10 +209,11 @@ static void rule_socket(const struct model *m, const struct proc *o, const struc
 	proc_label(m, o, lab, sizeof lab);
 	site_phrase(&c->site, site, sizeof site);
 	fmt_dur(first_fork - c->ts, d, sizeof d);
-	finding_msg(f, "a connection to %s made by %s before it forked is used after the fork by %zu process%s",
+	finding_msg(f,
+	            "a connection to %s made by %s before it forked is used after the fork by %zu process%s",
 	            c->peer, lab, n, n == 1 ? "" : "es");
-	finding_ev(f, "%s connected fd %d (inode %llu)%s, %s before the first fork that shares it", lab, c->fd,
-	           c->ino, site, d);
+	finding_ev(f, "%s connected fd %d (inode %llu)%s, %s before the first fork that shares it", lab,
+	           c->fd, c->ino, site, d);
 	for (size_t i = 0; i < n; i++) {
 		proc_label(m, v[i].u, lab, sizeof lab);
 		site_phrase(&v[i].use->site, site, sizeof site);
@@ -212,10 +224,11 @@ static void rule_socket(const struct model *m, const struct proc *o, const struc
 		}
 		fmt_dur(v[i].use->ts - fork_time(v[i].k), d, sizeof d);
 		fmt_dur(fork_time(v[i].k) - c->ts, d2, sizeof d2);
-		finding_ev(f, "%s, forked %s after the connect, used it: %s %s after its fork%s", lab, d2, v[i].use->op,
-		           d, site);
+		finding_ev(f, "%s, forked %s after the connect, used it: %s %s after its fork%s", lab, d2,
+		           v[i].use->op, d, site);
 	}
-	finding_hint(f, "Create clients and their connection pools after the fork: in gunicorn's post_fork or "
+	finding_hint(f,
+	             "Create clients and their connection pools after the fork: in gunicorn's post_fork or "
 	             "post_worker_init hook, celery's worker_process_init signal, or lazily on first use in "
 	             "each worker (or run gunicorn without --preload). Never share one HTTP client across "
 	             "processes.");
@@ -300,8 +313,8 @@ static void rule_before_fork(const struct model *m, const struct proc *p, const 
 	proc_label(m, p, lab, sizeof lab);
 	site_phrase(&r->site, site, sizeof site);
 	fmt_dur(w[0]->fork_ts - r->ts, d, sizeof d);
-	finding_msg(f, "%s was read only by %s before it forked %zu worker%s that do the work", c->name, lab, nw,
-	            nw == 1 ? "" : "s");
+	finding_msg(f, "%s was read only by %s before it forked %zu worker%s that do the work", c->name, lab,
+	            nw, nw == 1 ? "" : "s");
 	finding_ev(f, "%s read it%s (%s), %s before the first fork", lab, site, r->fn, d);
 	list[0] = 0;
 	for (size_t i = 0, u = 0; i < nw; i++) {
@@ -309,11 +322,12 @@ static void rule_before_fork(const struct model *m, const struct proc *p, const 
 		if (u < sizeof list)
 			u += (size_t)snprintf(list + u, sizeof list - u, "%s%ld", i ? ", " : "", w[i]->pid);
 	}
-	finding_ev(f, "forked worker%s %s made no read of %s of their own%s", nw == 1 ? "" : "s", list, c->name,
-	           sock ? "; they use sockets inherited from the parent" : "");
-	finding_hint(f, "Build the client in each worker after the fork (gunicorn post_fork, celery "
-	             "worker_process_init, or lazily on first use) instead of at import time in the parent; a "
-	             "client built before the fork carries its key and its connection pool into every worker.");
+	finding_ev(f, "forked worker%s %s made no read of %s of their own%s", nw == 1 ? "" : "s", list,
+	           c->name, sock ? "; they use sockets inherited from the parent" : "");
+	finding_hint(
+	    f, "Build the client in each worker after the fork (gunicorn post_fork, celery "
+	       "worker_process_init, or lazily on first use) instead of at import time in the parent; a "
+	       "client built before the fork carries its key and its connection pool into every worker.");
 }
 
 void rules_proc(const struct model *m, struct findings *out)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* util.c: sbase-style error reporting shared by the CLI's subcommands. */
+/* util.c: sbase-style error reporting and allocation shared by the CLI's subcommands. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,4 +40,22 @@ _Noreturn void eprintf(const char *fmt, ...)
 	verr(fmt, ap);
 	va_end(ap);
 	exit(2);
+}
+
+void *erealloc(void *p, size_t n)
+{
+	if (!(p = realloc(p, n)))
+		eprintf("out of memory:");
+	return p;
+}
+
+char *estrdup(const char *s)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	if (!(d = strdup(s)))
+		eprintf("out of memory:");
+	return d;
 }

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/* model_int.h: what the model's files (model.c, model_site.c, model_link.c, model_query.c) share. */
+#ifndef MODEL_INT_H
+#define MODEL_INT_H
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli.h"
+#include "model.h"
+
+/* Appends a zeroed element to arr (n elements) and returns a pointer to it. */
+#define PUSH(arr, n)                                                                                         \
+	(*((arr) = erealloc((arr), ((n) + 1) * sizeof *(arr)), &(arr)[(n)++]) = (__typeof__(*(arr))){0},     \
+	 &(arr)[(n)-1])
+
+/* Field access: a missing or mistyped field reads as absent (NULL, the default). */
+static inline cJSON *get(const cJSON *o, const char *k)
+{
+	return cJSON_GetObjectItemCaseSensitive(o, k);
+}
+
+static inline const char *str(const cJSON *o, const char *k)
+{
+	cJSON *v = get(o, k);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+long long json_num(const cJSON *o, const char *k, long long dflt); /* clamped to long long */
+
+static inline int flag(const cJSON *o, const char *k, int dflt)
+{
+	cJSON *v = get(o, k);
+	return cJSON_IsBool(v) ? cJSON_IsTrue(v) : dflt;
+}
+
+/* A module named by a trace file's mod records; its strings belong to the records. */
+struct mod {
+	long id;
+	const char *path, *build_id;
+};
+
+/* Renders rec's "site" (Python frame, or the innermost native frame, symbolized). node: the process
+ * is Node.js, whose credential reads all come from JavaScript's process.env. */
+void site_parse(const cJSON *rec, const struct mod *mods, size_t nmods, int node, struct site *s);
+
+const char *path_base(const char *p); /* "python3" for "/usr/bin/python3" */
+void model_link(struct model *m);     /* parents, children and blind spots, once every proc is read */
+
+#endif

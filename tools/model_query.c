@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/* model_query.c: lookups and labels over the model that the rules and renderers use. */
+#include <stdio.h>
+#include <string.h>
+
+#include "model_int.h"
+
+const char *path_base(const char *p)
+{
+	const char *s = strrchr(p, '/');
+	return s ? s + 1 : p;
+}
+
+struct cred *proc_cred(const struct proc *p, const char *name)
+{
+	for (size_t i = 0; i < p->ncreds; i++)
+		if (!strcmp(p->creds[i].name, name))
+			return &p->creds[i];
+	return NULL;
+}
+
+int proc_within(const struct proc *a, const struct proc *b)
+{
+	for (; a; a = a->parent)
+		if (a == b)
+			return 1;
+	return 0;
+}
+
+enum cstate proc_start_state(const struct proc *p, const char *name)
+{
+	struct cred *c = proc_cred(p, name);
+	return c && c->has_start ? c->start.state : ST_ABSENT;
+}
+
+void proc_label(const struct model *m, const struct proc *p, char *buf, size_t n)
+{
+	char args[160] = "";
+	size_t used = 0;
+
+	for (size_t i = 0; i < p->argc && i < 4 && used < sizeof args - 1; i++)
+		used += (size_t)snprintf(args + used, sizeof args - used, "%s%s", i ? " " : "",
+		                         i ? p->argv[i] : path_base(p->argv[i]));
+	if (used >= sizeof args - 1 || p->argc > 4)
+		snprintf(args + (used > sizeof args - 5 ? sizeof args - 5 : used), 5, " ...");
+	if (!args[0])
+		snprintf(args, sizeof args, "%s", p->exe ? path_base(p->exe) : "?");
+	snprintf(buf, n, "pid %ld (%s)%s%s", p->pid, args, m->nhosts > 1 ? " on " : "",
+	         m->nhosts > 1 ? p->host : "");
+}
+
+const char *state_name(enum cstate s)
+{
+	return s == ST_PRESENT ? "present" : s == ST_EMPTY ? "empty" : "absent";
+}
+
+const char *link_name(enum link l)
+{
+	static const char *const names[] = {"none", "fork", "exec", "spawn", "vfork", "ppid"};
+	return names[l];
+}
+
+void fmt_dur(long long us, char *buf, size_t n)
+{
+	long long a = us < 0 ? -us : us;
+
+	if (a < 1000)
+		snprintf(buf, n, "%lld us", us);
+	else if (a < 1000000)
+		snprintf(buf, n, "%.1f ms", (double)us / 1e3);
+	else
+		snprintf(buf, n, "%.2f s", (double)us / 1e6);
+}

@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: MIT */
+/* rules_value.c: rules about one variable's value where it is read or set: missing, misnamed, empty,
+ * malformed, set at run time. */
+#include <stdio.h>
+#include <string.h>
+
+#include "names.h"
+#include "rules.h"
+
+/* Does p have the variable: present or empty at start, or seen so in a read? */
+static int has_var(const struct proc *p, const char *name)
+{
+	const struct cred *c = proc_cred(p, name);
+	if (!c)
+		return 0;
+	if (c->has_start && c->start.state != ST_ABSENT)
+		return 1;
+	for (size_t i = 0; i < c->nreads; i++)
+		if (c->reads[i].f.state != ST_ABSENT)
+			return 1;
+	return 0;
+}
+
+static int other_has(const struct model *m, const char *var, const struct proc *p)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->procs[i] != p && has_var(m->procs[i], var))
+			return 1;
+	return 0;
+}
+
+/* A name near var that p has (at start or set by itself): the likely typo, or NULL. */
+static const char *near_name(const struct proc *p, const char *var)
+{
+	for (size_t i = 0; i < p->ncreds; i++) {
+		const struct cred *c = &p->creds[i];
+		int has = c->has_start && c->start.state != ST_ABSENT;
+		for (size_t k = 0; k < c->nsets; k++)
+			has |= c->sets[k].ok && c->sets[k].f.state != ST_ABSENT;
+		if (has && names_near(var, c->name))
+			return c->name;
+	}
+	return NULL;
+}
+
+static const struct cread *first_read(const struct cred *c, enum cstate st)
+{
+	for (size_t i = 0; c && i < c->nreads; i++)
+		if (c->reads[i].f.state == st)
+			return &c->reads[i];
+	return NULL;
+}
+
+/* CRED_MISSING and CRED_NAME_MISMATCH: a read found the variable absent. A near miss explains the
+ * absence better than "missing", so a reader with one gets CRED_NAME_MISMATCH instead. */
+void rules_missing(const struct model *m, const char *var, struct findings *out)
+{
+	struct finding *miss = NULL;
+	char lab[256], site[600];
+	size_t nmiss = 0;
+
+	for (size_t i = 0; i < m->n; i++) {
+		const struct proc *p = m->procs[i];
+		const struct cread *r = first_read(proc_cred(p, var), ST_ABSENT);
+		const char *near;
+		if (!r)
+			continue;
+		proc_label(m, p, lab, sizeof lab);
+		site_phrase(&r->site, site, sizeof site);
+		if ((near = near_name(p, var))) {
+			struct finding *f = finding_new(out, C_NAME_MISMATCH, SEV_ERROR, var);
+			finding_pid(f, p->pid);
+			finding_msg(f, "%s reads %s, which is absent, while its environment has %s", lab, var,
+			            near);
+			finding_ev(f, "%s read %s%s (%s): absent", lab, var, site, r->fn);
+			finding_ev(f, "%s is set in the same process (a near-identical name)", near);
+			finding_hint(
+			    f,
+			    "Rename %s to %s where the environment is defined (.env, compose file, pod spec, "
+			    "CI secret), or read the name that is set.",
+			    near, var);
+			continue;
+		}
+		if (!miss)
+			miss = finding_new(out, C_MISSING, SEV_INFO, var);
+		if (names_primary(var) || other_has(m, var, p))
+			miss->sev = SEV_ERROR;
+		finding_pid(miss, p->pid);
+		finding_ev(miss, "%s read %s%s (%s): absent", lab, var, site, r->fn);
+		nmiss++;
+	}
+	if (!miss)
+		return;
+	for (size_t i = 0; i < m->n; i++)
+		if (has_var(m->procs[i], var)) {
+			proc_label(m, m->procs[i], lab, sizeof lab);
+			finding_ev(miss, "%s has %s", lab, var);
+			break;
+		}
+	finding_msg(miss, "%s is read but absent from the environment of %zu process%s%s", var, nmiss,
+	            nmiss == 1 ? "" : "es",
+	            miss->sev == SEV_ERROR
+	                ? (names_primary(var) ? " (a provider's primary key)" : " (another process has it)")
+	                : " (an optional variable the client probes; no process has it)");
+	if (miss->sev == SEV_ERROR)
+		finding_hint(
+		    miss,
+		    "Give these processes %s: add it to the environment of the service or worker that "
+		    "runs them (compose environment:/env_file:, pod env:/envFrom:), or pass it in the env= "
+		    "of "
+		    "the call that starts them.",
+		    var);
+	else
+		finding_hint(miss,
+		             "Nothing to do unless you use the feature that needs %s: clients probe optional "
+		             "variables at construction.",
+		             var);
+}
+
+/* CRED_EMPTY: empty or whitespace only where it is read or passed on (at start, read, set, exec). */
+void rules_empty(const struct model *m, const char *var, struct findings *out)
+{
+	struct finding *f = NULL;
+	char lab[256], site[600];
+
+#define EMPTY_FINDING() (f ? f : (f = finding_new(out, C_EMPTY, SEV_ERROR, var)))
+	for (size_t i = 0; i < m->n; i++) {
+		const struct proc *p = m->procs[i];
+		const struct cred *c = proc_cred(p, var);
+		const struct cread *r = first_read(c, ST_EMPTY);
+		proc_label(m, p, lab, sizeof lab);
+		if (c && c->has_start && c->start.state == ST_EMPTY) {
+			finding_pid(EMPTY_FINDING(), p->pid);
+			finding_ev(f, "%s: empty at start (inherited, length %ld)", lab, c->start.len);
+		}
+		if (r) {
+			site_phrase(&r->site, site, sizeof site);
+			finding_pid(EMPTY_FINDING(), p->pid);
+			finding_ev(f, "%s read it%s (%s): empty", lab, site, r->fn);
+		}
+		for (size_t k = 0; c && k < c->nsets; k++)
+			if (c->sets[k].ok && c->sets[k].f.state == ST_EMPTY) {
+				site_phrase(&c->sets[k].site, site, sizeof site);
+				finding_pid(EMPTY_FINDING(), p->pid);
+				finding_ev(f, "%s set it empty with %s%s", lab, c->sets[k].fn, site);
+			}
+		for (size_t k = 0; k < p->nexecs; k++)
+			for (size_t j = 0; j < p->execs[k].nemptied; j++)
+				if (!strcmp(p->execs[k].emptied[j], var)) {
+					finding_pid(EMPTY_FINDING(), p->pid);
+					if (p->execs[k].image)
+						finding_pid(f, p->execs[k].image->pid);
+					finding_ev(f, "%s started %s with it empty (%s)", lab,
+					           p->execs[k].path ? p->execs[k].path : "a program",
+					           p->execs[k].fn);
+				}
+	}
+#undef EMPTY_FINDING
+	if (!f)
+		return;
+	finding_msg(f, "%s is empty or whitespace only in %zu process%s", var, f->npids,
+	            f->npids == 1 ? "" : "es");
+	finding_hint(f,
+	             "Set a real value where these processes get their environment. Empty values come from "
+	             "config merges (`settings.key or \"\"`), `%s=` in a .env or compose file, or `${%s}` "
+	             "expanded from an unset variable; fail fast at start when it is empty.",
+	             var, var);
+}
+
+/* The shape defects DESIGN.md lists for CRED_MALFORMED; `short` and `nonprintable` are shown in the
+ * process tree but do not raise it on their own. */
+#define MALFORMED_MASK (F_WHITESPACE | F_NEWLINE | F_QUOTED | F_UNEXPANDED | F_PLACEHOLDER | F_FOREIGN)
+
+static const char *const flag_fix[F_COUNT] = {
+    "strip the surrounding spaces",
+    "strip the newline (create secrets with `printf %s` or `echo -n`, not `echo`; no CRLF in .env files)",
+    "remove the quotes, or load the .env file with a loader that strips them",
+    "the value was never expanded: the tool that wrote it does not expand ${...} (compose env_file, "
+    "systemd EnvironmentFile); put the value itself",
+    "replace the placeholder with the real key",
+    "the value is another provider's key: put it in that provider's variable and set this one to its own key",
+    "remove the control characters",
+    "the value is shorter than the provider's keys: it was probably cut when copied",
+};
+
+static void flags_text(unsigned flags, char *buf, size_t n)
+{
+	size_t u = 0;
+	buf[0] = 0;
+	for (unsigned b = 0; b < F_COUNT && u < n; b++)
+		if (flags & (1u << b))
+			u += (size_t)snprintf(buf + u, n - u, "%s%s", u ? ", " : "", flag_names[b]);
+}
+
+/* CRED_MALFORMED: a value with a shape defect, at start, in a read or in a set. */
+void rules_malformed(const struct model *m, const char *var, struct findings *out)
+{
+	struct finding *f = NULL;
+	unsigned all = 0;
+	char lab[256], fl[200], hint[1200];
+
+	for (size_t i = 0; i < m->n; i++) {
+		const struct proc *p = m->procs[i];
+		const struct cred *c = proc_cred(p, var);
+		unsigned got = 0;
+		long len = 0;
+		const char *where = "at start";
+		if (!c)
+			continue;
+		if (c->has_start && (c->start.flags & MALFORMED_MASK))
+			got = c->start.flags, len = c->start.len;
+		for (size_t k = 0; !got && k < c->nreads; k++)
+			if (c->reads[k].f.flags & MALFORMED_MASK)
+				got = c->reads[k].f.flags, len = c->reads[k].f.len, where = "when read";
+		for (size_t k = 0; !got && k < c->nsets; k++)
+			if (c->sets[k].ok && (c->sets[k].f.flags & MALFORMED_MASK))
+				got = c->sets[k].f.flags, len = c->sets[k].f.len,
+				where = "as set at run time";
+		if (!got)
+			continue;
+		if (!f)
+			f = finding_new(out, C_MALFORMED, SEV_WARNING, var);
+		all |= got;
+		proc_label(m, p, lab, sizeof lab);
+		flags_text(got, fl, sizeof fl);
+		finding_pid(f, p->pid);
+		finding_ev(f, "%s: %s %s (length %ld)", lab, fl, where, len);
+	}
+	if (!f)
+		return;
+	flags_text(all & MALFORMED_MASK, fl, sizeof fl);
+	finding_msg(f, "%s has a malformed value: %s", var, fl);
+	hint[0] = 0;
+	for (unsigned b = 0, u = 0; b < F_COUNT && u < sizeof hint; b++)
+		if ((all & MALFORMED_MASK) & (1u << b))
+			u +=
+			    (unsigned)snprintf(hint + u, sizeof hint - u, "%s%s", u ? "; " : "", flag_fix[b]);
+	hint[0] = (char)(hint[0] >= 'a' && hint[0] <= 'z' ? hint[0] - 32 : hint[0]);
+	finding_hint(f, "%s.", hint);
+}
+
+/* CRED_SET_AT_RUNTIME: the process set or changed a credential itself. */
+void rules_set(const struct model *m, const char *var, struct findings *out)
+{
+	struct finding *f = NULL;
+	char lab[256], site[600];
+
+	for (size_t i = 0; i < m->n; i++) {
+		const struct proc *p = m->procs[i];
+		const struct cred *c = proc_cred(p, var);
+		for (size_t k = 0; c && k < c->nsets; k++) {
+			const struct cset *s = &c->sets[k];
+			if (!s->ok)
+				continue;
+			if (!f)
+				f = finding_new(out, C_SET_AT_RUNTIME, SEV_INFO, var);
+			proc_label(m, p, lab, sizeof lab);
+			site_phrase(&s->site, site, sizeof site);
+			finding_pid(f, p->pid);
+			finding_ev(f, "%s: %s%s: %s -> %s (length %ld)", lab, s->fn, site,
+			           s->has_prev ? state_name(s->prev.state) : "?", state_name(s->f.state),
+			           s->f.len);
+		}
+	}
+	if (!f)
+		return;
+	finding_msg(f, "%s was set by the program itself in %zu process%s (dotenv, config code)", var,
+	            f->npids, f->npids == 1 ? "" : "es");
+	finding_hint(
+	    f,
+	    "A value set at run time exists only in that process and the children it starts "
+	    "afterwards: make sure every process that needs %s does the same (a worker that does not "
+	    "import the dotenv call will not have it), or set it in the deployment's environment.",
+	    var);
+}

@@ -94,6 +94,11 @@ expect_eq "peers: child uses every stream socket, not the datagram one" \
 	"$(tq "$D" "sorted(u['peer'].split(':')[0] for u in by('use'))")" \
 	"$(tq "$D" "sorted(c['peer'].split(':')[0] for c in by('connect') if c['type']=='stream')")"
 
+# --- fortified callers reach __read_chk, __recv_chk and __recvfrom_chk.
+both chk "$PROGS/sock_chk"
+expect_eq "chk: each fortified read of the inherited socket is a use" \
+	"$(tq "$W/chk.d" "sorted(u['op'] for u in by('use') if u['role']=='child')")" "['read', 'recv', 'recvfrom']"
+
 # --- stress: threads doing getenv and socket round trips while the main thread forks.
 mkdir -p "$W/stress.d"
 KEY=$(canary)

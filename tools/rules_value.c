@@ -7,7 +7,7 @@
 #include "names.h"
 #include "rules.h"
 
-/* Does p have the variable: present or empty at start, or seen so in a read? */
+/* Does p have the variable: present or empty at start, seen so in a read, or set so by p itself? */
 static int has_var(const struct proc *p, const char *name)
 {
 	const struct cred *c = proc_cred(p, name);
@@ -17,6 +17,9 @@ static int has_var(const struct proc *p, const char *name)
 		return 1;
 	for (size_t i = 0; i < c->nreads; i++)
 		if (c->reads[i].f.state != ST_ABSENT)
+			return 1;
+	for (size_t i = 0; i < c->nsets; i++)
+		if (c->sets[i].ok && c->sets[i].f.state != ST_ABSENT)
 			return 1;
 	return 0;
 }
@@ -51,6 +54,24 @@ static const struct cread *first_read(const struct cred *c, enum cstate st)
 	return NULL;
 }
 
+/* The first read that found the variable absent and that the process did not answer itself: a read
+ * of "absent" followed (same or later ts) by a successful set of the variable in the same process is
+ * the dotenv pattern (node --env-file, python-dotenv's load_dotenv: "if not already set, set it"). */
+static const struct cread *first_missing_read(const struct cred *c)
+{
+	for (size_t i = 0; c && i < c->nreads; i++) {
+		const struct cread *r = &c->reads[i];
+		int answered = 0;
+		if (r->f.state != ST_ABSENT)
+			continue;
+		for (size_t k = 0; k < c->nsets && !answered; k++)
+			answered = c->sets[k].ok && c->sets[k].f.state != ST_ABSENT && c->sets[k].ts >= r->ts;
+		if (!answered)
+			return r;
+	}
+	return NULL;
+}
+
 /* CRED_MISSING and CRED_NAME_MISMATCH: a read found the variable absent. A near miss explains the
  * absence better than "missing", so a reader with one gets CRED_NAME_MISMATCH instead. */
 void rules_missing(const struct model *m, const char *var, struct findings *out)
@@ -61,7 +82,7 @@ void rules_missing(const struct model *m, const char *var, struct findings *out)
 
 	for (size_t i = 0; i < m->n; i++) {
 		const struct proc *p = m->procs[i];
-		const struct cread *r = first_read(proc_cred(p, var), ST_ABSENT);
+		const struct cread *r = first_missing_read(proc_cred(p, var));
 		const char *near;
 		if (!r)
 			continue;

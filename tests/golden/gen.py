@@ -137,6 +137,48 @@ def clean():
     return [p]
 
 
+def setrec(p, at, name, state="present", ln=164, prev="absent", site=None, fn="setenv", ok=True):
+    return p.rec(at, "set", fn=fn, **facts(name, state, ln, [], "openai", "3f9a0c11d2e4"),
+                 prev={"state": prev, "len": 164 if prev == "present" else 0,
+                       "fp": "3f9a0c11d2e4" if prev == "present" else ""},
+                 ok=ok, gen=p.gen, forks=p.forks, site=site or {"bt": "off"})
+
+
+DOTENV = py("/usr/lib/python3/dist-packages/dotenv/main.py", 97, "set_as_environment_variables")
+
+
+@case
+def missing_dotenv():
+    """python-dotenv's load_dotenv: "if not already set" reads the key (absent), then sets it; and
+    node --env-file: getenv finds each variable absent, then setenv at the same time. Neither is
+    CRED_MISSING: the process answered the read itself (CRED_SET_AT_RUNTIME says so)."""
+    p = P("box", 920, 1, ["python3", "app.py"], runtime="audit-hook")
+    p.read(20, "OPENAI_API_KEY", "absent", site=py("/usr/lib/python3/dist-packages/dotenv/main.py", 95,
+                                                   "set_as_environment_variables"), fn="os.environ")
+    setrec(p, 20, "OPENAI_API_KEY", site=DOTENV)
+    p.read(30, "OPENAI_API_KEY", site=py("/srv/app/app.py", 11), fn="os.environ")
+    n = P("box", 930, 1, ["node", "--env-file=.env", "index.js"])
+    n.read(5, "ANTHROPIC_API_KEY", "absent")
+    setrec(n, 5, "ANTHROPIC_API_KEY", ln=108)
+    return [p, n]
+
+
+@case
+def missing_dotenv_too_late():
+    """The worker was spawned before the parent's load_dotenv set the key: the worker's absent read is
+    CRED_MISSING; the parent's own dotenv read is not."""
+    p = P("box", 940, 1, ["python3", "app.py"], runtime="audit-hook")
+    execrec(p, 10, "/usr/bin/python3", ["python3", "worker.py"], child=941, env="inherit")
+    p.read(20, "OPENAI_API_KEY", "absent", site=py("/usr/lib/python3/dist-packages/dotenv/main.py", 95,
+                                                   "set_as_environment_variables"), fn="os.environ")
+    setrec(p, 20, "OPENAI_API_KEY", site=DOTENV)
+    w = P("box", 941, 940, ["python3", "worker.py"], at=11, runtime="audit-hook")
+    w.read(40, "OPENAI_API_KEY", "absent", site=py("/srv/app/worker.py", 8, "make_client"), fn="os.environ")
+    # A later setenv that failed answers nothing.
+    setrec(w, 41, "OPENAI_API_KEY", ok=False)
+    return [p, w]
+
+
 # ---- CRED_EMPTY -------------------------------------------------------------------------------------
 @case
 def empty_inherited():

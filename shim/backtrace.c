@@ -547,7 +547,10 @@ void ct_rec_site(struct ct_rec *r, int skip)
 		ct_rec_str(r, "func", ct_pysite.func);
 		ct_rec_bool(r, "module_level", ct_pysite.module_level);
 		ct_rec_end(r);
-		ct_pysite.set = 0;
+		/* A vfork child's exec* may be tried once per PATH entry (CPython's subprocess): keep the
+		 * site for every attempt; the memory is the parent's, whose next event replaces it. */
+		if (ct_self() != CT_SELF_VFORK)
+			ct_pysite.set = 0;
 	} else {
 		const char *why = bt_refusal();
 		uintptr_t ips[BT_MAX];

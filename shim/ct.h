@@ -93,6 +93,7 @@ void ct_trace_write_vfork(const char *buf, size_t len) CT_HIDDEN;
 void ct_hdr_build(struct ct_rec *r, const char *origin, const char *nonce) CT_HIDDEN;
 extern char ct_host[65] CT_HIDDEN;
 int ct_trace_fd_is_ours(int fd) CT_HIDDEN;
+int ct_trace_fd(void) CT_HIDDEN; /* -1 when no file is open */
 uint64_t ct_now_us(void) CT_HIDDEN;
 extern char ct_nonce[17] CT_HIDDEN; /* 16 hex digits, new in every process (fork children too) */
 
@@ -121,6 +122,8 @@ struct ct_facts {
  * Fast for short and ordinary names. Thread-safe, no allocation. */
 int ct_cred_name(const char *name) CT_HIDDEN;
 int ct_cred_namen(const char *name, size_t n) CT_HIDDEN;
+/* The shortest name that can be a credential (6 unless CREDTRACE_VARS names a shorter one). */
+extern unsigned ct_cred_name_min CT_HIDDEN;
 /* CREDTRACE_VARS: comma or colon separated names and globs (*, ?), copied into static storage. */
 void ct_cred_configure(const char *vars) CT_HIDDEN;
 /* Facts about value (NULL = absent) of variable name; envp is the environment that gives context

@@ -350,22 +350,37 @@ static __attribute__((noinline)) char *read_slow(char *(*real)(const char *), co
 	return v;
 }
 
+/* Names of six bytes or more, and every name before init: the full name check, then libc. */
+static __attribute__((noinline)) char *read_maybe(char *(*real)(const char *), const char *fn, const char *name,
+						 uintptr_t site)
+{
+	if (CT_LIKELY(real != NULL) && CT_LIKELY(!ct_cred_name(name)))
+		return real(name);
+	return read_slow(real, fn, name, site);
+}
+
 /* getenv: returns exactly what libc returns. A credential name is recorded once per (call site,
- * value) and counted after that; any other name costs the name check and a tail call. Before the
- * constructor resolved libc's getenv, environ is scanned directly (no dlsym, no allocation). */
+ * value) and counted after that. Any other name costs a few byte tests and a tail call: names
+ * shorter than the shortest credential name (HOME, TZ, LANG) never leave this function's first
+ * lines, which need no stack frame. Before the constructor resolved libc's getenv, environ is
+ * scanned directly (no dlsym, no allocation). */
 CT_EXPORT char *getenv(const char *name)
 {
-	if (CT_LIKELY(real_getenv != NULL) && CT_LIKELY(!ct_cred_name(name)))
-		return real_getenv(name);
-	return read_slow(real_getenv, "getenv", name, (uintptr_t)__builtin_return_address(0));
+	char *(*real)(const char *) = real_getenv;
+	if (CT_LIKELY(real != NULL) && CT_LIKELY(ct_cred_name_min == 6) &&
+	    (!name[0] || !name[1] || !name[2] || !name[3] || !name[4] || !name[5]))
+		return real(name);
+	return read_maybe(real, "getenv", name, (uintptr_t)__builtin_return_address(0));
 }
 
 /* secure_getenv: as getenv. */
 CT_EXPORT char *secure_getenv(const char *name)
 {
-	if (CT_LIKELY(real_secure_getenv != NULL) && CT_LIKELY(!ct_cred_name(name)))
-		return real_secure_getenv(name);
-	return read_slow(real_secure_getenv, "secure_getenv", name, (uintptr_t)__builtin_return_address(0));
+	char *(*real)(const char *) = real_secure_getenv;
+	if (CT_LIKELY(real != NULL) && CT_LIKELY(ct_cred_name_min == 6) &&
+	    (!name[0] || !name[1] || !name[2] || !name[3] || !name[4] || !name[5]))
+		return real(name);
+	return read_maybe(real, "secure_getenv", name, (uintptr_t)__builtin_return_address(0));
 }
 
 void ct_env_read_py(const char *name, const char *value, const struct ct_pysite *site)

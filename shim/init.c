@@ -195,6 +195,7 @@ void ct_fork_child_reinit(const char *origin)
 	 * may unwind; for any other child (or an unknown thread count) dl_iterate_phdr's lock may be
 	 * held by a thread that does not exist here. */
 	ct_bt_child_fresh = !(origin[0] == 'f' && threads_at_fork == 1);
+	ct_pysite.set = 0; /* a site stashed for the fork itself belongs to the parent's record */
 	ct_trace_fork_child(origin);
 	ct_sock_fork_child();
 	ct_env_fork_child();

@@ -51,7 +51,8 @@ static struct {
 } cfg_pat[CFG_MAX];
 static int cfg_n;
 /* Names shorter than this match nothing: the hot path rejects HOME or TZ by looking at 6 bytes. */
-static unsigned name_min = NAME_MIN_BUILTIN;
+unsigned ct_cred_name_min = NAME_MIN_BUILTIN;
+#define name_min ct_cred_name_min
 
 /* Set from the constructor (one thread); readers see either no configured patterns or all of them:
  * the count is published last. Excess patterns beyond CFG_MAX or CFG_BYTES are ignored. */

@@ -626,10 +626,12 @@ static void closing_range(unsigned first, unsigned last, const char *fn)
 			unlock();
 		}
 	}
-	/* The trace fd: the writer moves it high but below CT_FD_MAX; ask about each number. */
-	for (unsigned fd = first; fd <= last && fd < CT_FD_MAX; fd++)
-		if (ct_trace_fd_is_ours((int)fd))
-			ct_trace_forget_fd((int)fd);
+	/* The trace fd: the writer reopens it at its next record. */
+	{
+		int tfd = ct_trace_fd();
+		if (tfd >= 0 && (unsigned)tfd >= first && (unsigned)tfd <= last)
+			ct_trace_forget_fd(tfd);
+	}
 }
 
 /* close_range: as close for each fd in range; CLOSE_RANGE_CLOEXEC closes nothing. */

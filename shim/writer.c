@@ -339,6 +339,11 @@ uint64_t ct_trace_cap(void)
 	return cap;
 }
 
+int ct_trace_fd(void)
+{
+	return trace_fd;
+}
+
 int ct_trace_fd_is_ours(int fd)
 {
 	return fd >= 0 && fd == trace_fd;

@@ -15,7 +15,6 @@
 #include "ct.h"
 
 extern char **environ;
-extern void ct_py_init(void) __attribute__((weak));
 
 int ct_on;
 pid_t ct_pid;
@@ -269,8 +268,7 @@ __attribute__((constructor(101))) static void ct_init(int argc, char **argv, cha
 	ct_proc_init();
 	ct_on = 1;
 	ct_env_snapshot(argv);
-	if (ct_py_init) /* weak until shim/python.c lands */
-		ct_py_init();
+	ct_py_init();
 out:
 	ct_guard = 0;
 }

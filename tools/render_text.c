@@ -168,8 +168,17 @@ static void blind_spots(const struct pen *p, const struct model *m)
 		proc_label(m, pr, lab, sizeof lab);
 		for (size_t k = 0; k < pr->nexecs; k++) {
 			const struct exec_ev *e = &pr->execs[k];
+			char who[300];
+			/* An exec in a vfork or fork child: the parent started the program (CRED_LOST_ON_EXEC). */
+			if (e->child < 0 && pr->origin != OR_EXEC && pr->parent) {
+				proc_label(m, pr->parent, who, sizeof who);
+				snprintf(who + strlen(who), sizeof who - strlen(who), ", in its %s child,",
+				         pr->origin == OR_VFORK ? "vfork" : "fork");
+			} else {
+				snprintf(who, sizeof who, "%s", lab);
+			}
 			if (e->ok && !e->image && ++any)
-				fprintf(p->out, "  - %s started %s (pid %ld): untraced child (%s)\n", lab,
+				fprintf(p->out, "  - %s started %s (pid %ld): untraced child (%s)\n", who,
 				        e->path ? e->path : "?", e->child >= 0 ? e->child : pr->pid,
 				        e->preload ? "static or setuid, or its file is missing" : "LD_PRELOAD removed");
 		}

@@ -6,19 +6,33 @@
 
 #include "rules.h"
 
-/* The process that chose the new program's environment: the spawning parent, also when the exec
- * itself ran in a fork child that did nothing else (DESIGN.md, CRED_LOST_ON_EXEC). */
-static const struct proc *spawner_of(const struct proc *q, const struct exec_ev *e)
-{
-	if (e->in_vfork || e->child >= 0)
-		return q;
-	return q->origin != OR_EXEC && q->parent ? q->parent : q;
-}
+/* Who chose the new program's environment (DESIGN.md, CRED_LOST_ON_EXEC): the caller for a spawn or
+ * an exec of its own image; the parent when the exec ran in a vfork or fork child (CPython's
+ * subprocess, libuv's child_process, a preexec_fn), also when that parent left no trace: its pid is
+ * in the child's header. */
+struct chooser {
+	long pid;
+	char lab[256];
+	const char *how; /* how the exec call relates to it: " by", " in vfork child", " in fork child" */
+};
 
-/* " in vfork child", " in fork child" or " by": who made the exec call, relative to the spawner. */
-static const char *caller_kind(const struct proc *sp, const struct proc *q)
+static void chooser_of(const struct model *m, const struct proc *q, const struct exec_ev *e, struct chooser *c)
 {
-	return sp == q ? " by" : q->origin == OR_VFORK ? " in vfork child" : " in fork child";
+	const struct proc *sp = q;
+
+	c->how = " by";
+	if (!e->in_vfork && e->child < 0 && q->origin != OR_EXEC) {
+		c->how = q->origin == OR_VFORK ? " in vfork child" : " in fork child";
+		sp = q->parent;
+	}
+	if (sp) {
+		c->pid = sp->pid;
+		proc_label(m, sp, c->lab, sizeof c->lab);
+	} else {
+		c->pid = q->parent_pid;
+		snprintf(c->lab, sizeof c->lab, "pid %ld (the parent of pid %ld; it left no trace)", q->parent_pid,
+		         q->pid);
+	}
 }
 
 static long child_pid(const struct proc *q, const struct exec_ev *e)
@@ -64,10 +78,11 @@ static const struct proc *blind_below(const struct model *m, const struct proc *
 static void rule_lost(const struct model *m, const struct proc *q, const struct exec_ev *e, const char *var,
                       struct findings *out)
 {
-	const struct proc *sp = spawner_of(q, e), *rp = NULL, *bp = NULL;
+	const struct proc *rp = NULL, *bp = NULL;
 	const struct cread *rd = NULL;
 	const char *why = NULL, *prog = e->path ? e->path : e->argc ? e->argv[0] : "a program";
-	char lab[256], clab[256], site[600];
+	char clab[256], site[600];
+	struct chooser ch;
 	enum sev sev = SEV_INFO;
 	struct finding *f;
 
@@ -76,13 +91,15 @@ static void rule_lost(const struct model *m, const struct proc *q, const struct 
 	else if (!e->image || (bp = blind_below(m, e->image, &why)))
 		sev = SEV_WARNING;
 	f = finding_new(out, C_LOST_ON_EXEC, sev, var);
-	finding_pid(f, sp->pid);
+	chooser_of(m, q, e, &ch);
+	finding_pid(f, ch.pid);
 	finding_pid(f, child_pid(q, e));
-	proc_label(m, sp, lab, sizeof lab);
 	site_phrase(&e->site, site, sizeof site);
-	finding_msg(f, "%s started %s without %s, which it had", lab, prog, var);
-	finding_ev(f, "%s%s %ld%s, environment %s", e->fn, caller_kind(sp, q), q->pid, site,
-	           e->custom_env ? "given explicitly (custom envp)" : "inherited");
+	finding_msg(f, "%s started %s without %s, which it had", ch.lab, prog, var);
+	finding_ev(f, "%s%s %ld%s, environment %s", e->fn, ch.how, q->pid, site,
+	           e->custom_env ? "given explicitly (custom envp)"
+	           : e->swapped  ? "assigned to environ just before the call"
+	                         : "inherited");
 	if (rp) {
 		proc_label(m, rp, clab, sizeof clab);
 		site_phrase(&rd->site, site, sizeof site);
@@ -116,18 +133,17 @@ static void rule_lost(const struct model *m, const struct proc *q, const struct 
 static void rule_untraced(const struct model *m, const struct proc *q, const struct exec_ev *e,
                           struct findings *out)
 {
-	const struct proc *sp = spawner_of(q, e);
 	const char *prog = e->path ? e->path : e->argc ? e->argv[0] : "a program";
 	struct finding *f = finding_new(out, C_UNTRACED, SEV_WARNING, NULL);
-	char lab[256], site[600];
+	char site[600];
+	struct chooser ch;
 
-	proc_label(m, sp, lab, sizeof lab);
+	chooser_of(m, q, e, &ch);
 	site_phrase(&e->site, site, sizeof site);
-	finding_pid(f, sp->pid);
+	finding_pid(f, ch.pid);
 	finding_pid(f, child_pid(q, e));
-	finding_msg(f, "%s started %s (pid %ld), which left no trace", lab, prog, child_pid(q, e));
-	finding_ev(f, "%s%s %ld%s; the new environment %s LD_PRELOAD with the shim", e->fn,
-	           caller_kind(sp, q), q->pid, site, e->preload ? "keeps" : "does not keep");
+	finding_msg(f, "%s started %s (pid %ld), which left no trace", ch.lab, prog, child_pid(q, e));
+	finding_ev(f, "%s%s %ld%s; the new environment %s LD_PRELOAD with the shim", e->fn, ch.how, q->pid, site, e->preload ? "keeps" : "does not keep");
 	if (e->preload)
 		finding_hint(
 		    f, "A static or setuid program ignores LD_PRELOAD: trace it inside its own container or "

@@ -267,6 +267,71 @@ def lost_blind_child():
 
 
 @case
+def lost_vfork_read():
+    """subprocess.run(env={...}) without the key: vfork + execve, the new image reads it. pids: the
+    vfork parent (it chose the environment), then the exec'd image (the vfork child's pid)."""
+    par = P("box", 4800, 1, ["python3", "app.py"], runtime="audit-hook")
+    par.env(0, "OPENAI_API_KEY")
+    vf = vfork_child(par, 100, 4801)
+    execrec(vf, 100, "/usr/bin/python3", ["python3", "job.py"], fn="execve", lost=["OPENAI_API_KEY"])
+    job = P("box", 4801, 4800, ["python3", "job.py"], at=101, runtime="audit-hook")
+    job.read(130, "OPENAI_API_KEY", "absent", site=py("/srv/app/job.py", 4), fn="os.environ")
+    return [par, vf, job]
+
+
+NODE_FORK = {"frames": [[1, "0x18b5ecb"], [1, "0xdcfc23"]]}
+
+
+@case
+def lost_fork_libuv():
+    """Node's child_process.fork(..., {env: {...}}) without the key: libuv forks, the child assigns
+    environ = options.env and calls execvp; the new node image reads process.env and finds it absent.
+    pids: the Node parent (it chose the environment), then the child."""
+    par = P("box", 5200, 1, ["node", "server.js"])
+    par.env(0, "OPENAI_API_KEY").read(10, "OPENAI_API_KEY")
+    par.rec(50, "fork", fn="fork", child=5201, threads=7, gen=0, forks=1, site={"bt": "off"})
+    par.forks = 1
+    fk = P("box", 5201, 5200, ["node", "server.js"], at=50, origin="fork", parent=par, gen=1)
+    fk.recs[0]["parent"]["threads"] = 7
+    execrec(fk, 50, "/usr/bin/node", ["node", "server.js", "child"], fn="execvp", lost=["OPENAI_API_KEY"],
+            site={"bt": "fresh-fork"})
+    img = P("box", 5201, 5200, ["node", "server.js", "child"], at=80)
+    img.read(120, "OPENAI_API_KEY", "absent")
+    return [par, fk, img]
+
+
+@case
+def lost_fork_environ():
+    """An older shim: the libuv fork child's environ assignment is a set (fn environ, absent) before an
+    exec with env inherit and nothing in lost. The report folds the set into the exec: the parent chose
+    an environment without the key (and the set is not CRED_SET_AT_RUNTIME)."""
+    par = P("box", 5300, 1, ["node", "server.js"])
+    par.env(0, "OPENAI_API_KEY")
+    par.rec(50, "fork", fn="fork", child=5301, threads=7, gen=0, forks=1, site={"bt": "off"})
+    par.forks = 1
+    fk = P("box", 5301, 5300, ["node", "server.js"], at=50, origin="fork", parent=par, gen=1)
+    setrec(fk, 50, "OPENAI_API_KEY", "absent", prev="present", fn="environ", site={"bt": "fresh-fork"})
+    execrec(fk, 50, "/usr/bin/node", ["node", "server.js", "child"], fn="execvp", env="inherit",
+            site={"bt": "fresh-fork"})
+    img = P("box", 5301, 5300, ["node", "server.js", "child"], at=80)
+    img.read(120, "OPENAI_API_KEY", "absent")
+    return [par, fk, img]
+
+
+@case
+def lost_fork_parent_untraced():
+    """Only the fork child's files were collected (the parent's trace is on another volume): pids still
+    name the parent first, from the child's header."""
+    par = P("box", 5400, 1, ["python3", "app.py"], runtime="audit-hook")
+    fk = P("box", 5401, 5400, ["python3", "app.py"], at=50, origin="fork", parent=par, gen=1)
+    execrec(fk, 51, "/opt/app/bin/client", ["client"], fn="execve", lost=["OPENAI_API_KEY"],
+            site={"bt": "fresh-fork"})
+    img = P("box", 5401, 5400, ["client"], exe="/opt/app/bin/client", at=52)
+    img.read(60, "OPENAI_API_KEY", "absent")
+    return [fk, img]
+
+
+@case
 def lost_neg():
     """The child inherits the environment: nothing lost."""
     par = P("box", 4700, 1, ["python3", "app.py"], runtime="audit-hook")

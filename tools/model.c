@@ -101,8 +101,45 @@ static void add_header(struct proc *p, const cJSON *h)
 	p->id = estrdup(id);
 }
 
+static void add_name(char ***v, size_t *n, const char *name)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp((*v)[i], name))
+			return;
+	*PUSH(*v, *n) = estrdup(name);
+}
+
+/* libuv's fork child assigns environ = options.env and then calls execvp with it. Shims before the
+ * exec record listed such losses saw only `set` records (fn "environ") and an exec that "inherits":
+ * fold those sets into the exec's lost/emptied/changed, so the fork parent's choice is reported as
+ * CRED_LOST_ON_EXEC and not as a run-time set. Only in fork children: a main process that swaps
+ * environ and later execs chose its own environment (CRED_SET_AT_RUNTIME). */
+static void fold_environ_sets(struct proc *p, struct exec_ev *e, long long since)
+{
+	if (p->origin == OR_EXEC || e->child >= 0 || e->custom_env)
+		return;
+	for (size_t i = 0; i < p->ncreds; i++)
+		for (size_t k = 0; k < p->creds[i].nsets; k++) {
+			struct cset *s = &p->creds[i].sets[k];
+			const char *name = p->creds[i].name;
+			if (!s->ok || s->exec_env || strcmp(s->fn, "environ") || s->ts > e->ts || s->ts < since ||
+			    !s->has_prev || s->prev.state == ST_ABSENT)
+				continue;
+			if (s->f.state == ST_ABSENT)
+				add_name(&e->lost, &e->nlost, name);
+			else if (s->f.state == ST_EMPTY && s->prev.state == ST_PRESENT)
+				add_name(&e->emptied, &e->nemptied, name);
+			else if (s->f.state == ST_PRESENT && s->prev.fp[0] && strcmp(s->prev.fp, s->f.fp))
+				add_name(&e->changed, &e->nchanged, name);
+			else
+				continue;
+			s->exec_env = e->swapped = 1;
+		}
+}
+
 static void add_exec(struct proc *p, const cJSON *r, const struct mod *mods, size_t nm)
 {
+	long long since = p->nexecs ? p->execs[p->nexecs - 1].ts : 0;
 	struct exec_ev *e = PUSH(p->execs, p->nexecs);
 	const char *in = str(r, "in"), *env = str(r, "env");
 
@@ -119,6 +156,7 @@ static void add_exec(struct proc *p, const cJSON *r, const struct mod *mods, siz
 	e->emptied = strs(r, "emptied", &e->nemptied);
 	e->changed = strs(r, "changed", &e->nchanged);
 	site_parse(r, mods, nm, 0, &e->site);
+	fold_environ_sets(p, e, since);
 }
 
 /* end.reads: [[rid, count], ...] gives the total count of each read entry. */

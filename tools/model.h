@@ -11,15 +11,15 @@ enum origin { OR_EXEC, OR_FORK, OR_CLONE, OR_VFORK };
 /* How a process image came to be, relative to its parent in the tree. */
 enum link { LK_NONE, LK_FORK, LK_EXEC, LK_SPAWN, LK_VFORK, LK_PPID };
 
-#define F_WHITESPACE 0x01u
-#define F_NEWLINE 0x02u
-#define F_QUOTED 0x04u
-#define F_UNEXPANDED 0x08u
-#define F_PLACEHOLDER 0x10u
-#define F_FOREIGN 0x20u
+#define F_WHITESPACE   0x01u
+#define F_NEWLINE      0x02u
+#define F_QUOTED       0x04u
+#define F_UNEXPANDED   0x08u
+#define F_PLACEHOLDER  0x10u
+#define F_FOREIGN      0x20u
 #define F_NONPRINTABLE 0x40u
-#define F_SHORT 0x80u
-#define F_COUNT 8
+#define F_SHORT        0x80u
+#define F_COUNT        8
 extern const char *const flag_names[F_COUNT]; /* trace-format names, by bit index */
 
 struct facts {
@@ -51,6 +51,7 @@ struct cset {
 	char *fn;
 	struct facts f, prev;
 	int has_prev, ok, forks;
+	int exec_env; /* an `environ` swap folded into the exec that followed it (model.c) */
 	struct site site;
 };
 
@@ -78,8 +79,9 @@ struct exec_ev {
 	char *fn, *path;
 	char **argv;
 	size_t argc;
-	long child;    /* -1 when unknown (exec in this process: the pid stays) */
+	long child; /* -1 when unknown (exec in this process: the pid stays) */
 	int in_vfork, custom_env, preload, ok;
+	int swapped; /* the caller assigned a new environ just before the call (libuv's fork child) */
 	char **lost, **emptied, **changed;
 	size_t nlost, nemptied, nchanged;
 	struct site site;

@@ -160,7 +160,7 @@ void rules_empty(const struct model *m, const char *var, struct findings *out)
 			finding_ev(f, "%s read it%s (%s): empty", lab, site, r->fn);
 		}
 		for (size_t k = 0; c && k < c->nsets; k++)
-			if (c->sets[k].ok && c->sets[k].f.state == ST_EMPTY) {
+			if (c->sets[k].ok && !c->sets[k].exec_env && c->sets[k].f.state == ST_EMPTY) {
 				site_phrase(&c->sets[k].site, site, sizeof site);
 				finding_pid(EMPTY_FINDING(), p->pid);
 				finding_ev(f, "%s set it empty with %s%s", lab, c->sets[k].fn, site);
@@ -271,8 +271,8 @@ void rules_set(const struct model *m, const char *var, struct findings *out)
 		const struct cred *c = proc_cred(p, var);
 		for (size_t k = 0; c && k < c->nsets; k++) {
 			const struct cset *s = &c->sets[k];
-			if (!s->ok)
-				continue;
+			if (!s->ok || s->exec_env)
+				continue; /* a failed call, or the environment chosen for an exec (CRED_LOST_ON_EXEC) */
 			if (!f)
 				f = finding_new(out, C_SET_AT_RUNTIME, SEV_INFO, var);
 			proc_label(m, p, lab, sizeof lab);

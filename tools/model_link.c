@@ -86,6 +86,17 @@ static int is_runtime(const char *b, const char *name)
 	return !strncmp(b, name, strlen(name));
 }
 
+/* Did the Python adapter attribute a read in p? (A fork child whose parent left no trace has no
+ * runtime record of its own, but its reads say the adapter is on.) */
+static int adapter_reads(const struct proc *p)
+{
+	for (size_t i = 0; i < p->ncreds; i++)
+		for (size_t k = 0; k < p->creds[i].nreads; k++)
+			if (!strcmp(p->creds[i].reads[k].fn, "os.environ"))
+				return 1;
+	return 0;
+}
+
 /* Can credential reads be seen in p? Fork children share their parent's adapter state. */
 static void set_blind(struct proc *p)
 {
@@ -95,6 +106,10 @@ static void set_blind(struct proc *p)
 	if (p->blind_known)
 		return;
 	p->blind_known = 1;
+	/* Only an image that ran code can hide reads: a vfork child runs nothing of its own between vfork
+	 * and exec (its file holds a header and the exec record), whatever its parent's runtime is. */
+	if (p->origin == OR_VFORK)
+		return;
 	if (p->origin != OR_EXEC && p->parent) {
 		set_blind(p->parent);
 		p->blind = p->parent->blind;
@@ -106,7 +121,7 @@ static void set_blind(struct proc *p)
 		if (asprintf(&p->blind_why, "%s without read attribution (%s)", p->rt_name,
 		             p->rt_why ? p->rt_why : "adapter off") < 0)
 			eprintf("out of memory:");
-	} else if (!p->rt_name && is_runtime(b, "python")) {
+	} else if (!p->rt_name && is_runtime(b, "python") && !adapter_reads(p)) {
 		p->blind = 1;
 		p->blind_why = estrdup("Python without an adapter record: os.environ reads are not visible");
 	} else {

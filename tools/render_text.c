@@ -126,6 +126,12 @@ static void processes(const struct pen *p, const struct model *m)
 	}
 }
 
+/* A blind process that is listed: a fork child of a blind parent is the same program, said once. */
+static int blind_listed(const struct proc *q)
+{
+	return q->blind && (q->origin == OR_EXEC || !q->parent || !q->parent->blind);
+}
+
 /* Processes whose reads cannot be seen, grouped by reason: a shell pipeline has many. */
 static int blind_groups(const struct pen *p, const struct model *m)
 {
@@ -135,19 +141,17 @@ static int blind_groups(const struct pen *p, const struct model *m)
 		const struct proc *pr = m->procs[i];
 		size_t n = 0;
 		int first = 1;
-		if (!pr->blind || (pr->origin != OR_EXEC && pr->parent && pr->parent->blind))
-			continue; /* a fork child of a blind parent is the same program: said once */
-		for (size_t k = 0; k < i; k++)
-			if (m->procs[k]->blind && m->procs[k]->origin == OR_EXEC &&
-			    !strcmp(m->procs[k]->blind_why, pr->blind_why))
+		if (!blind_listed(pr))
+			continue;
+		for (size_t k = 0; k < i && first; k++)
+			if (blind_listed(m->procs[k]) && !strcmp(m->procs[k]->blind_why, pr->blind_why))
 				first = 0;
 		if (!first)
 			continue;
 		fprintf(p->out, "  - %s: pid", pr->blind_why);
 		for (size_t k = i; k < m->n; k++) {
 			const struct proc *q = m->procs[k];
-			if (q->blind && (q->origin == OR_EXEC || !q->parent || !q->parent->blind) &&
-			    !strcmp(q->blind_why, pr->blind_why) && n++ < 8)
+			if (blind_listed(q) && !strcmp(q->blind_why, pr->blind_why) && n++ < 8)
 				fprintf(p->out, "%s %ld", n > 1 ? "," : "", q->pid);
 		}
 		fprintf(p->out, n > 8 ? " and %zu more\n" : "\n", n - 8);

@@ -343,6 +343,33 @@ def lost_neg():
     return [par, kid]
 
 
+# ---- Not seen ----------------------------------------------------------------------------------------
+@case
+def notseen_vfork():
+    """A Python without its adapter (reads hidden: said once) runs git through subprocess (vfork +
+    exec). The vfork child is an exec helper: it ran no code, so it hides no reads. Neither does a
+    vfork child whose parent's file was not collected. A Python fork child whose parent left no trace
+    but whose reads are attributed (os.environ) is not blind either."""
+    par = P("box", 5500, 1, ["python3", "tool.py"], exe="/usr/bin/python3.11", runtime="none")
+    par.env(0, "OPENAI_API_KEY")
+    vf = vfork_child(par, 100, 5501)
+    execrec(vf, 100, "/usr/bin/git", ["git", "status"], fn="execve", env="inherit")
+    git = P("box", 5501, 5500, ["git", "status"], at=101)
+    git.env(101, "OPENAI_API_KEY")
+    ghost = P("box", 5600, 1, ["python3", "other.py"], exe="/usr/bin/python3.11", runtime="audit-hook")
+    vf2 = vfork_child(ghost, 200, 5601)
+    execrec(vf2, 200, "/usr/bin/git", ["git", "log"], fn="execve", env="inherit")
+    git2 = P("box", 5601, 5600, ["git", "log"], at=201)
+    fk = P("box", 5701, 5700, ["python3", "worker.py"], exe="/usr/bin/python3.11", at=300, origin="fork",
+           parent=P("box", 5700, 1, ["python3", "worker.py"]), gen=1)
+    fk.read(310, "OPENAI_API_KEY", site=py("/srv/app/worker.py", 9, "task"), fn="os.environ")
+    # Two images that did run code with no adapter record: one reason, listed once with both pids.
+    fk2 = P("box", 5801, 5800, ["python3", "job.py"], exe="/usr/bin/python3.11", at=400, origin="fork",
+            parent=P("box", 5800, 1, ["python3", "job.py"]), gen=1)
+    plain = P("box", 5900, 1, ["python3", "cron.py"], exe="/usr/bin/python3.11", at=500)
+    return [par, vf, git, vf2, git2, fk, fk2, plain]
+
+
 # ---- SOCKET_REUSED_AFTER_FORK -----------------------------------------------------------------------
 def conn(p, at, ino, fd=5, peer="127.0.0.1:8080", typ="stream"):
     return p.rec(at, "connect", fd=fd, ino=ino, type=typ, family="inet", peer=peer, ok=True, errno=0, gen=p.gen,

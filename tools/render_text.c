@@ -1,22 +1,41 @@
 /* SPDX-License-Identifier: MIT */
 /* render_text.c: the human report: findings first, then the process tree, then the blind spots. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "render.h"
 
+#define RING 8
+
+struct ring {
+	char *v[RING];
+	size_t next;
+};
+
 struct pen {
 	FILE *out;
-	int on; /* ANSI colour */
+	int on;            /* ANSI colour */
+	struct ring *ring; /* escaped copies of trace strings */
 };
+
+/* s escaped for the terminal (argv from `node -e` holds newlines; any trace string may hold escape
+ * sequences). Valid until RING more calls: enough for one fprintf. */
+static const char *E(const struct pen *p, const char *s)
+{
+	char **slot = &p->ring->v[p->ring->next++ % RING];
+
+	free(*slot);
+	return *slot = text_escape(s ? s : "");
+}
 
 static const char *c_(const struct pen *p, const char *code)
 {
 	return p->on ? code : "";
 }
 #define RESET(p) c_(p, "\033[0m")
-#define BOLD(p) c_(p, "\033[1m")
-#define DIM(p) c_(p, "\033[2m")
+#define BOLD(p)  c_(p, "\033[1m")
+#define DIM(p)   c_(p, "\033[2m")
 
 static const char *sev_colour(const struct pen *p, enum sev s)
 {
@@ -29,8 +48,10 @@ static void summary(const struct pen *p, const struct model *m, const struct fin
 
 	for (size_t i = 0; i < fs->n; i++)
 		by[fs->v[i].sev]++;
-	fprintf(p->out, "%scredtrace: %zu finding%s (%zu error%s, %zu warning%s, %zu info) in %zu process%s on %zu "
-	        "host%s%s\n", BOLD(p), fs->n, fs->n == 1 ? "" : "s", by[SEV_ERROR], by[SEV_ERROR] == 1 ? "" : "s",
+	fprintf(p->out,
+	        "%scredtrace: %zu finding%s (%zu error%s, %zu warning%s, %zu info) in %zu process%s on %zu "
+	        "host%s%s\n",
+	        BOLD(p), fs->n, fs->n == 1 ? "" : "s", by[SEV_ERROR], by[SEV_ERROR] == 1 ? "" : "s",
 	        by[SEV_WARNING], by[SEV_WARNING] == 1 ? "" : "s", by[SEV_INFO], m->n, m->n == 1 ? "" : "es",
 	        m->nhosts, m->nhosts == 1 ? "" : "s", RESET(p));
 }
@@ -39,14 +60,15 @@ static void findings(const struct pen *p, const struct findings *fs)
 {
 	for (size_t i = 0; i < fs->n; i++) {
 		const struct finding *f = &fs->v[i];
-		fprintf(p->out, "\n%s%-7s%s %s%s%s%s%s  pids", sev_colour(p, f->sev), sev_name(f->sev), RESET(p), BOLD(p),
-		        code_name(f->code), f->var ? " " : "", f->var ? f->var : "", RESET(p));
+		fprintf(p->out, "\n%s%-7s%s %s%s%s%s%s  pids", sev_colour(p, f->sev), sev_name(f->sev),
+		        RESET(p), BOLD(p), code_name(f->code), f->var ? " " : "", f->var ? E(p, f->var) : "",
+		        RESET(p));
 		for (size_t k = 0; k < f->npids; k++)
 			fprintf(p->out, "%s%ld", k ? "," : " ", f->pids[k]);
-		fprintf(p->out, "\n  %s\n", f->message);
+		fprintf(p->out, "\n  %s\n", E(p, f->message));
 		for (size_t k = 0; k < f->nev; k++)
-			fprintf(p->out, "  %s- %s%s\n", DIM(p), f->evidence[k], RESET(p));
-		fprintf(p->out, "  %sfix:%s %s\n", BOLD(p), RESET(p), f->hint);
+			fprintf(p->out, "  %s- %s%s\n", DIM(p), E(p, f->evidence[k]), RESET(p));
+		fprintf(p->out, "  %sfix:%s %s\n", BOLD(p), RESET(p), E(p, f->hint));
 	}
 }
 
@@ -60,9 +82,9 @@ static void facts_text(const struct pen *p, const struct facts *f)
 		if (f->flags & (1u << b))
 			fprintf(p->out, " %s%s%s", c_(p, "\033[33m"), flag_names[b], RESET(p));
 	if (f->provider)
-		fprintf(p->out, " %s", f->provider);
+		fprintf(p->out, " %s", E(p, f->provider));
 	if (f->fp[0])
-		fprintf(p->out, " fp %s", f->fp);
+		fprintf(p->out, " fp %s", E(p, f->fp));
 }
 
 static void creds_text(const struct pen *p, const struct proc *pr, int depth)
@@ -70,27 +92,32 @@ static void creds_text(const struct pen *p, const struct proc *pr, int depth)
 	for (size_t i = 0; i < pr->ncreds; i++) {
 		const struct cred *c = &pr->creds[i];
 		struct facts absent = {0};
-		fprintf(p->out, "%*s%s: ", depth * 2 + 4, "", c->name);
+		fprintf(p->out, "%*s%s: ", depth * 2 + 4, "", E(p, c->name));
 		facts_text(p, c->has_start ? &c->start : &absent);
 		for (size_t k = 0; k < c->nreads; k++) {
 			const struct cread *r = &c->reads[k];
 			fprintf(p->out, "; read %ldx%s%s%s%s (%s)", r->count, r->site.text ? " at " : "",
-			        r->site.text ? r->site.text : "", r->site.module_level ? " at import time" : "",
-			        r->forks ? "" : pr->nforks ? " before fork" : "", state_name(r->f.state));
+			        E(p, r->site.text), r->site.module_level ? " at import time" : "",
+			        r->forks     ? ""
+			        : pr->nforks ? " before fork"
+			                     : "",
+			        state_name(r->f.state));
 		}
 		for (size_t k = 0; k < c->nsets; k++)
-			fprintf(p->out, "; %s%s -> %s%s%s", c->sets[k].fn, c->sets[k].ok ? "" : " (failed)",
-			        state_name(c->sets[k].f.state), c->sets[k].site.text ? " at " : "",
-			        c->sets[k].site.text ? c->sets[k].site.text : "");
+			fprintf(p->out, "; %s%s -> %s%s%s", E(p, c->sets[k].fn),
+			        c->sets[k].ok ? "" : " (failed)", state_name(c->sets[k].f.state),
+			        c->sets[k].site.text ? " at " : "", E(p, c->sets[k].site.text));
 		fputc('\n', p->out);
 	}
 	for (size_t i = 0; i < pr->nconns; i++)
 		fprintf(p->out, "%*ssocket: connected fd %d to %s (inode %llu)%s\n", depth * 2 + 4, "",
-		        pr->conns[i].fd, pr->conns[i].peer, pr->conns[i].ino, pr->conns[i].stream ? "" : " dgram");
+		        pr->conns[i].fd, E(p, pr->conns[i].peer), pr->conns[i].ino,
+		        pr->conns[i].stream ? "" : " dgram");
 	for (size_t i = 0; i < pr->nuses; i++)
 		fprintf(p->out, "%*ssocket: %s fd %d to %s (inode %llu, from %ld): %s\n", depth * 2 + 4, "",
 		        pr->uses[i].role_child ? "inherited" : "shared with children", pr->uses[i].fd,
-		        pr->uses[i].peer ? pr->uses[i].peer : "?", pr->uses[i].ino, pr->uses[i].owner, pr->uses[i].op);
+		        pr->uses[i].peer ? E(p, pr->uses[i].peer) : "?", pr->uses[i].ino, pr->uses[i].owner,
+		        E(p, pr->uses[i].op));
 }
 
 static void tree(const struct pen *p, const struct model *m, const struct proc *pr, int depth)
@@ -98,7 +125,7 @@ static void tree(const struct pen *p, const struct model *m, const struct proc *
 	char lab[256], d[32];
 
 	proc_label(m, pr, lab, sizeof lab);
-	fprintf(p->out, "%*s%s%s%s  [", depth * 2 + 2, "", BOLD(p), lab, RESET(p));
+	fprintf(p->out, "%*s%s%s%s  [", depth * 2 + 2, "", BOLD(p), E(p, lab), RESET(p));
 	if (!pr->parent)
 		fprintf(p->out, "ppid %ld", pr->ppid);
 	else
@@ -119,8 +146,8 @@ static void processes(const struct pen *p, const struct model *m)
 	for (size_t i = 0; i < m->n; i++) {
 		const struct proc *pr = m->procs[i];
 		if (i == 0 || strcmp(pr->host, m->procs[i - 1]->host))
-			fprintf(p->out, "host %s%s%.12s\n", pr->host, pr->container ? " container " : "",
-			        pr->container ? pr->container : "");
+			fprintf(p->out, "host %s%s%.12s\n", E(p, pr->host),
+			        pr->container ? " container " : "", pr->container ? E(p, pr->container) : "");
 		if (!pr->parent)
 			tree(p, m, pr, 0);
 	}
@@ -148,7 +175,7 @@ static int blind_groups(const struct pen *p, const struct model *m)
 				first = 0;
 		if (!first)
 			continue;
-		fprintf(p->out, "  - %s: pid", pr->blind_why);
+		fprintf(p->out, "  - %s: pid", E(p, pr->blind_why));
 		for (size_t k = i; k < m->n; k++) {
 			const struct proc *q = m->procs[k];
 			if (blind_listed(q) && !strcmp(q->blind_why, pr->blind_why) && n++ < 8)
@@ -173,7 +200,8 @@ static void blind_spots(const struct pen *p, const struct model *m)
 		for (size_t k = 0; k < pr->nexecs; k++) {
 			const struct exec_ev *e = &pr->execs[k];
 			char who[300];
-			/* An exec in a vfork or fork child: the parent started the program (CRED_LOST_ON_EXEC). */
+			/* An exec in a vfork or fork child: the parent started the program
+			 * (CRED_LOST_ON_EXEC). */
 			if (e->child < 0 && pr->origin != OR_EXEC && pr->parent) {
 				proc_label(m, pr->parent, who, sizeof who);
 				snprintf(who + strlen(who), sizeof who - strlen(who), ", in its %s child,",
@@ -182,29 +210,37 @@ static void blind_spots(const struct pen *p, const struct model *m)
 				snprintf(who, sizeof who, "%s", lab);
 			}
 			if (e->ok && !e->image && ++any)
-				fprintf(p->out, "  - %s started %s (pid %ld): untraced child (%s)\n", who,
-				        e->path ? e->path : "?", e->child >= 0 ? e->child : pr->pid,
-				        e->preload ? "static or setuid, or its file is missing" : "LD_PRELOAD removed");
+				fprintf(p->out, "  - %s started %s (pid %ld): untraced child (%s)\n",
+				        E(p, who), e->path ? E(p, e->path) : "?",
+				        e->child >= 0 ? e->child : pr->pid,
+				        e->preload ? "static or setuid, or its file is missing"
+				                   : "LD_PRELOAD removed");
 		}
 		if (pr->capped && ++any)
-			fprintf(p->out, "  - %s: trace file %s reached CREDTRACE_MAX_BYTES; later events are missing\n", lab,
-			        pr->file);
+			fprintf(
+			    p->out,
+			    "  - %s: trace file %s reached CREDTRACE_MAX_BYTES; later events are missing\n",
+			    E(p, lab), E(p, pr->file));
 		if (pr->bad_lines && ++any)
-			fprintf(p->out, "  - %s: %d unreadable line%s skipped in %s\n", lab, pr->bad_lines,
-			        pr->bad_lines == 1 ? "" : "s", pr->file);
+			fprintf(p->out, "  - %s: %d unreadable line%s skipped in %s\n", E(p, lab),
+			        pr->bad_lines, pr->bad_lines == 1 ? "" : "s", E(p, pr->file));
 	}
 	if (!any)
-		fprintf(p->out, "  - nothing beyond the usual: reads that bypass getenv (direct environ access) "
+		fprintf(p->out,
+		        "  - nothing beyond the usual: reads that bypass getenv (direct environ access) "
 		        "are never visible\n");
 }
 
 int render_text(FILE *out, const struct model *m, const struct findings *fs, int colour)
 {
-	struct pen p = {out, colour};
+	struct ring ring = {{NULL}, 0};
+	struct pen p = {out, colour, &ring};
 
 	summary(&p, m, fs);
 	findings(&p, fs);
 	processes(&p, m);
 	blind_spots(&p, m);
+	for (size_t i = 0; i < RING; i++)
+		free(ring.v[i]);
 	return ferror(out) ? -1 : 0;
 }

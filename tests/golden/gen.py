@@ -370,6 +370,18 @@ def notseen_vfork():
     return [par, vf, git, vf2, git2, fk, fk2, plain]
 
 
+# ---- text output ---------------------------------------------------------------------------------------
+@case
+def text_escape():
+    """node -e with a script of several lines, a tab and a terminal escape sequence in argv: the text
+    report shows them as \\n, \\t, \\x1b (the JSON report keeps the strings); UTF-8 stays as it is, but
+    a bidirectional override (U+202E) is shown as its bytes."""
+    n = P("box", 6000, 1, ["node", "-e", "const k = process.env.OPENAI_API_KEY;\n\tif (!k) throw 1;\x1b[2J",
+                           "caf\u00e9 \u65e5\u672c \u202eevil"], exe="/usr/bin/node")
+    n.read(10, "OPENAI_API_KEY", "absent")
+    return [n]
+
+
 # ---- SOCKET_REUSED_AFTER_FORK -----------------------------------------------------------------------
 def conn(p, at, ino, fd=5, peer="127.0.0.1:8080", typ="stream"):
     return p.rec(at, "connect", fd=fd, ino=ino, type=typ, family="inet", peer=peer, ok=True, errno=0, gen=p.gen,

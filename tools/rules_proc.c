@@ -16,7 +16,8 @@ struct chooser {
 	const char *how; /* how the exec call relates to it: " by", " in vfork child", " in fork child" */
 };
 
-static void chooser_of(const struct model *m, const struct proc *q, const struct exec_ev *e, struct chooser *c)
+static void chooser_of(const struct model *m, const struct proc *q, const struct exec_ev *e,
+                       struct chooser *c)
 {
 	const struct proc *sp = q;
 
@@ -30,8 +31,8 @@ static void chooser_of(const struct model *m, const struct proc *q, const struct
 		proc_label(m, sp, c->lab, sizeof c->lab);
 	} else {
 		c->pid = q->parent_pid;
-		snprintf(c->lab, sizeof c->lab, "pid %ld (the parent of pid %ld; it left no trace)", q->parent_pid,
-		         q->pid);
+		snprintf(c->lab, sizeof c->lab, "pid %ld (the parent of pid %ld; it left no trace)",
+		         q->parent_pid, q->pid);
 	}
 }
 
@@ -143,7 +144,8 @@ static void rule_untraced(const struct model *m, const struct proc *q, const str
 	finding_pid(f, ch.pid);
 	finding_pid(f, child_pid(q, e));
 	finding_msg(f, "%s started %s (pid %ld), which left no trace", ch.lab, prog, child_pid(q, e));
-	finding_ev(f, "%s%s %ld%s; the new environment %s LD_PRELOAD with the shim", e->fn, ch.how, q->pid, site, e->preload ? "keeps" : "does not keep");
+	finding_ev(f, "%s%s %ld%s; the new environment %s LD_PRELOAD with the shim", e->fn, ch.how, q->pid,
+	           site, e->preload ? "keeps" : "does not keep");
 	if (e->preload)
 		finding_hint(
 		    f, "A static or setuid program ignores LD_PRELOAD: trace it inside its own container or "

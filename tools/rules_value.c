@@ -272,7 +272,8 @@ void rules_set(const struct model *m, const char *var, struct findings *out)
 		for (size_t k = 0; c && k < c->nsets; k++) {
 			const struct cset *s = &c->sets[k];
 			if (!s->ok || s->exec_env)
-				continue; /* a failed call, or the environment chosen for an exec (CRED_LOST_ON_EXEC) */
+				continue; /* a failed call, or the environment chosen for an exec
+				             (CRED_LOST_ON_EXEC) */
 			if (!f)
 				f = finding_new(out, C_SET_AT_RUNTIME, SEV_INFO, var);
 			proc_label(m, p, lab, sizeof lab);

@@ -155,7 +155,7 @@ static void add_exec(struct proc *p, const cJSON *r, const struct mod *mods, siz
 	e->lost = strs(r, "lost", &e->nlost);
 	e->emptied = strs(r, "emptied", &e->nemptied);
 	e->changed = strs(r, "changed", &e->nchanged);
-	site_parse(r, mods, nm, 0, &e->site);
+	site_parse(r, mods, nm, SITE_OTHER, &e->site);
 	fold_environ_sets(p, e, since);
 }
 
@@ -174,6 +174,13 @@ static void add_counts(struct proc *p, const cJSON *reads)
 				if (p->creds[i].reads[k].rid == (long)rid->valuedouble)
 					p->creds[i].reads[k].count = (long)cnt->valuedouble;
 	}
+}
+
+/* Node.js: its credential reads are process.env in JavaScript (docs/runtimes.md#nodejs). */
+static int is_node(const struct proc *p)
+{
+	const char *b = p->exe ? path_base(p->exe) : "";
+	return !strcmp(b, "node") || !strcmp(b, "nodejs");
 }
 
 static void add_record(struct proc *p, const cJSON *r, struct mod **mods, size_t *nm)
@@ -206,7 +213,7 @@ static void add_record(struct proc *p, const cJSON *r, struct mod **mods, size_t
 		rd->count = 1;
 		rd->forks = (int)json_num(r, "forks", 0);
 		rd->gen = (int)json_num(r, "gen", p->gen);
-		site_parse(r, *mods, *nm, 0, &rd->site);
+		site_parse(r, *mods, *nm, is_node(p) ? SITE_READ_NODE : SITE_READ, &rd->site);
 	} else if (!strcmp(t, "set") && name) {
 		struct cred *c = cred_get(p, name);
 		struct cset *s = PUSH(c->sets, c->nsets);
@@ -218,13 +225,13 @@ static void add_record(struct proc *p, const cJSON *r, struct mod **mods, size_t
 			parse_facts(prev, &s->prev);
 		s->ok = flag(r, "ok", 1);
 		s->forks = (int)json_num(r, "forks", 0);
-		site_parse(r, *mods, *nm, 0, &s->site);
+		site_parse(r, *mods, *nm, SITE_OTHER, &s->site);
 	} else if (!strcmp(t, "fork")) {
 		struct fork_ev *f = PUSH(p->forks, p->nforks);
 		f->ts = ts;
 		f->child = (long)json_num(r, "child", -1);
 		f->forks = (int)json_num(r, "forks", (long long)p->nforks);
-		site_parse(r, *mods, *nm, 0, &f->site);
+		site_parse(r, *mods, *nm, SITE_OTHER, &f->site);
 	} else if (!strcmp(t, "exec")) {
 		add_exec(p, r, *mods, *nm);
 	} else if (!strcmp(t, "exec_err") && p->nexecs) {
@@ -239,7 +246,7 @@ static void add_record(struct proc *p, const cJSON *r, struct mod **mods, size_t
 		c->ok = flag(r, "ok", 1);
 		c->forks = (int)json_num(r, "forks", 0);
 		c->peer = estrdup(str(r, "peer") ? str(r, "peer") : "?");
-		site_parse(r, *mods, *nm, 0, &c->site);
+		site_parse(r, *mods, *nm, SITE_OTHER, &c->site);
 	} else if (!strcmp(t, "use")) {
 		struct use *u = PUSH(p->uses, p->nuses);
 		const char *role = str(r, "role");
@@ -251,7 +258,7 @@ static void add_record(struct proc *p, const cJSON *r, struct mod **mods, size_t
 		u->op = estrdup(str(r, "op") ? str(r, "op") : "?");
 		u->shutdown = !strcmp(u->op, "shutdown");
 		u->peer = estrdup(str(r, "peer"));
-		site_parse(r, *mods, *nm, 0, &u->site);
+		site_parse(r, *mods, *nm, SITE_OTHER, &u->site);
 	} else if (!strcmp(t, "runtime")) {
 		free(p->rt_name);
 		free(p->rt_why);

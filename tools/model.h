@@ -35,6 +35,7 @@ struct facts {
 struct site {
 	char *text;       /* "app.py:12 (<module>)", "main (app.c:7)", "libfoo.so+0x1139"; NULL if unknown */
 	int module_level; /* a Python module body: import time */
+	int js;           /* Node's process.env: a JavaScript read whose file:line is not recorded */
 };
 
 struct cread {

@@ -96,8 +96,14 @@ static void creds_text(const struct pen *p, const struct proc *pr, int depth)
 		facts_text(p, c->has_start ? &c->start : &absent);
 		for (size_t k = 0; k < c->nreads; k++) {
 			const struct cread *r = &c->reads[k];
-			fprintf(p->out, "; read %ldx%s%s%s%s (%s)", r->count, r->site.text ? " at " : "",
-			        E(p, r->site.text), r->site.module_level ? " at import time" : "",
+			/* process.env's long note is in the findings; the tree only says where the read came
+			 * from */
+			fprintf(p->out, "; read %ldx%s%s%s%s (%s)", r->count,
+			        !r->site.text ? ""
+			        : r->site.js  ? " via "
+			                      : " at ",
+			        r->site.js ? "process.env (JavaScript)" : E(p, r->site.text),
+			        r->site.module_level ? " at import time" : "",
 			        r->forks     ? ""
 			        : pr->nforks ? " before fork"
 			                     : "",

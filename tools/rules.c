@@ -107,7 +107,18 @@ void site_phrase(const struct site *s, char *buf, size_t n)
 	if (!s->text)
 		snprintf(buf, n, "%s", "");
 	else
-		snprintf(buf, n, " at %s%s", s->text, s->module_level ? " at import time" : "");
+		snprintf(buf, n, " %s %s%s", s->js ? "via" : "at", s->text,
+		         s->module_level ? " at import time" : "");
+}
+
+void read_phrase(const struct cread *r, char *buf, size_t n)
+{
+	size_t u;
+
+	site_phrase(&r->site, buf, n);
+	u = strlen(buf);
+	if (!r->site.js) /* for process.env, "getenv" is libuv's call, not the program's */
+		snprintf(buf + u, n - u, " (%s)", r->fn);
 }
 
 /* ---- the variables of the trace --------------------------------------------------------------- */

@@ -329,11 +329,11 @@ static void rule_before_fork(const struct model *m, const struct proc *p, const 
 	f = finding_new(out, C_READ_BEFORE_FORK, SEV_WARNING, c->name);
 	finding_pid(f, p->pid);
 	proc_label(m, p, lab, sizeof lab);
-	site_phrase(&r->site, site, sizeof site);
+	read_phrase(r, site, sizeof site);
 	fmt_dur(w[0]->fork_ts - r->ts, d, sizeof d);
 	finding_msg(f, "%s was read only by %s before it forked %zu worker%s that do the work", c->name, lab,
 	            nw, nw == 1 ? "" : "s");
-	finding_ev(f, "%s read it%s (%s), %s before the first fork", lab, site, r->fn, d);
+	finding_ev(f, "%s read it%s, %s before the first fork", lab, site, d);
 	list[0] = 0;
 	for (size_t i = 0, u = 0; i < nw; i++) {
 		finding_pid(f, w[i]->pid);

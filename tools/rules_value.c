@@ -87,13 +87,13 @@ void rules_missing(const struct model *m, const char *var, struct findings *out)
 		if (!r)
 			continue;
 		proc_label(m, p, lab, sizeof lab);
-		site_phrase(&r->site, site, sizeof site);
+		read_phrase(r, site, sizeof site);
 		if ((near = near_name(p, var))) {
 			struct finding *f = finding_new(out, C_NAME_MISMATCH, SEV_ERROR, var);
 			finding_pid(f, p->pid);
 			finding_msg(f, "%s reads %s, which is absent, while its environment has %s", lab, var,
 			            near);
-			finding_ev(f, "%s read %s%s (%s): absent", lab, var, site, r->fn);
+			finding_ev(f, "%s read %s%s: absent", lab, var, site);
 			finding_ev(f, "%s is set in the same process (a near-identical name)", near);
 			finding_hint(
 			    f,
@@ -107,7 +107,7 @@ void rules_missing(const struct model *m, const char *var, struct findings *out)
 		if (names_primary(var) || other_has(m, var, p))
 			miss->sev = SEV_ERROR;
 		finding_pid(miss, p->pid);
-		finding_ev(miss, "%s read %s%s (%s): absent", lab, var, site, r->fn);
+		finding_ev(miss, "%s read %s%s: absent", lab, var, site);
 		nmiss++;
 	}
 	if (!miss)
@@ -155,9 +155,9 @@ void rules_empty(const struct model *m, const char *var, struct findings *out)
 			finding_ev(f, "%s: empty at start (inherited, length %ld)", lab, c->start.len);
 		}
 		if (r) {
-			site_phrase(&r->site, site, sizeof site);
+			read_phrase(r, site, sizeof site);
 			finding_pid(EMPTY_FINDING(), p->pid);
-			finding_ev(f, "%s read it%s (%s): empty", lab, site, r->fn);
+			finding_ev(f, "%s read it%s: empty", lab, site);
 		}
 		for (size_t k = 0; c && k < c->nsets; k++)
 			if (c->sets[k].ok && !c->sets[k].exec_env && c->sets[k].f.state == ST_EMPTY) {

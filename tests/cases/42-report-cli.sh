@@ -78,3 +78,33 @@ if command -v script >/dev/null 2>&1; then
 else
 	skip "colour on a terminal" "script(1) not installed"
 fi
+
+# Node reads: process.env, with the JavaScript line not recorded, never libuv's own file:line as the
+# app's site. Recognised by the exe (node), and by the innermost frames (uv_os_getenv, node::EnvGetter)
+# for a renamed node binary (an embedding, a single-executable app).
+NODE=/usr/bin/node
+if [ ! -x "$NODE" ] || [ ! -e "$SHIM" ]; then
+	skip "node read sites" "no $NODE or no shim"
+else
+	cp "$NODE" "$W/app-server"
+	for exe in "$NODE" "$W/app-server"; do
+		n=$(basename "$exe")
+		rm -rf "$W/node-$n"
+		OPENAI_API_KEY=$(canary) traced "$W/node-$n" "$exe" -e 'if (!process.env.OPENAI_API_KEY) process.exit(3); process.env.ANTHROPIC_API_KEY' ||
+			true
+		"$CLI" report --format json "$W/node-$n" >"$W/node-$n.json" 2>/dev/null || true
+		NO_COLOR=1 "$CLI" report "$W/node-$n" >"$W/node-$n.txt" 2>/dev/null || true
+		check "node read site ($n): JSON says process.env, line not recorded" "$PY" -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+sites = [rd["site"] for p in r["processes"] for c in p["credentials"] for rd in c["reads"]]
+assert sites and all(s.startswith("process.env (JavaScript; file:line not recorded") for s in sites), sites' "$W/node-$n.json"
+		check "node read site ($n): text evidence names process.env" grep -q "read ANTHROPIC_API_KEY via process.env (JavaScript" "$W/node-$n.txt"
+		if grep -q "uv_os_getenv\|core.c" "$W/node-$n.txt"; then
+			fail "node read site ($n): no libuv site shown" "$(grep -m1 uv_os_getenv "$W/node-$n.txt")"
+		else
+			ok "node read site ($n): no libuv site shown"
+		fi
+	done
+	rm -f "$W/app-server"
+fi

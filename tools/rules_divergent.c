@@ -2,111 +2,150 @@
 /* rules_divergent.c: CRED_DIVERGENT: one variable, different values (by keyed fingerprint) across
  * processes that share a fingerprint key, or over one process's life. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "rules.h"
 
-/* Comparable fingerprints: same key id, or without one, the same input directory. */
-static void fp_group(const struct proc *p, char *buf, size_t n)
-{
-	if (p->kid)
-		snprintf(buf, n, "kid:%s", p->kid);
-	else
-		snprintf(buf, n, "input:%d", p->input);
-}
-
-struct fpseen {
-	char group[96];
-	char fp[16];
-	long pids[8];
-	size_t npids;
+/* One fingerprint as seen under one key: the key id (hdr.kid) when the file has one, and the input
+ * PATH it was found under, for files without one. */
+struct fpent {
+	const char *fp, *kid;
+	int input;
+	const struct proc **procs;
+	size_t nprocs;
+	int shown; /* part of a divergence: listed in the evidence */
 };
 
-static void note_fp(struct fpseen *v, size_t *n, size_t cap, const char *group, const char *fp, long pid)
+struct fpset {
+	struct fpent *v;
+	size_t n;
+};
+
+/* Were a and b made with the same key? Two files that name their key compare only when the names
+ * are equal (hosts with different key files); otherwise only files of one input PATH are compared,
+ * as they were written into one trace directory and so under one key. */
+static int same_key(const struct fpent *a, const struct fpent *b)
 {
-	size_t i;
-	for (i = 0; i < *n; i++)
-		if (!strcmp(v[i].group, group) && !strcmp(v[i].fp, fp))
-			break;
-	if (i == *n) {
-		if (*n == cap)
-			return;
-		memset(&v[i], 0, sizeof v[i]);
-		snprintf(v[i].group, sizeof v[i].group, "%s", group);
-		snprintf(v[i].fp, sizeof v[i].fp, "%s", fp);
-		(*n)++;
+	if (a->kid && b->kid)
+		return !strcmp(a->kid, b->kid);
+	return a->input == b->input;
+}
+
+static void note_fp(struct fpset *s, const struct proc *p, const char *fp)
+{
+	struct fpent *e = NULL;
+
+	for (size_t i = 0; i < s->n && !e; i++)
+		if (!strcmp(s->v[i].fp, fp) && s->v[i].input == p->input &&
+		    (s->v[i].kid && p->kid ? !strcmp(s->v[i].kid, p->kid) : s->v[i].kid == p->kid))
+			e = &s->v[i];
+	if (!e) {
+		s->v = erealloc(s->v, (s->n + 1) * sizeof *s->v);
+		e = &s->v[s->n++];
+		*e = (struct fpent){fp, p->kid, p->input, NULL, 0, 0};
 	}
-	for (size_t k = 0; k < v[i].npids; k++)
-		if (v[i].pids[k] == pid)
+	for (size_t k = 0; k < e->nprocs; k++)
+		if (e->procs[k] == p)
 			return;
-	if (v[i].npids < 8)
-		v[i].pids[v[i].npids++] = pid;
+	e->procs = erealloc(e->procs, (e->nprocs + 1) * sizeof *e->procs);
+	e->procs[e->nprocs++] = p;
+}
+
+/* Notes every fingerprint of var in p; returns 1 when p's own value changed during its life. */
+static int note_proc(const struct model *m, const struct proc *p, const struct cred *c, struct fpset *s,
+                     struct finding **f, struct findings *out)
+{
+	const char *first = NULL;
+	char lab[256];
+	int changed = 0;
+
+	proc_label(m, p, lab, sizeof lab);
+	if (c->has_start && c->start.fp[0])
+		note_fp(s, p, first = c->start.fp);
+	for (size_t k = 0; k < c->nreads; k++) {
+		const char *fp = c->reads[k].f.fp;
+		if (!fp[0])
+			continue;
+		note_fp(s, p, fp);
+		if (first && strcmp(first, fp) && !changed) {
+			*f = *f ? *f : finding_new(out, C_DIVERGENT, SEV_WARNING, c->name);
+			finding_pid(*f, p->pid);
+			finding_ev(
+			    *f, "%s: the value changed during its life (fingerprint %s at start, %s later)",
+			    lab, first, fp);
+			changed = 1;
+		}
+		first = first ? first : fp;
+	}
+	for (size_t k = 0; k < c->nsets; k++) {
+		const struct cset *st = &c->sets[k];
+		if (!st->ok || !st->has_prev || !st->prev.fp[0] || !st->f.fp[0] ||
+		    !strcmp(st->prev.fp, st->f.fp))
+			continue;
+		note_fp(s, p, st->f.fp);
+		*f = *f ? *f : finding_new(out, C_DIVERGENT, SEV_WARNING, c->name);
+		finding_pid(*f, p->pid);
+		finding_ev(*f, "%s changed it with %s (fingerprint %s, then %s)", lab, st->fn, st->prev.fp,
+		           st->f.fp);
+		changed = 1;
+	}
+	return changed;
 }
 
 /* CRED_DIVERGENT: different fingerprints for one variable among processes that share a key, or a
  * value that changed during one process's life. */
 void rules_divergent(const struct model *m, const char *var, struct findings *out)
 {
-	struct fpseen seen[32];
-	size_t n = 0;
+	struct fpset s = {NULL, 0};
 	struct finding *f = NULL;
-	char lab[256], grp[96];
+	const struct proc **changed = NULL;
+	size_t nchanged = 0;
+	int keys = 0; /* several key ids in the trace: say which key each fingerprint is under */
 
 	for (size_t i = 0; i < m->n; i++) {
-		const struct proc *p = m->procs[i];
-		const struct cred *c = proc_cred(p, var);
-		const char *first = NULL;
-		if (!c)
-			continue;
-		fp_group(p, grp, sizeof grp);
-		if (c->has_start && c->start.fp[0])
-			note_fp(seen, &n, 32, grp, first = c->start.fp, p->pid);
-		for (size_t k = 0; k < c->nreads; k++) {
-			const char *fp = c->reads[k].f.fp;
-			if (!fp[0])
-				continue;
-			note_fp(seen, &n, 32, grp, fp, p->pid);
-			if (first && strcmp(first, fp) && !f) {
-				f = finding_new(out, C_DIVERGENT, SEV_WARNING, var);
-				proc_label(m, p, lab, sizeof lab);
-				finding_pid(f, p->pid);
-				finding_ev(f,
-				           "%s: the value changed during its life (fingerprint %s at start, "
-				           "%s later)",
-				           lab, first, fp);
-			}
-			first = first ? first : fp;
-		}
-		for (size_t k = 0; k < c->nsets; k++) {
-			const struct cset *st = &c->sets[k];
-			if (!st->ok || !st->has_prev || !st->prev.fp[0] || !st->f.fp[0] ||
-			    !strcmp(st->prev.fp, st->f.fp))
-				continue;
-			note_fp(seen, &n, 32, grp, st->f.fp, p->pid);
-			if (!f)
-				f = finding_new(out, C_DIVERGENT, SEV_WARNING, var);
-			proc_label(m, p, lab, sizeof lab);
-			finding_pid(f, p->pid);
-			finding_ev(f, "%s changed it with %s (fingerprint %s, then %s)", lab, st->fn,
-			           st->prev.fp, st->f.fp);
+		const struct cred *c = proc_cred(m->procs[i], var);
+		if (c && note_proc(m, m->procs[i], c, &s, &f, out)) {
+			changed = erealloc(changed, (nchanged + 1) * sizeof *changed);
+			changed[nchanged++] = m->procs[i];
 		}
 	}
-	for (size_t i = 0; i < n; i++)
-		for (size_t k = i + 1; k < n; k++)
-			if (!strcmp(seen[i].group, seen[k].group) && !f)
-				f = finding_new(out, C_DIVERGENT, SEV_WARNING, var);
+	for (size_t i = 0; i < s.n; i++) {
+		for (size_t k = i + 1; k < s.n; k++) {
+			if (strcmp(s.v[i].fp, s.v[k].fp) && same_key(&s.v[i], &s.v[k]))
+				s.v[i].shown = s.v[k].shown = 1;
+			keys |= s.v[i].kid && s.v[k].kid && strcmp(s.v[i].kid, s.v[k].kid);
+		}
+		for (size_t k = 0; k < s.v[i].nprocs; k++)
+			for (size_t j = 0; j < nchanged; j++)
+				s.v[i].shown |= s.v[i].procs[k] == changed[j];
+	}
+	for (size_t i = 0; i < s.n; i++) {
+		char pids[256] = "";
+		size_t u = 0;
+		if (!s.v[i].shown)
+			continue;
+		f = f ? f : finding_new(out, C_DIVERGENT, SEV_WARNING, var);
+		for (size_t k = 0; k < s.v[i].nprocs; k++) {
+			const struct proc *q = s.v[i].procs[k];
+			if (u < sizeof pids) /* pid 1 of two containers: the host tells them apart */
+				u += (size_t)snprintf(pids + u, sizeof pids - u, "%s%s%ld%s%s", k ? ", " : "",
+				                      k ? "" : "pid ", q->pid, m->nhosts > 1 ? " on " : "",
+				                      m->nhosts > 1 ? q->host : "");
+			finding_pid(f, q->pid);
+		}
+		if (keys && s.v[i].kid)
+			finding_ev(f, "fingerprint %s in %s (key %s)", s.v[i].fp, pids, s.v[i].kid);
+		else
+			finding_ev(f, "fingerprint %s in %s", s.v[i].fp, pids);
+	}
+	for (size_t i = 0; i < s.n; i++)
+		free(s.v[i].procs);
+	free(s.v);
+	free(changed);
 	if (!f)
 		return;
-	for (size_t i = 0; i < n; i++) {
-		char pids[128] = "";
-		size_t u = 0;
-		for (size_t k = 0; k < seen[i].npids && u < sizeof pids; k++) {
-			u += (size_t)snprintf(pids + u, sizeof pids - u, "%s%ld", k ? ", " : "",
-			                      seen[i].pids[k]);
-			finding_pid(f, seen[i].pids[k]);
-		}
-		finding_ev(f, "fingerprint %s in %s", seen[i].fp, pids);
-	}
 	finding_msg(f, "%s does not have the same value in every process (compared by keyed fingerprint)",
 	            var);
 	finding_hint(

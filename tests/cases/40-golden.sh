@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Golden tests: tests/golden/<case>/trace/*.jsonl in, expected.json (and expected.txt for some) out.
+# Golden tests: tests/golden/<case>/trace/*.jsonl in (trace/*/ when the case merges several PATHs),
+# expected.json (and expected.txt for some) out.
 # UPDATE_GOLDEN=1 rewrites the expected files from the current output: review every diff by eye.
 # Paths are given relative to the repo so the output does not depend on where it is checked out.
 set -eu
@@ -13,7 +14,10 @@ for dir in tests/golden/*/; do
 	[ -d "$dir/trace" ] || continue
 	mkdir -p "$W" # tests/run.sh elsewhere may remove build/test-out while this runs
 	got=$W/$c.json
-	"$CLI" report --format json "$dir/trace" >"$got" 2>"$W/$c.err" || {
+	# A trace dir with subdirectories stands for several PATH arguments (hosts collected apart).
+	inputs=("$dir/trace")
+	if compgen -G "$dir/trace/*/" >/dev/null; then inputs=("$dir"/trace/*/); fi
+	"$CLI" report --format json "${inputs[@]}" >"$got" 2>"$W/$c.err" || {
 		fail "$c" "exit status $? (stderr: $(head -c 300 "$W/$c.err"))"
 		continue
 	}
@@ -52,14 +56,14 @@ PY
 	then ok "$c shape"; else fail "$c shape" "report does not have the contract's keys"; fi
 	# Text goldens exist for a few cases; to add one, create an empty expected.txt and regenerate.
 	if [ -f "$dir/expected.txt" ]; then
-		NO_COLOR=1 "$CLI" report --format text "$dir/trace" >"$W/$c.txt" 2>/dev/null || true
+		NO_COLOR=1 "$CLI" report --format text "${inputs[@]}" >"$W/$c.txt" 2>/dev/null || true
 		[ -z "${UPDATE_GOLDEN:-}" ] || cp "$W/$c.txt" "$dir/expected.txt"
 		if diff -u "$dir/expected.txt" "$W/$c.txt" >"$W/$c.txt.diff"; then ok "$c text"; else
 			fail "$c text" "differs from expected.txt: $(head -c 600 "$W/$c.txt.diff")"
 		fi
 	fi
 	if [ -n "${CT_VALGRIND:-}" ] || [ -n "${GOLDEN_VALGRIND:-}" ]; then
-		if valgrind -q --leak-check=full --error-exitcode=9 "$CLI" report --format json "$dir/trace" \
+		if valgrind -q --leak-check=full --error-exitcode=9 "$CLI" report --format json "${inputs[@]}" \
 			>/dev/null 2>"$W/$c.vg"; then ok "$c valgrind"; else fail "$c valgrind" "$(head -c 400 "$W/$c.vg")"; fi
 	fi
 done

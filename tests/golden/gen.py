@@ -32,6 +32,7 @@ class P:
         if parent:
             hdr["parent"] = {"pid": parent.pid, "nonce": parent.nonce, "threads": 1, "fork_ts": T0 + at * 1000}
         self.recs = [hdr]
+        self.sub = None  # a subdirectory of trace/: several PATH arguments (40-golden.sh)
         self.rid = 0
         self.forks = 0
         if runtime:
@@ -468,6 +469,54 @@ def divergent_neg():
     return [a, b, c]
 
 
+def under(sub, *ps):
+    for p in ps:
+        p.sub = sub
+    return list(ps)
+
+
+@case
+def divergent_kid():
+    """Two hosts collected apart (two PATH arguments) that share one CREDTRACE_KEY_FILE: the same kid in
+    both headers, so their fingerprints are compared although they come from different inputs."""
+    a = P("api", 1, 0, ["python3", "app.py"], runtime="audit-hook", kid="41104bc4")
+    a.env(0, "OPENAI_API_KEY", fp="3f9a0c11d2e4")
+    b = P("worker", 1, 0, ["python3", "worker.py"], at=3, runtime="audit-hook", kid="41104bc4")
+    b.env(3, "OPENAI_API_KEY", fp="9b1c7e00f4a2")
+    # A process under another key (its own CREDTRACE_KEY_FILE) is compared with nobody; the evidence
+    # names the key of each fingerprint since there are two.
+    c = P("api", 2, 0, ["python3", "admin.py"], at=4, runtime="audit-hook", kid="77aa0011")
+    c.env(4, "OPENAI_API_KEY", fp="0123456789ab")
+    return under("api", a, c) + under("worker", b)
+
+
+@case
+def divergent_mixed_kid():
+    """One trace directory; one file has a kid, the other was written by a shim without it: the key id is
+    missing on one side, so they are compared as before, by input."""
+    a = P("api", 1, 0, ["python3", "app.py"], runtime="audit-hook", kid="41104bc4")
+    a.env(0, "OPENAI_API_KEY", fp="3f9a0c11d2e4")
+    b = P("worker", 1, 0, ["python3", "worker.py"], at=3, runtime="audit-hook")
+    b.env(3, "OPENAI_API_KEY", fp="9b1c7e00f4a2")
+    return [a, b]
+
+
+@case
+def divergent_kid_neg():
+    """Different keys never compare: two files of one directory with different kids (one used its own
+    CREDTRACE_KEY_FILE), and a second input whose files have another kid or none (compared only with
+    files of their own input)."""
+    a = P("api", 1, 0, ["python3", "app.py"], runtime="audit-hook", kid="41104bc4")
+    a.env(0, "OPENAI_API_KEY", fp="3f9a0c11d2e4")
+    a2 = P("api", 2, 0, ["python3", "admin.py"], at=1, runtime="audit-hook", kid="77aa0011")
+    a2.env(1, "OPENAI_API_KEY", fp="0123456789ab")
+    b = P("batch", 1, 0, ["python3", "batch.py"], at=4, runtime="audit-hook", kid="c0ffee00")
+    b.env(4, "OPENAI_API_KEY", fp="55aa55aa55aa")
+    old = P("batch", 2, 0, ["python3", "legacy.py"], at=5, runtime="audit-hook")
+    old.env(5, "OPENAI_API_KEY", fp="55aa55aa55aa")
+    return under("api", a, a2) + under("batch", b, old)
+
+
 # ---- CRED_MALFORMED ---------------------------------------------------------------------------------
 @case
 def malformed_newline():
@@ -575,7 +624,8 @@ def main():
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
         for p in fn():
-            p.write(d)
+            os.makedirs(os.path.join(d, p.sub or ""), exist_ok=True)
+            p.write(os.path.join(d, p.sub or ""))
         with open(os.path.join(HERE, name, "README"), "w") as f:
             f.write((fn.__doc__ or name).strip() + "\n")
 

@@ -13,10 +13,16 @@ const char *const flag_names[F_COUNT] = {
 
 /* ---- field access -------------------------------------------------------------------------- */
 
+/* A number that converts to long without undefined behaviour (1e300 or NaN in a damaged file do not). */
+static int in_range(const cJSON *v)
+{
+	return cJSON_IsNumber(v) && v->valuedouble >= -9.2e18 && v->valuedouble <= 9.2e18;
+}
+
 long long json_num(const cJSON *o, const char *k, long long dflt)
 {
 	cJSON *v = get(o, k);
-	return cJSON_IsNumber(v) ? (long long)v->valuedouble : dflt;
+	return in_range(v) ? (long long)v->valuedouble : dflt;
 }
 
 static char **strs(const cJSON *o, const char *k, size_t *n)
@@ -167,7 +173,7 @@ static void add_counts(struct proc *p, const cJSON *reads)
 	cJSON_ArrayForEach(e, reads)
 	{
 		cJSON *rid = cJSON_GetArrayItem(e, 0), *cnt = cJSON_GetArrayItem(e, 1);
-		if (!cJSON_IsNumber(rid) || !cJSON_IsNumber(cnt))
+		if (!in_range(rid) || !in_range(cnt))
 			continue;
 		for (size_t i = 0; i < p->ncreds; i++)
 			for (size_t k = 0; k < p->creds[i].nreads; k++)

@@ -219,7 +219,7 @@ static void add_record(struct proc *p, const cJSON *r, struct mod **mods, size_t
 		rd->count = 1;
 		rd->forks = (int)json_num(r, "forks", 0);
 		rd->gen = (int)json_num(r, "gen", p->gen);
-		site_parse(r, *mods, *nm, is_node(p) ? SITE_READ_NODE : SITE_READ, &rd->site);
+		site_parse(r, *mods, *nm, is_node(p) ? SITE_READ_NODE : SITE_ENV, &rd->site);
 	} else if (!strcmp(t, "set") && name) {
 		struct cred *c = cred_get(p, name);
 		struct cset *s = PUSH(c->sets, c->nsets);
@@ -231,7 +231,7 @@ static void add_record(struct proc *p, const cJSON *r, struct mod **mods, size_t
 			parse_facts(prev, &s->prev);
 		s->ok = flag(r, "ok", 1);
 		s->forks = (int)json_num(r, "forks", 0);
-		site_parse(r, *mods, *nm, SITE_OTHER, &s->site);
+		site_parse(r, *mods, *nm, SITE_ENV, &s->site);
 	} else if (!strcmp(t, "fork")) {
 		struct fork_ev *f = PUSH(p->forks, p->nforks);
 		f->ts = ts;

@@ -40,15 +40,17 @@ struct mod {
 	const char *path, *build_id;
 };
 
-/* What a site belongs to: a read in a Node.js process (exe node or nodejs) always comes from
- * JavaScript's process.env; another read does when its innermost frames are Node's getter. */
-enum site_kind { SITE_OTHER, SITE_READ, SITE_READ_NODE };
+/* What a site belongs to. A read or set (SITE_ENV) comes from JavaScript's process.env when its
+ * innermost frames are Node's accessors, from node --env-file when they are node::Dotenv; a read in a
+ * Node.js process (exe node or nodejs, SITE_READ_NODE) is process.env also without frames. */
+enum site_kind { SITE_OTHER, SITE_ENV, SITE_READ_NODE };
 
 /* Renders rec's "site" (Python frame, process.env, or the innermost native frame, symbolized). */
 void site_parse(const cJSON *rec, const struct mod *mods, size_t nmods, enum site_kind kind, struct site *s);
-/* 1 when a symbolized native function is Node's process.env getter (uv_os_getenv, node::EnvGetter,
- * node::KVStore..., mangled or not). */
+/* 1 when a symbolized native function is Node's process.env accessor (uv_os_getenv, uv_os_setenv,
+ * node::EnvGetter, node::KVStore..., mangled or not). */
 int site_is_node_env(const char *func);
+int site_is_node_dotenv(const char *func); /* node::Dotenv::SetEnvironment: node --env-file */
 
 const char *path_base(const char *p); /* "python3" for "/usr/bin/python3" */
 void model_link(struct model *m);     /* parents, children and blind spots, once every proc is read */

@@ -7,17 +7,17 @@
 #include "model_int.h"
 #include "symbolize.h"
 
-/* How many innermost native frames may show that a read is Node's process.env getter. */
+/* How many innermost native frames may show that a read or set is Node's (process.env, --env-file). */
 #define NODE_FRAMES 4
 
 int site_is_node_env(const char *func)
 {
-	/* libuv's getter, and Node's environment store (node::EnvGetter, node::RealEnvStore::Get,
+	/* libuv's accessors, and Node's environment store (node::EnvGetter, node::RealEnvStore::Get,
 	 * node::KVStore::Clone...), demangled or not (_ZN4nodeL9EnvGetter..., _ZNK4node12RealEnvStore...). */
-	static const char *const node_env[] = {"EnvGetter", "EnvQuery", "EnvEnumerator", "RealEnvStore",
-	                                       "KVStore"};
+	static const char *const node_env[] = {"EnvGetter",     "EnvSetter",    "EnvDeleter", "EnvQuery",
+	                                       "EnvEnumerator", "RealEnvStore", "KVStore"};
 
-	if (!strcmp(func, "uv_os_getenv"))
+	if (!strcmp(func, "uv_os_getenv") || !strcmp(func, "uv_os_setenv") || !strcmp(func, "uv_os_unsetenv"))
 		return 1;
 	if (!strstr(func, "node"))
 		return 0;
@@ -53,26 +53,48 @@ static const struct mod *frame(const cJSON *frames, int k, const struct mod *mod
 	return m;
 }
 
-static int node_env_frames(const cJSON *frames, const struct mod *mods, size_t nmods)
+int site_is_node_dotenv(const char *func)
 {
+	return strstr(func, "node") && strstr(func, "Dotenv");
+}
+
+enum node_site { NS_NONE, NS_JS, NS_DOTENV };
+
+/* node --env-file reads and sets through the same store as process.env, from node::Dotenv: look at
+ * every innermost frame before deciding. */
+static enum node_site node_frames(const cJSON *frames, const struct mod *mods, size_t nmods)
+{
+	enum node_site ns = NS_NONE;
+
 	for (int k = 0; k < NODE_FRAMES && k < cJSON_GetArraySize(frames); k++) {
 		long id;
 		unsigned long long off;
 		struct sym_result r;
-		if (frame(frames, k, mods, nmods, &id, &off, &r) && site_is_node_env(r.func))
-			return 1;
+		if (!frame(frames, k, mods, nmods, &id, &off, &r))
+			continue;
+		if (site_is_node_dotenv(r.func))
+			return NS_DOTENV;
+		if (site_is_node_env(r.func))
+			ns = NS_JS;
 	}
-	return 0;
+	return ns;
 }
 
 void site_parse(const cJSON *o, const struct mod *mods, size_t nmods, enum site_kind kind, struct site *s)
 {
 	cJSON *site = get(o, "site"), *py = get(site, "py"), *frames = get(site, "frames");
+	enum node_site ns = NS_NONE;
 	char buf[1024];
 
-	if (kind != SITE_OTHER && !cJSON_IsObject(py) &&
-	    (kind == SITE_READ_NODE || (cJSON_IsArray(frames) && node_env_frames(frames, mods, nmods)))) {
-		/* Every process.env read has the same native frames, and none carries the JavaScript line. */
+	if (kind != SITE_OTHER && !cJSON_IsObject(py) && cJSON_IsArray(frames))
+		ns = node_frames(frames, mods, nmods);
+	if (ns == NS_NONE && kind == SITE_READ_NODE && !cJSON_IsObject(py))
+		ns = NS_JS; /* a Node process reads through process.env, frames or not */
+	if (ns == NS_DOTENV) {
+		s->text = estrdup("node --env-file (node::Dotenv, before any JavaScript runs)");
+	} else if (ns == NS_JS) {
+		/* Every process.env access has the same native frames, and none carries the JavaScript line.
+		 */
 		s->js = 1;
 		s->text =
 		    estrdup("process.env (JavaScript; file:line not recorded, see docs/runtimes.md#nodejs)");

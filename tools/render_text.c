@@ -112,7 +112,10 @@ static void creds_text(const struct pen *p, const struct proc *pr, int depth)
 		for (size_t k = 0; k < c->nsets; k++)
 			fprintf(p->out, "; %s%s -> %s%s%s", E(p, c->sets[k].fn),
 			        c->sets[k].ok ? "" : " (failed)", state_name(c->sets[k].f.state),
-			        c->sets[k].site.text ? " at " : "", E(p, c->sets[k].site.text));
+			        !c->sets[k].site.text ? ""
+			        : c->sets[k].site.js  ? " via "
+			                              : " at ",
+			        c->sets[k].site.js ? "process.env (JavaScript)" : E(p, c->sets[k].site.text));
 		fputc('\n', p->out);
 	}
 	for (size_t i = 0; i < pr->nconns; i++)

@@ -107,4 +107,17 @@ assert sites and all(s.startswith("process.env (JavaScript; file:line not record
 		fi
 	done
 	rm -f "$W/app-server"
+	# node --env-file reads each variable (absent) and sets it, in node::Dotenv before any JavaScript:
+	# named so, and no CRED_MISSING.
+	printf 'ANTHROPIC_API_KEY=not-a-real-key\n' >"$W/dot.env"
+	rm -rf "$W/node-envfile"
+	traced "$W/node-envfile" "$NODE" --env-file="$W/dot.env" -e 'process.env.ANTHROPIC_API_KEY' || true
+	NO_COLOR=1 "$CLI" report "$W/node-envfile" >"$W/node-envfile.txt" 2>/dev/null || true
+	check "node --env-file: read and set named as node --env-file" \
+		grep -q "ANTHROPIC_API_KEY: absent; read 1x at node --env-file .*setenv -> present at node --env-file" "$W/node-envfile.txt"
+	if grep -q "CRED_MISSING" "$W/node-envfile.txt"; then
+		fail "node --env-file: no CRED_MISSING" "$(grep -A2 CRED_MISSING "$W/node-envfile.txt" | head -3)"
+	else
+		ok "node --env-file: no CRED_MISSING"
+	fi
 fi

@@ -79,7 +79,7 @@ tests: all $(UNIT_BIN) $(PROG_BIN)
 
 # Everything; ends with "N passed, M failed" and exits non-zero on any failure.
 check: deps tests
-	@SANITIZE='$(SANITIZE)' CC='$(CC)' tests/run.sh
+	@SANITIZE='$(SANITIZE)' CC='$(CC)' CT_BUILD='$(B)' tests/run.sh
 
 deps:
 	@scripts/check-deps

@@ -32,15 +32,11 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:verify_asan_link_order=0}
 if [ -n "${SANITIZE:-}" ]; then
 	# `env -i` would drop ASAN_OPTIONS: leak checks would then end the (leaky by design) test programs
 	# before stdio flushes, and preloads would fail the link-order check. Keep them, in bare and
-	# traced runs alike.
-	env() {
-		if [ "${1:-}" = -i ]; then
-			shift
-			command env -i ASAN_OPTIONS="$ASAN_OPTIONS" "$@"
-		else
-			command env "$@"
-		fi
-	}
+	# traced runs alike, with an `env` first in PATH (a script that execs: `$!` stays the program's pid).
+	mkdir -p "$BUILD/test-out/sanbin"
+	printf '#!/bin/sh\nif [ "$1" = -i ]; then shift; exec /usr/bin/env -i ASAN_OPTIONS="$ASAN_OPTIONS" "$@"; fi\nexec /usr/bin/env "$@"\n' >"$BUILD/test-out/sanbin/env"
+	chmod +x "$BUILD/test-out/sanbin/env"
+	PATH=$BUILD/test-out/sanbin:$PATH
 fi
 
 ok() { echo "ok - $1"; }

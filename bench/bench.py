@@ -2,8 +2,9 @@
 # bench.py: the `make bench` harness. Runs every workload bare, with an empty preloaded object, with
 # the shim, under strace and under ltrace, in paired alternating rounds; counts instructions with
 # callgrind; measures the shim's start-up cost, trace bytes and peak memory; prints one table and
-# checks the budget. Run by scripts/bench.sh; knobs: BENCH_RUNS, BENCH_ONLY, BENCH_TRACER_RUNS,
-# BENCH_CALLGRIND, BENCH_TIMEOUT, BENCH_SHIM, BENCH_OUT.
+# checks the budget. Run by scripts/bench.sh; knobs (see docs/performance.md): BENCH_RUNS,
+# BENCH_ONLY, BENCH_TRACER_RUNS, BENCH_DISK_RUNS, BENCH_CALLGRIND, BENCH_TIMEOUT, BENCH_SHIM,
+# BENCH_SHIM_ENV, BENCH_OUT.
 import json
 import os
 import re
@@ -26,13 +27,20 @@ SHIM = os.environ.get("BENCH_SHIM") or os.path.join(ROOT, "build", "libcredtrace
 EMPTY = os.path.join(BIN, "libempty.so")
 RUNS = max(1, int(os.environ.get("BENCH_RUNS", "7")))
 TRACER_RUNS = max(0, min(RUNS, int(os.environ.get("BENCH_TRACER_RUNS", "2"))))
+DISK_RUNS = max(0, min(RUNS, int(os.environ.get("BENCH_DISK_RUNS", "3"))))
+# Extra environment for the shim columns, e.g. BENCH_SHIM_ENV="CREDTRACE_BACKTRACE=0".
+SHIM_ENV = dict(kv.split("=", 1) for kv in os.environ.get("BENCH_SHIM_ENV", "").split() if "=" in kv)
 CALLGRIND = os.environ.get("BENCH_CALLGRIND", "1") != "0"
 TIMEOUT = float(os.environ.get("BENCH_TIMEOUT", "60"))
 ONLY = [s for s in os.environ.get("BENCH_ONLY", "").replace(",", " ").split() if s]
 OUT = os.environ.get("BENCH_OUT") or os.path.join(BIN, "results")
 LTRACE_SCALE = 1000  # getenv_hot under ltrace runs 1/1000 of its calls and is extrapolated
 
-COLS = ["bare", "empty", "shim", "strace", "ltrace"]
+# shim: traces on tmpfs (the shim's own cost); shimdisk: traces in /tmp, here ext4, where creating a
+# file costs milliseconds (one file per process and per fork child that records anything).
+COLS = ["bare", "empty", "shim", "shimdisk", "strace", "ltrace"]
+ROUNDS = {"strace": TRACER_RUNS, "ltrace": TRACER_RUNS, "shimdisk": DISK_RUNS}
+SHIM_COLS = ("shim", "shimdisk", "shimnobt")
 # The cheapest strace that still sees what credtrace sees about processes and connections: the
 # seccomp filter stops only on process and network syscalls, output thrown away.
 STRACE = ["strace", "-f", "--seccomp-bpf", "-qq", "-e", "trace=%process,%network", "-o", "/dev/null"]
@@ -40,7 +48,9 @@ STRACE = ["strace", "-f", "--seccomp-bpf", "-qq", "-e", "trace=%process,%network
 LTRACE = ["ltrace", "-f", "-e", "getenv", "-o", "/dev/null"]
 
 _groups = set()  # process groups alive now, killed on any exit path
-_tmp = tempfile.mkdtemp(prefix="credtrace-bench.")
+_tmp = tempfile.mkdtemp(prefix="credtrace-bench.", dir="/tmp")
+_shm = (tempfile.mkdtemp(prefix="credtrace-bench.", dir="/dev/shm")
+        if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None)
 
 
 def _cleanup(*_):
@@ -50,6 +60,8 @@ def _cleanup(*_):
         except OSError:
             pass
     shutil.rmtree(_tmp, ignore_errors=True)
+    if _shm:
+        shutil.rmtree(_shm, ignore_errors=True)
     if _:
         sys.exit(130)
 
@@ -230,13 +242,24 @@ def stop_server(p):
     _groups.discard(p.pid)
 
 
+def new_tracedir(col):
+    """A fresh trace directory for a shim column, None for the others."""
+    if col not in SHIM_COLS:
+        return None
+    root = _tmp if col == "shimdisk" or not _shm else _shm
+    return tempfile.mkdtemp(prefix="trace.", dir=root)
+
+
 def col_env(col, env, tracedir=None):
     e = dict(env)
     if col == "empty":
         e["LD_PRELOAD"] = EMPTY
-    elif col == "shim":
+    elif col in SHIM_COLS:
         e["LD_PRELOAD"] = SHIM
         e["CREDTRACE_DIR"] = tracedir
+        e.update(SHIM_ENV)
+        if col == "shimnobt":
+            e["CREDTRACE_BACKTRACE"] = "0"
     return e
 
 
@@ -259,18 +282,16 @@ def measure(w, env, have):
         argv = [a.format(**sub) for a in w.argv]
         for r in range(RUNS):
             for col in COLS:
-                if col not in have or (col in ("strace", "ltrace") and r >= TRACER_RUNS):
+                if col not in have or r >= ROUNDS.get(col, RUNS):
                     continue
                 a = argv
                 if col == "ltrace" and w.ltrace_argv:
                     a = [x.format(**sub) for x in w.ltrace_argv]
                     extra["ltrace_bare_scaled"].append(run(a, env))
-                tracedir = None
-                if col == "shim":
-                    tracedir = tempfile.mkdtemp(prefix="trace.", dir=_tmp)
+                tracedir = new_tracedir(col)
                 res[col].append(run(col_argv(col, a), col_env(col, env, tracedir)))
                 if tracedir:
-                    if trace is None and res[col][-1].ok:
+                    if col == "shim" and trace is None and res[col][-1].ok:
                         trace = dir_bytes(tracedir)
                     shutil.rmtree(tracedir, ignore_errors=True)
                 if not res[col][-1].ok:
@@ -295,7 +316,7 @@ def med(xs):
 # ---- callgrind -----------------------------------------------------------------------------
 def callgrind(argv, env, col, tag):
     out = os.path.join(_tmp, "cg.%s.%s" % (tag, col))
-    tracedir = tempfile.mkdtemp(prefix="cgtrace.", dir=_tmp) if col == "shim" else None
+    tracedir = new_tracedir(col)
     vg = ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out, "--trace-children=no"]
     r = run(vg + argv, col_env(col, env, tracedir), timeout=max(TIMEOUT, 300))
     if tracedir:
@@ -342,6 +363,8 @@ def main():
     notes = []
     if os.path.exists(SHIM):
         have.append("shim")
+        if DISK_RUNS and _shm:
+            have.append("shimdisk")
     else:
         notes.append("shim column empty: %s not built yet" % SHIM)
     for tool, col in (("strace", "strace"), ("ltrace", "ltrace")):
@@ -353,7 +376,14 @@ def main():
     env100 = fixed_env(100)
     ws = [w for w in WORKLOADS if not ONLY or w.name in ONLY]
     do_startup = not ONLY or "startup" in ONLY
-    results = {"runs": RUNS, "tracer_runs": TRACER_RUNS, "columns": have, "workloads": {},
+    try:
+        rev = subprocess.run(["git", "-C", ROOT, "log", "-1", "--format=%h %cs", "--", "shim"],
+                             capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        rev = "?"
+    results = {"runs": RUNS, "shim_rev": rev, "tracer_runs": TRACER_RUNS, "disk_runs": DISK_RUNS,
+               "trace_root": {"shim": _shm or _tmp, "shimdisk": _tmp}, "shim_env": SHIM_ENV,
+               "columns": have, "workloads": {},
                "machine": {"nproc": os.cpu_count(), "loadavg": open("/proc/loadavg").read().split()[:3]}}
     t_start = time.time()
     for w in ws:
@@ -363,6 +393,7 @@ def main():
              "empty_bare": ratios(res["empty"], res["bare"]),
              "shim_empty": ratios(res["shim"], res["empty"]),
              "shim_bare": ratios(res["shim"], res["bare"]),
+             "shimdisk_empty": ratios(res["shimdisk"], res["empty"]),
              "strace_bare": ratios(res["strace"], res["bare"]),
              "rss_bare_kb": med([r.rss_kb for r in res["bare"] if r.ok]),
              "rss_shim_kb": med([r.rss_kb for r in res["shim"] if r.ok]),
@@ -414,31 +445,32 @@ N_START = 1000
 
 def startup(env, have):
     """selfexec execs itself N_START times: the per-start difference between columns is the
-    preload's start-up cost (mapping + relocation + constructor) with a 100-variable environment."""
-    res = {c: [] for c in ("bare", "empty", "shim")}
+    preload's start-up cost (mapping + relocation + constructor) with a 100-variable environment.
+    Variants say where the time goes: traces on /tmp (disk) and without backtraces (no libunwind)."""
+    cols = [c for c in ("bare", "empty", "shim", "shimdisk") if c in have]
+    if "shim" in have:
+        cols.append("shimnobt")
+    res = {c: [] for c in cols}
     argv = [b("selfexec"), str(N_START)]
     for _ in range(RUNS):
-        for col in res:
-            if col in have:
-                td = tempfile.mkdtemp(prefix="st.", dir=_tmp) if col == "shim" else None
-                res[col].append(run(argv, col_env(col, env, td)))
-                if td:
-                    shutil.rmtree(td, ignore_errors=True)
+        for col in cols:
+            td = new_tracedir(col)
+            res[col].append(run(argv, col_env(col, env, td)))
+            if td:
+                shutil.rmtree(td, ignore_errors=True)
         sys.stderr.write(".")
         sys.stderr.flush()
 
-    def diff_us(a, b_):
-        return [(x.secs - y.secs) / N_START * 1e6 for x, y in zip(res[a], res[b_]) if x.ok and y.ok]
+    def diff_us(a):
+        return [(x.secs - y.secs) / N_START * 1e6 for x, y in zip(res[a], res["bare"]) if x.ok and y.ok]
 
     out = {"n": N_START, "vars": len(env),
            "bare_us": med([r.secs / N_START * 1e6 for r in res["bare"] if r.ok]),
-           "empty_minus_bare_us": diff_us("empty", "bare"),
-           "shim_minus_bare_us": diff_us("shim", "bare"),
-           "shim_minus_empty_us": diff_us("shim", "empty")}
+           "minus_bare_us": {c: diff_us(c) for c in cols if c != "bare"}}
     if CALLGRIND and shutil.which("valgrind"):  # one start of the same tiny program, counted
         ir = {}
-        for col in res:
-            if col in have:
+        for col in ("bare", "empty", "shim", "shimnobt"):
+            if col in cols:
                 ir[col], f = callgrind([b("selfexec"), "0"], env, col, "startup")
                 if col == "shim" and f:
                     out["shim_functions"] = shim_functions(f)
@@ -448,13 +480,12 @@ def startup(env, have):
 
 def report(R, ws, notes):
     L = []
-    hdr = ("%-11s %7s %7s %7s %-11s %7s %8s %9s %7s %7s %8s %11s %s" %
-           ("workload", "bare s", "empty/", "shim/", "(min-max)", "shim/", "strace/", "ltrace/",
-            "Ir", "Ir", "trace", "maxRSS MB", "budget"))
+    fmt = "%-11s %6s %6s %6s %-10s %6s %7s %7s %8s %6s %6s %9s %7s %s"
+    hdr = fmt % ("workload", "bare s", "empty/", "shim/", "(min-max)", "shim/", "/tmp:", "strace/",
+                 "ltrace/", "Ir", "Ir", "trace", "maxRSS", "budget")
     L.append(hdr)
-    L.append("%-11s %7s %7s %7s %-11s %7s %8s %9s %7s %7s %8s %11s" %
-             ("", "median", "bare", "empty", "", "bare", "bare", "bare", "empty/b", "shim/b",
-              "KB/files", "bare>shim"))
+    L.append(fmt % ("", "median", "bare", "empty", "", "bare", "shim/e", "bare", "bare", "empty/",
+                    "shim/", "KB/files", "MB b>s", ""))
     L.append("-" * len(hdr))
     worst = None
     over = []
@@ -488,17 +519,21 @@ def report(R, ws, notes):
         if m is not None and (worst is None or m > worst[0]):
             worst = (m, w.name)
         fail = " FAILED:" + ",".join(d["failed"]) if d["failed"] else ""
-        L.append("%-11s %7s %7s %7s %-11s %7s %8s %9s %7s %7s %8s %11s %s%s" % (
+        L.append(fmt % (
             w.name, "-" if d["bare_s"] is None else "%.3f" % d["bare_s"], fr(d["empty_bare"]),
             fr(d["shim_empty"]), frange(d["shim_empty"]), fr(d["shim_bare"]),
+            "-" if not d["shimdisk_empty"] else "%.2f" % med(d["shimdisk_empty"]),
             "-" if not d["strace_bare"] else "%.2f" % med(d["strace_bare"]), lt,
             "-" if d.get("ir_empty_bare") is None else "%.3f" % d["ir_empty_bare"],
             "-" if d.get("ir_shim_bare") is None else "%.3f" % d["ir_shim_bare"],
-            tb, rss, verdict, fail))
+            tb, rss, verdict + fail))
     L.append("-" * len(hdr))
-    L.append("ratios: median of per-round paired ratios over %d rounds (strace/ltrace: %d); "
-             "Ir: callgrind instruction counts on a smaller run, same for every column."
-             % (R["runs"], R["tracer_runs"]))
+    L.append("ratios: median of per-round paired ratios over %d rounds (strace, ltrace: %d; "
+             "/tmp: %d); Ir: callgrind instruction counts of a smaller run, same for every column."
+             % (R["runs"], R["tracer_runs"], R["disk_runs"]))
+    L.append("shim: traces in %s; /tmp: traces in %s (one file created per traced process)%s" % (
+        R["trace_root"]["shim"], R["trace_root"]["shimdisk"],
+        "; shim env " + " ".join("%s=%s" % kv for kv in R["shim_env"].items()) if R["shim_env"] else ""))
     L.append("* getenv_hot under ltrace ran 1/%d of its calls; the ratio is extrapolated "
              "(bare + %d x (ltrace - bare) of the scaled run)." % (LTRACE_SCALE, LTRACE_SCALE))
     for w in ws:
@@ -511,32 +546,33 @@ def report(R, ws, notes):
     s = R.get("startup")
     if s:
         def us(xs):
-            return "-" if not xs else "%.0f us (%.0f-%.0f)" % (med(xs), min(xs), max(xs))
-        L.append("start-up, %d vars, selfexec x%d: bare %s us/start; +empty object %s; "
-                 "+shim %s (vs empty %s)" % (s["vars"], s["n"],
-                                             "-" if s["bare_us"] is None else "%.0f" % s["bare_us"],
-                                             us(s["empty_minus_bare_us"]), us(s["shim_minus_bare_us"]),
-                                             us(s["shim_minus_empty_us"])))
+            return "-" if not xs else "%.0f us (%.0f..%.0f)" % (med(xs), min(xs), max(xs))
+        mb = s["minus_bare_us"]
+        L.append("start-up, %d vars, selfexec x%d, cost per process over bare (%s us/start):" % (
+            s["vars"], s["n"], "-" if s["bare_us"] is None else "%.0f" % s["bare_us"]))
+        L.append("  empty object %s; shim %s; shim, traces on /tmp %s; shim, no backtraces %s" % (
+            us(mb.get("empty")), us(mb.get("shim")), us(mb.get("shimdisk")), us(mb.get("shimnobt"))))
         ir = s.get("ir") or {}
         if ir.get("bare") and ir.get("shim"):
-            L.append("start-up instructions (one start): bare %d, empty %s, shim %d (+%d)" % (
-                ir["bare"], ir.get("empty"), ir["shim"], ir["shim"] - ir["bare"]))
-        if s["shim_minus_bare_us"]:
-            m = med(s["shim_minus_bare_us"])
+            L.append("  instructions, one start: bare %d, empty %s, shim %d (+%d), no backtraces %s" % (
+                ir["bare"], ir.get("empty"), ir["shim"], ir["shim"] - ir["bare"], ir.get("shimnobt")))
+        if s.get("shim_functions"):
+            tot = ir.get("shim") or 1
+            L.append("  shim at start-up: %.1f%% of Ir; top (exclusive): %s" % (
+                100.0 * sum(x for x, _ in s["shim_functions"]) / tot, "; ".join(
+                    "%s %.1f%%" % (fn, 100.0 * x / tot) for x, fn in s["shim_functions"][:5])))
+        if mb.get("shim"):
+            m = med(mb["shim"])
             ok = m < 200
             L.append("budget start-up: %s %.0f us < 200 us" % ("ok" if ok else "OVER", m))
             if not ok:
-                over.append("start-up: %.0f us per process with %d variables (budget 200 us)"
-                            % (m, s["vars"]))
-        if s.get("shim_functions"):
-            tot = ir.get("shim") or 1
-            L.append("shim at start-up: %.1f%% of Ir; top (exclusive): %s" % (
-                100.0 * sum(x for x, _ in s["shim_functions"]) / tot, "; ".join(
-                    "%s %.1f%%" % (fn, 100.0 * x / tot) for x, fn in s["shim_functions"][:5])))
+                over.append("start-up: %.0f us per process with %d variables (budget 200 us)%s" % (
+                    m, s["vars"], "" if not mb.get("shimdisk") else
+                    "; %.0f us with traces on /tmp" % med(mb["shimdisk"])))
     for n in notes:
         L.append("note: " + n)
-    L.append("load average at start: %s; %d CPUs; took %.0f s" % (
-        " ".join(R["machine"]["loadavg"]), R["machine"]["nproc"], R["elapsed_s"]))
+    L.append("load average at start: %s; %d CPUs; took %.0f s; shim/ at commit %s" % (
+        " ".join(R["machine"]["loadavg"]), R["machine"]["nproc"], R["elapsed_s"], R["shim_rev"]))
     for o in over:
         L.append("OUT OF BUDGET: " + o)
     if worst:

@@ -286,12 +286,11 @@ static int cmp_cred(const void *a, const void *b)
 
 static struct proc *proc_from_trace(const struct trace *t)
 {
-	struct proc *p = calloc(1, sizeof *p);
+	struct proc *p = erealloc(NULL, sizeof *p);
 	struct mod *mods = NULL;
 	size_t nm = 0;
 
-	if (!p)
-		eprintf("out of memory:");
+	memset(p, 0, sizeof *p);
 	p->file = estrdup(path_base(t->path));
 	p->input = t->input;
 	p->bad_lines = t->bad_lines;

@@ -76,7 +76,9 @@ static const struct cread *first_missing_read(const struct cred *c)
  * absence better than "missing", so a reader with one gets CRED_NAME_MISMATCH instead. */
 void rules_missing(const struct model *m, const char *var, struct findings *out)
 {
-	struct finding *miss = NULL;
+	/* An index, not a pointer: a CRED_NAME_MISMATCH made later moves out->v (finding_new reallocs). */
+	size_t mi = (size_t)-1;
+	struct finding *miss;
 	char lab[256], site[600];
 	size_t nmiss = 0;
 
@@ -102,16 +104,20 @@ void rules_missing(const struct model *m, const char *var, struct findings *out)
 			    near, var);
 			continue;
 		}
-		if (!miss)
-			miss = finding_new(out, C_MISSING, SEV_INFO, var);
+		if (mi == (size_t)-1) {
+			finding_new(out, C_MISSING, SEV_INFO, var);
+			mi = out->n - 1;
+		}
+		miss = &out->v[mi];
 		if (names_primary(var) || other_has(m, var, p))
 			miss->sev = SEV_ERROR;
 		finding_pid(miss, p->pid);
 		finding_ev(miss, "%s read %s%s: absent", lab, var, site);
 		nmiss++;
 	}
-	if (!miss)
+	if (mi == (size_t)-1)
 		return;
+	miss = &out->v[mi];
 	for (size_t i = 0; i < m->n; i++)
 		if (has_var(m->procs[i], var)) {
 			proc_label(m, m->procs[i], lab, sizeof lab);
@@ -196,8 +202,8 @@ static const char *const flag_fix[F_COUNT] = {
     "strip the surrounding spaces",
     "strip the newline (create secrets with `printf %s` or `echo -n`, not `echo`; no CRLF in .env files)",
     "remove the quotes, or load the .env file with a loader that strips them",
-    "the value was never expanded: the tool that wrote it does not expand ${...} (compose env_file, "
-    "systemd EnvironmentFile); put the value itself",
+    ("the value was never expanded: the tool that wrote it does not expand ${...} (compose env_file, "
+     "systemd EnvironmentFile); put the value itself"),
     "replace the placeholder with the real key",
     "the value is another provider's key: put it in that provider's variable and set this one to its own key",
     "remove the control characters",

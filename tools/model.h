@@ -156,6 +156,6 @@ int proc_within(const struct proc *a, const struct proc *b);
 const char *state_name(enum cstate s);
 const char *link_name(enum link l);
 /* "12.0 ms", "3.20 s": a duration in microseconds. */
-void fmt_dur(long long us, char *buf, size_t n);
+void fmt_dur(long long from, long long to, char *buf, size_t n); /* to - from; "?" if out of range */
 
 #endif

@@ -60,10 +60,16 @@ const char *link_name(enum link l)
 	return names[l];
 }
 
-void fmt_dur(long long us, char *buf, size_t n)
+void fmt_dur(long long from, long long to, char *buf, size_t n)
 {
-	long long a = us < 0 ? -us : us;
+	long long us, a;
 
+	/* Timestamps come from files: a damaged one must not overflow the subtraction. */
+	if (__builtin_sub_overflow(to, from, &us) || us == -__LONG_LONG_MAX__ - 1) {
+		snprintf(buf, n, "?");
+		return;
+	}
+	a = us < 0 ? -us : us;
 	if (a < 1000)
 		snprintf(buf, n, "%lld us", us);
 	else if (a < 1000000)

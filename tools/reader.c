@@ -17,7 +17,11 @@ static void utf8_clean(char *s)
 	unsigned char *p = (unsigned char *)s;
 
 	while (*p) {
-		int n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1 : (*p & 0xf0) == 0xe0 ? 2 : (*p & 0xf8) == 0xf0 ? 3 : -1;
+		int n = *p < 0x80             ? 0
+		        : (*p & 0xe0) == 0xc0 ? 1
+		        : (*p & 0xf0) == 0xe0 ? 2
+		        : (*p & 0xf8) == 0xf0 ? 3
+		                              : -1;
 		int ok = n >= 0 && !(n == 1 && *p < 0xc2);
 		for (int i = 1; ok && i <= n; i++)
 			ok = (p[i] & 0xc0) == 0x80;
@@ -71,7 +75,8 @@ static cJSON *parse_line(const char *path, size_t lineno, char *line, ssize_t le
 	else if (memchr(line, 0, (size_t)len))
 		why = "NUL byte in line (binary garbage?): skipped";
 	else if (!(rec = cJSON_ParseWithLength(line, (size_t)len)))
-		why = complete ? "not valid JSON: skipped" : "truncated record (no newline at end of file): skipped";
+		why = complete ? "not valid JSON: skipped"
+		               : "truncated record (no newline at end of file): skipped";
 	else if (!cJSON_IsObject(rec) || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(rec, "t")))
 		why = "not a record (no \"t\" field): skipped";
 	if (why) {
@@ -114,18 +119,22 @@ static int load_file(const char *path, int input, struct traceset *ts)
 			continue;
 		type = cJSON_GetObjectItemCaseSensitive(rec, "t")->valuestring;
 		if (t.n == 0 && strcmp(type, "hdr")) {
-			fprintf(stderr, "%s:%zu: first record is \"%s\", not a header: file skipped\n", path, lineno, type);
+			fprintf(stderr, "%s:%zu: first record is \"%s\", not a header: file skipped\n", path,
+			        lineno, type);
 			ok = 0;
 		} else if (t.n == 0) {
 			cJSON *s = cJSON_GetObjectItemCaseSensitive(rec, "schema");
 			const char *sv = cJSON_IsString(s) ? s->valuestring : NULL;
 			int major = schema_major(sv);
 			if (major > READER_MAJOR) {
-				fprintf(stderr, "%s: schema %s is newer than this reader (%s): file refused\n", path, sv,
-				        READER_SCHEMA);
+				fprintf(stderr,
+				        "%s: schema %s is newer than this reader (%s): file refused\n", path,
+				        sv, READER_SCHEMA);
 				ok = 0;
 			} else if (major < 0) {
-				fprintf(stderr, "%s:%zu: header has no credtrace.trace schema: file skipped\n", path, lineno);
+				fprintf(stderr,
+				        "%s:%zu: header has no credtrace.trace schema: file skipped\n", path,
+				        lineno);
 				ok = 0;
 			}
 		}
@@ -226,7 +235,8 @@ int reader_load(char **paths, int n, struct traceset *ts)
 		}
 		if (collect(paths[i], &list, &nl) < 0)
 			rc = -1;
-		qsort(list, nl, sizeof *list, cmp_str);
+		if (nl) /* qsort(NULL, 0) is undefined */
+			qsort(list, nl, sizeof *list, cmp_str);
 		for (size_t k = 0; k < nl; k++) {
 			load_file(list[k], i, ts);
 			free(list[k]);

@@ -140,7 +140,7 @@ static void tree(const struct pen *p, const struct model *m, const struct proc *
 	else
 		fprintf(p->out, "%s", link_name(pr->link));
 	if (pr->parent) {
-		fmt_dur(pr->start - pr->parent->start, d, sizeof d);
+		fmt_dur(pr->parent->start, pr->start, d, sizeof d);
 		fprintf(p->out, " +%s", d);
 	}
 	fprintf(p->out, "%s%s]\n", pr->blind ? ", reads hidden" : "", pr->capped ? ", capped" : "");

@@ -226,7 +226,7 @@ static void rule_socket(const struct model *m, const struct proc *o, const struc
 	finding_pid(f, o->pid);
 	proc_label(m, o, lab, sizeof lab);
 	site_phrase(&c->site, site, sizeof site);
-	fmt_dur(first_fork - c->ts, d, sizeof d);
+	fmt_dur(c->ts, first_fork, d, sizeof d);
 	finding_msg(f,
 	            "a connection to %s made by %s before it forked is used after the fork by %zu process%s",
 	            c->peer, lab, n, n == 1 ? "" : "es");
@@ -240,8 +240,8 @@ static void rule_socket(const struct model *m, const struct proc *o, const struc
 			finding_ev(f, "%s (the parent) used it after forking: %s%s", lab, v[i].use->op, site);
 			continue;
 		}
-		fmt_dur(v[i].use->ts - fork_time(v[i].k), d, sizeof d);
-		fmt_dur(fork_time(v[i].k) - c->ts, d2, sizeof d2);
+		fmt_dur(fork_time(v[i].k), v[i].use->ts, d, sizeof d);
+		fmt_dur(c->ts, fork_time(v[i].k), d2, sizeof d2);
 		finding_ev(f, "%s, forked %s after the connect, used it: %s %s after its fork%s", lab, d2,
 		           v[i].use->op, d, site);
 	}
@@ -330,7 +330,7 @@ static void rule_before_fork(const struct model *m, const struct proc *p, const 
 	finding_pid(f, p->pid);
 	proc_label(m, p, lab, sizeof lab);
 	read_phrase(r, site, sizeof site);
-	fmt_dur(w[0]->fork_ts - r->ts, d, sizeof d);
+	fmt_dur(r->ts, w[0]->fork_ts, d, sizeof d);
 	finding_msg(f, "%s was read only by %s before it forked %zu worker%s that do the work", c->name, lab,
 	            nw, nw == 1 ? "" : "s");
 	finding_ev(f, "%s read it%s, %s before the first fork", lab, site, d);

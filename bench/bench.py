@@ -534,8 +534,9 @@ def report(R, ws, notes):
     L.append("shim: traces in %s; /tmp: traces in %s (one file created per traced process)%s" % (
         R["trace_root"]["shim"], R["trace_root"]["shimdisk"],
         "; shim env " + " ".join("%s=%s" % kv for kv in R["shim_env"].items()) if R["shim_env"] else ""))
-    L.append("* getenv_hot under ltrace ran 1/%d of its calls; the ratio is extrapolated "
-             "(bare + %d x (ltrace - bare) of the scaled run)." % (LTRACE_SCALE, LTRACE_SCALE))
+    if any(R["workloads"][w.name].get("ltrace_extrapolated") for w in ws):
+        L.append("* getenv_hot under ltrace ran 1/%d of its calls; the ratio is extrapolated "
+                 "(bare + %d x (ltrace - bare) of the scaled run)." % (LTRACE_SCALE, LTRACE_SCALE))
     for w in ws:
         fns = R["workloads"][w.name].get("shim_functions")
         if fns:

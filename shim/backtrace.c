@@ -8,6 +8,7 @@
 #include <libunwind.h> /* types only: libunwind is dlopen'ed, never linked (SHIM-RULES) */
 #include <fcntl.h>
 #include <link.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -37,6 +38,11 @@ static struct {
 } uw;
 static int bt_ready;
 static int bt_used; /* backtraces taken by this process (atomic) */
+/* libunwind is loaded at the first site that wants a backtrace, not in the constructor: most
+ * processes of a traced tree (shells, helpers, `true`) never need one, and loading it costs about
+ * 300k instructions and twenty system calls. 1: not yet loaded; 2: being loaded by one thread. */
+static int bt_lazy;
+static char bt_off_why[64] = "off";
 static uintptr_t self_lo, self_hi; /* libcredtrace.so's own mapping: its frames are dropped */
 static char exe_path[512];         /* /proc/self/exe at init: dl_iterate_phdr names the exe "" */
 /* libunwind >= 1.2 validates memory by writing to a pipe it opens among the application's fds and
@@ -331,13 +337,9 @@ static void *resolve(void *h, const char *name, int *missing)
 	return p;
 }
 
-int ct_bt_init(char *why, size_t whylen)
+/* Loads and warms up libunwind. Returns 1 when backtraces can be taken, else 0 with why. */
+static int bt_load(char *why, size_t whylen)
 {
-	const char *v = ct_env_lookup(environ, "CREDTRACE_BACKTRACE");
-	if (v && str_eq(v, "0")) {
-		copy_str(why, whylen, "off: CREDTRACE_BACKTRACE=0");
-		return ct_cfg_backtrace = 0;
-	}
 	/* CREDTRACE_LIBUNWIND names the library to load instead (tests make it unloadable). */
 	const char *lib = ct_env_lookup(environ, "CREDTRACE_LIBUNWIND");
 	void *h = lib && lib[0] ? dlopen(lib, RTLD_NOW | RTLD_LOCAL)
@@ -346,7 +348,7 @@ int ct_bt_init(char *why, size_t whylen)
 		h = dlopen("libunwind.so", RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
 		copy_str(why, whylen, "off: libunwind not found");
-		return ct_cfg_backtrace = 0;
+		return 0;
 	}
 	int missing = 0;
 	*(void **)&uw.getcontext = resolve(h, "_Ux86_64_getcontext", &missing);
@@ -358,19 +360,10 @@ int ct_bt_init(char *why, size_t whylen)
 	if (missing) {
 		dlclose(h);
 		copy_str(why, whylen, "off: libunwind lacks x86_64 local unwinding");
-		return ct_cfg_backtrace = 0;
+		return 0;
 	}
-	struct obj self;
-	if (find_obj((uintptr_t)&ct_bt_init, &self)) {
-		self_lo = self.lo;
-		self_hi = self.hi;
-	}
-	long k = syscall(SYS_readlink, "/proc/self/exe", exe_path, sizeof exe_path - 1);
-	exe_path[k > 0 ? k : 0] = 0;
-	mods_pid = (pid_t)ct_raw_getpid();
-	dl_iterate_phdr(subs_cb, &mods_subs);
 	/* Warm up: libunwind's first use initialises its caches, may allocate and opens its pipe; do
-	 * it here rather than inside some hook of the application. */
+	 * it here rather than in the middle of some capture. */
 	struct rw_arg rw = {(uintptr_t)uw.step, {0}, {0}, 0};
 	int *cand[PIPE_CANDIDATES];
 	dl_iterate_phdr(rw_cb, &rw);
@@ -381,8 +374,41 @@ int ct_bt_init(char *why, size_t whylen)
 	if (ncand < 0 || !pipe_relocate(cand, ncand)) {
 		bt_ready = 0;
 		copy_str(why, whylen, "off: libunwind's validation pipe not found");
+		return 0;
+	}
+	return 1;
+}
+
+/* Loading a library takes the loader's and malloc's locks: never from a signal handler that may
+ * have interrupted their holder. A handler runs with its signal blocked (or on the alternate
+ * stack), so a non-empty signal mask or the alternate stack defer the load to a later site. */
+static int load_is_safe(void)
+{
+	unsigned long mask = 0;
+	stack_t ss;
+	if (syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &mask, sizeof mask) != 0 || mask != 0)
+		return 0;
+	if (syscall(SYS_sigaltstack, NULL, &ss) != 0 || (ss.ss_flags & SS_ONSTACK))
+		return 0;
+	return 1;
+}
+
+int ct_bt_init(char *why, size_t whylen)
+{
+	const char *v = ct_env_lookup(environ, "CREDTRACE_BACKTRACE");
+	if (v && str_eq(v, "0")) {
+		copy_str(why, whylen, "off: CREDTRACE_BACKTRACE=0");
 		return ct_cfg_backtrace = 0;
 	}
+	struct obj self;
+	if (find_obj((uintptr_t)&ct_bt_init, &self)) {
+		self_lo = self.lo;
+		self_hi = self.hi;
+	}
+	long k = syscall(SYS_readlink, "/proc/self/exe", exe_path, sizeof exe_path - 1);
+	exe_path[k > 0 ? k : 0] = 0;
+	mods_pid = (pid_t)ct_raw_getpid();
+	bt_lazy = 1;
 	copy_str(why, whylen, "libunwind");
 	return ct_cfg_backtrace = 1;
 }
@@ -522,7 +548,7 @@ void ct_rec_frames(struct ct_rec *r, const uintptr_t *ips, int n)
 /* Why no native backtrace may be taken here, or NULL when one may. */
 static const char *bt_refusal(void)
 {
-	if (!bt_ready || !ct_cfg_backtrace)
+	if (!ct_cfg_backtrace)
 		return "off";
 	enum ct_self s = ct_self();
 	if (s == CT_SELF_VFORK)
@@ -531,6 +557,19 @@ static const char *bt_refusal(void)
 		ct_bt_child_fresh = 1; /* ran no atfork handler: same rule as a fork child */
 	if (ct_bt_child_fresh)
 		return "fresh-fork";
+	if (__atomic_load_n(&bt_lazy, __ATOMIC_ACQUIRE)) {
+		int one = 1;
+		if (!load_is_safe() || !__atomic_compare_exchange_n(&bt_lazy, &one, 2, 0, __ATOMIC_ACQ_REL,
+								    __ATOMIC_ACQUIRE))
+			return "deferred"; /* a signal handler, or another thread is loading it */
+		if (!bt_load(bt_off_why, sizeof bt_off_why))
+			ct_cfg_backtrace = 0;
+		__atomic_store_n(&bt_lazy, 0, __ATOMIC_RELEASE);
+		if (!ct_cfg_backtrace)
+			return bt_off_why;
+	}
+	if (!bt_ready)
+		return bt_off_why;
 	if (__atomic_fetch_add(&bt_used, 1, __ATOMIC_RELAXED) >= BT_BUDGET)
 		return "limit";
 	return NULL;

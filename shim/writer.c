@@ -156,7 +156,7 @@ static int setup_dir(void)
 static int read_key(const char *kp, unsigned char *key, size_t *n)
 {
 	struct stat st;
-	int fd = open(kp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int fd = open(kp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK); /* a FIFO must not block us */
 	long got;
 	if (fd < 0)
 		return -1;
@@ -269,21 +269,24 @@ static int move_high(int fd)
 			base = (long)rl.rlim_cur * 3 / 4;
 	}
 	nfd = syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, base);
-	if (nfd < 0)
-		return fd;
 	sys_close(fd);
-	return (int)nfd;
+	/* No free descriptor up there (RLIMIT_NOFILE nearly used up): give up rather than keep a low
+	 * one, which may be the very slot the program just freed for itself. */
+	return nfd < 0 ? -1 : (int)nfd;
 }
 
 static int open_file(int create)
 {
 	struct stat st;
-	int flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT | O_EXCL : 0);
+	/* O_NONBLOCK: a FIFO planted under our name must not block the host in open(). */
+	int flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | (create ? O_CREAT | O_EXCL : 0);
 	int fd = open(path, flags, 0600);
 	if (fd < 0)
 		return -1;
 	fd = move_high(fd);
-	if (fstat(fd, &st) != 0) {
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		sys_close(fd);
 		return -1;
 	}
@@ -489,10 +492,10 @@ void ct_trace_write_vfork(const char *buf, size_t len)
 		nonce[i] = hexd[(h >> (i * 4)) & 15];
 	nonce[16] = 0;
 	file_name(p, sizeof p, pid, nonce);
-	fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
 	if (fd < 0)
 		goto out;
-	if (fstat(fd, &st) == 0 && fsize_ok(st.st_size, len + CT_LINE_MAX)) {
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && fsize_ok(st.st_size, len + CT_LINE_MAX)) {
 		if (st.st_size == 0) {
 			struct ct_rec r;
 			ct_rec_begin(&r, "hdr");

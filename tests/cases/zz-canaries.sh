@@ -9,33 +9,23 @@ elif [ -n "${TESTS:-}" ]; then skip "canaries used" "TESTS=$TESTS ran a subset t
 else fail "canaries used" "none registered"; fi
 # Every 8-byte window of every canary, minus the parts every canary shares by construction
 # (provider prefixes, the OpenAI marker), which are not secret.
-$PY - "$CANARIES" "$out" <<'PY' >"$W/hits" || true
-import os, sys
+$PY - "$CANARIES" >"$W/pieces" <<'PY'
+import sys
 canaries = [l.strip() for l in open(sys.argv[1]) if l.strip()]
-common = {"sk-proj-", "T3BlbkFJ", "sk-ant-api03-", "sk-ant-a", "k-ant-ap", "-ant-api", "ant-api0", "nt-api03", "t-api03-"}
+common = ["sk-proj-", "T3BlbkFJ", "sk-ant-api03-", "sk-ant-admin01-"]
 pieces = set()
 for c in canaries:
     for i in range(len(c) - 7):
         p = c[i:i + 8]
-        if not any(p in x for x in common) and not any(x in p for x in common if len(x) >= 8):
-            pieces.add(p.encode())
-hits = 0
-skip = {os.path.abspath(sys.argv[1])}
-for root, _, files in os.walk(sys.argv[2]):
-    for f in files:
-        path = os.path.join(root, f)
-        if os.path.abspath(path) in skip or "/zz-canaries" in path:
-            continue
-        try:
-            data = open(path, "rb").read()
-        except OSError:
-            continue
-        for p in pieces:
-            if p in data:
-                print(f"{path}: contains a piece of a canary")
-                hits += 1
-                break
-print(f"checked {len(pieces)} pieces", file=sys.stderr)
-sys.exit(1 if hits else 0)
+        if not any(p in x for x in common):
+            pieces.add(p)
+for p in sorted(pieces):
+    print(p)  # never an empty line: grep -f would match every line with it
 PY
-if [ -s "$W/hits" ]; then fail "no canary piece in any trace, report, log or output" "$(head -5 "$W/hits")"; else ok "no canary piece in any trace, report, log or output"; fi
+# grep -F matches all pieces in one pass; -D skip: FIFOs planted by the hostile tests must not block.
+if [ -s "$W/pieces" ]; then
+	grep -rlaF -D skip -f "$W/pieces" --exclude=canaries --exclude-dir="$CASE" "$out" >"$W/hits" || true
+else
+	: >"$W/hits"
+fi
+if [ -s "$W/hits" ]; then fail "no canary piece in any trace, report, log or output" "$(head -5 "$W/hits")"; else ok "no canary piece in any trace, report, log or output ($(wc -l <"$W/pieces") pieces)"; fi

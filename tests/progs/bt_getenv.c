@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* bt_getenv.c: reads a credential from a known function so a test can check its native site. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,15 +51,26 @@ static void many(int n)
 	}
 }
 
+static void *idle(void *arg)
+{
+	pause();
+	return arg;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "once";
+	(void)idle;
 	if (!strcmp(mode, "once")) {
 		read_the_key();
 	} else if (!strcmp(mode, "deep")) {
 		deep(argc > 2 ? atoi(argv[2]) : 1000);
-	} else if (!strcmp(mode, "fork")) {
-		pid_t p = fork();
+	} else if (!strcmp(mode, "fork") || !strcmp(mode, "fork-threads")) {
+		pthread_t t;
+		pid_t p;
+		if (mode[4]) /* a second thread exists at the fork */
+			pthread_create(&t, NULL, idle, NULL);
+		p = fork();
 		if (p == 0)
 			_exit(read_the_key() < -1);
 		waitpid(p, NULL, 0);
@@ -67,7 +79,7 @@ int main(int argc, char **argv)
 	} else if (!strcmp(mode, "many")) {
 		many(argc > 2 ? atoi(argv[2]) : 300);
 	} else {
-		fprintf(stderr, "usage: bt_getenv [once|deep N|fork|nocfi|many N]\n");
+		fprintf(stderr, "usage: bt_getenv [once|deep N|fork|fork-threads|nocfi|many N]\n");
 		return 2;
 	}
 	return 0;

@@ -43,6 +43,7 @@ static int bt_used; /* backtraces taken by this process (atomic) */
  * 300k instructions and twenty system calls. 1: not yet loaded; 2: being loaded by one thread. */
 static int bt_lazy;
 static char bt_off_why[64] = "off";
+static int site_lock; /* guards the site cache below */
 static uintptr_t self_lo, self_hi; /* libcredtrace.so's own mapping: its frames are dropped */
 static char exe_path[512];         /* /proc/self/exe at init: dl_iterate_phdr names the exe "" */
 /* libunwind >= 1.2 validates memory by writing to a pipe it opens among the application's fds and
@@ -417,6 +418,7 @@ int ct_bt_init(char *why, size_t whylen)
  * have been held by one), and a budget of its own. Called from the atfork child handler. */
 void ct_bt_fork_child(void)
 {
+	__atomic_store_n(&site_lock, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&mod_lock, 0, __ATOMIC_RELAXED);
 	for (int i = 0; i < nmods; i++)
 		mods[i].emitted = 0;
@@ -545,8 +547,47 @@ void ct_rec_frames(struct ct_rec *r, const uintptr_t *ips, int n)
 
 /* ---- sites ---------------------------------------------------------------------------------- */
 
+/* Sites deduplicated by call site (SHIM-RULES): a hook that knows its caller's return address puts
+ * it in ct_site_key; the frames unwound there the first time serve every later record from the
+ * same address (a fork or connect in a loop costs one backtrace, not one each). A deeper stack
+ * that differs below that address shows the first one's frames. Own memory only (never in a vfork
+ * child); entries stay valid in fork children, whose file names the modules again. */
+__thread uintptr_t ct_site_key;
+#define SITE_CACHE 64
+static struct {
+	uintptr_t key;
+	int n;
+	uintptr_t ips[BT_MAX];
+} site_cache[SITE_CACHE];
+
+static int site_cache_get(uintptr_t key, uintptr_t *ips)
+{
+	int n = 0, i = (int)((key >> 4) % SITE_CACHE);
+	while (__atomic_exchange_n(&site_lock, 1, __ATOMIC_ACQUIRE))
+		;
+	if (site_cache[i].key == key) {
+		n = site_cache[i].n;
+		for (int k = 0; k < n; k++)
+			ips[k] = site_cache[i].ips[k];
+	}
+	__atomic_store_n(&site_lock, 0, __ATOMIC_RELEASE);
+	return n;
+}
+
+static void site_cache_put(uintptr_t key, const uintptr_t *ips, int n)
+{
+	int i = (int)((key >> 4) % SITE_CACHE);
+	while (__atomic_exchange_n(&site_lock, 1, __ATOMIC_ACQUIRE))
+		;
+	site_cache[i].key = key;
+	site_cache[i].n = n;
+	for (int k = 0; k < n; k++)
+		site_cache[i].ips[k] = ips[k];
+	__atomic_store_n(&site_lock, 0, __ATOMIC_RELEASE);
+}
+
 /* Why no native backtrace may be taken here, or NULL when one may. */
-static const char *bt_refusal(void)
+static const char *bt_unsafe(void)
 {
 	if (!ct_cfg_backtrace)
 		return "off";
@@ -557,6 +598,12 @@ static const char *bt_refusal(void)
 		ct_bt_child_fresh = 1; /* ran no atfork handler: same rule as a fork child */
 	if (ct_bt_child_fresh)
 		return "fresh-fork";
+	return NULL;
+}
+
+/* Why no new backtrace may be taken here (after bt_unsafe said it is safe), or NULL. */
+static const char *bt_refusal(void)
+{
 	if (__atomic_load_n(&bt_lazy, __ATOMIC_ACQUIRE)) {
 		int one = 1;
 		if (!load_is_safe() || !__atomic_compare_exchange_n(&bt_lazy, &one, 2, 0, __ATOMIC_ACQ_REL,
@@ -591,9 +638,18 @@ void ct_rec_site(struct ct_rec *r, int skip)
 		if (ct_self() != CT_SELF_VFORK)
 			ct_pysite.set = 0;
 	} else {
-		const char *why = bt_refusal();
-		uintptr_t ips[BT_MAX];
-		int n = why ? 0 : ct_bt_capture(ips, BT_MAX);
+		const char *why = bt_unsafe();
+		uintptr_t key = ct_site_key, ips[BT_MAX];
+		int n = 0;
+		if (!why) {
+			ct_site_key = 0;
+			n = key ? site_cache_get(key, ips) : 0;
+			if (n == 0 && !(why = bt_refusal())) {
+				n = ct_bt_capture(ips, BT_MAX);
+				if (key && n > 0)
+					site_cache_put(key, ips, n);
+			}
+		}
 		if (n > 0)
 			ct_rec_frames(r, ips, n);
 		else

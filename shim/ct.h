@@ -162,6 +162,9 @@ struct ct_pysite {
 	char func[96];
 };
 extern __thread struct ct_pysite ct_pysite CT_HIDDEN;
+/* The application's return address in the hook that is about to record a site: the key under which
+ * ct_rec_site caches the frames (one unwind per call site). Set on slow paths only; consumed. */
+extern __thread uintptr_t ct_site_key CT_HIDDEN;
 /* Adds "site":{...} for the caller to r: the stashed Python site when there is one (and clears
  * it), else a native backtrace when enabled and safe. skip: frames of the shim to drop. */
 void ct_rec_site(struct ct_rec *r, int skip) CT_HIDDEN;

@@ -60,7 +60,7 @@ static void unlock(void)
 }
 
 /* ---- reads: one record per (name, site, value); later ones are counted ---------------------- */
-#define READS 256
+#define READS 1024 /* (name, site, value) entries per process; more than the 256 backtraces */
 struct read_ent {
 	_Atomic uint64_t key; /* 0: empty; published last */
 	atomic_ulong count;
@@ -182,6 +182,15 @@ static struct known *known_slot(const char *name, size_t n)
 	known[nk].present = 0;
 	atomic_store(&nknown, nk + 1);
 	return &known[nk];
+}
+
+static int known_has(const char *name, size_t n)
+{
+	int i, nk = atomic_load(&nknown);
+	for (i = 0; i < nk; i++)
+		if (strncmp(known[i].name, name, n) == 0 && known[i].name[n] == 0)
+			return 1;
+	return 0;
 }
 
 static void known_set(const char *name, size_t n, const char *value)
@@ -309,6 +318,8 @@ void ct_env_snapshot(char **argv)
 		if (!eq || !ct_cred_namen(*e, (size_t)(eq - *e)))
 			continue;
 		n = (size_t)(eq - *e);
+		if (known_has(*e, n))
+			continue; /* a duplicate name: getenv sees the first one, recorded already */
 		ct_facts_of(*e, n, eq + 1, environ, &f);
 		ct_rec_begin(&r, "env");
 		ct_rec_strn(&r, "name", *e, n > 128 ? 128 : n);
@@ -343,6 +354,7 @@ static __attribute__((noinline)) char *read_slow(char *(*real)(const char *), co
 	if (ct_self() == CT_SELF_VFORK) /* shares our memory: record nothing */
 		return v;
 	ct_guard = 1;
+	ct_site_key = site;
 	ct_env_check_replaced();
 	read_record(fn, name, v, key, NULL);
 	ct_guard = 0;
@@ -400,7 +412,7 @@ void ct_env_read_py(const char *name, const char *value, const struct ct_pysite 
 }
 
 /* Is this a write we record? Sets up the guard and returns the prior facts of name. */
-static int write_begin(const char *name, size_t n, struct ct_facts *prev)
+static int write_begin(const char *name, size_t n, struct ct_facts *prev, uintptr_t site)
 {
 	char nb[256];
 	if (!ct_on || ct_guard || n == 0 || !ct_cred_namen(name, n) || n >= sizeof nb)
@@ -408,6 +420,7 @@ static int write_begin(const char *name, size_t n, struct ct_facts *prev)
 	if (ct_self() == CT_SELF_VFORK)
 		return 0;
 	ct_guard = 1;
+	ct_site_key = site;
 	ct_env_check_replaced();
 	memcpy(nb, name, n);
 	nb[n] = 0;
@@ -442,7 +455,7 @@ CT_EXPORT int setenv(const char *name, const char *value, int overwrite)
 		return -1;
 	}
 	e = errno;
-	track = name && write_begin(name, strlen(name), &prev);
+	track = name && write_begin(name, strlen(name), &prev, (uintptr_t)__builtin_return_address(0));
 	errno = e;
 	rc = real_setenv(name, value, overwrite);
 	if (track) {
@@ -464,7 +477,7 @@ CT_EXPORT int unsetenv(const char *name)
 		return -1;
 	}
 	e = errno;
-	track = name && !strchr(name, '=') && write_begin(name, strlen(name), &prev);
+	track = name && !strchr(name, '=') && write_begin(name, strlen(name), &prev, (uintptr_t)__builtin_return_address(0));
 	errno = e;
 	rc = real_unsetenv(name);
 	if (track) {
@@ -489,7 +502,8 @@ CT_EXPORT int putenv(char *string)
 	e = errno;
 	eq = string ? strchr(string, '=') : NULL;
 	if (string)
-		track = write_begin(string, eq ? (size_t)(eq - string) : strlen(string), &prev);
+		track = write_begin(string, eq ? (size_t)(eq - string) : strlen(string), &prev,
+				    (uintptr_t)__builtin_return_address(0));
 	errno = e;
 	rc = real_putenv(string);
 	if (track) {

@@ -69,6 +69,7 @@ CT_EXPORT pid_t fork(void)
 		return real_fork();
 	e = errno;
 	ct_guard = 1;
+	ct_site_key = (uintptr_t)__builtin_return_address(0);
 	ct_env_check_replaced();
 	threads = ct_fork_prepare();
 	errno = e;
@@ -98,6 +99,7 @@ CT_EXPORT pid_t _Fork(void)
 		return real__Fork();
 	e = errno;
 	ct_guard = 1;
+	ct_site_key = (uintptr_t)__builtin_return_address(0);
 	threads = ct_fork_prepare();
 	errno = e;
 	pid = real__Fork();

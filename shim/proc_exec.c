@@ -61,16 +61,20 @@ static void exec_err(const char *fn, int err)
 	ct_rec_emit(&r);
 }
 
+#define CALLER ((uintptr_t)__builtin_return_address(0))
+
 /* Records the call; returns whether the guard was taken (never in a vfork child: the guard is the
  * parent thread's memory, and a successful exec would leave it set there). */
-static int before(const char *fn, const char *path, char *const argv[], char *const envp[])
+static int before(const char *fn, const char *path, char *const argv[], char *const envp[], uintptr_t site)
 {
 	int e = errno, own;
 	if (!ct_on || ct_guard)
 		return -1;
 	own = ct_self() != CT_SELF_VFORK;
-	if (own)
+	if (own) {
 		ct_guard = 1;
+		ct_site_key = site;
+	}
 	ct_exec_record(fn, path, argv, envp, 0, -1, 0);
 	if (own)
 		ct_guard = 0;
@@ -95,7 +99,7 @@ CT_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 	int t;
 	if (CT_UNLIKELY(!real_execve))
 		return (int)syscall(SYS_execve, path, argv, envp);
-	t = before("execve", path, argv, envp);
+	t = before("execve", path, argv, envp, CALLER);
 	return after(t, "execve", real_execve(path, argv, envp));
 }
 
@@ -104,7 +108,7 @@ CT_EXPORT int execv(const char *path, char *const argv[])
 	int t;
 	if (CT_UNLIKELY(!real_execv))
 		return (int)syscall(SYS_execve, path, argv, environ);
-	t = before("execv", path, argv, environ);
+	t = before("execv", path, argv, environ, CALLER);
 	return after(t, "execv", real_execv(path, argv));
 }
 
@@ -113,7 +117,7 @@ CT_EXPORT int execvp(const char *file, char *const argv[])
 	int t;
 	if (CT_UNLIKELY(!real_execvp))
 		ct_real_resolve();
-	t = before("execvp", file, argv, environ);
+	t = before("execvp", file, argv, environ, CALLER);
 	return after(t, "execvp", real_execvp(file, argv));
 }
 
@@ -122,7 +126,7 @@ CT_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 	int t;
 	if (CT_UNLIKELY(!real_execvpe))
 		ct_real_resolve();
-	t = before("execvpe", file, argv, envp);
+	t = before("execvpe", file, argv, envp, CALLER);
 	return after(t, "execvpe", real_execvpe(file, argv, envp));
 }
 
@@ -141,7 +145,7 @@ CT_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 	while (n)
 		p[i++] = tmp[--n];
 	p[i] = 0;
-	t = before("fexecve", p, argv, envp);
+	t = before("fexecve", p, argv, envp, CALLER);
 	return after(t, "fexecve", real_fexecve(fd, argv, envp));
 }
 
@@ -171,7 +175,7 @@ CT_EXPORT int execl(const char *path, const char *arg, ...)
 	va_end(ap);
 	if (CT_UNLIKELY(!real_execv))
 		return (int)syscall(SYS_execve, path, argv, environ);
-	t = before("execl", path, argv, environ);
+	t = before("execl", path, argv, environ, CALLER);
 	return after(t, "execl", real_execv(path, argv));
 }
 
@@ -185,7 +189,7 @@ CT_EXPORT int execlp(const char *file, const char *arg, ...)
 	va_end(ap);
 	if (CT_UNLIKELY(!real_execvp))
 		ct_real_resolve();
-	t = before("execlp", file, argv, environ);
+	t = before("execlp", file, argv, environ, CALLER);
 	return after(t, "execlp", real_execvp(file, argv));
 }
 
@@ -201,6 +205,6 @@ CT_EXPORT int execle(const char *path, const char *arg, ...)
 	va_end(ap);
 	if (CT_UNLIKELY(!real_execve))
 		return (int)syscall(SYS_execve, path, argv, envp);
-	t = before("execle", path, argv, envp);
+	t = before("execle", path, argv, envp, CALLER);
 	return after(t, "execle", real_execve(path, argv, envp));
 }

@@ -51,7 +51,7 @@ void ct_proc_spawn_resolve(void)
 
 static int spawn(const char *fn, spawn_fn *real, pid_t *pid, const char *path,
 		 const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *at, char *const argv[],
-		 char *const envp[])
+		 char *const envp[], uintptr_t site)
 {
 	pid_t child = 0;
 	int rc, e;
@@ -63,6 +63,7 @@ static int spawn(const char *fn, spawn_fn *real, pid_t *pid, const char *path,
 		return (*real)(pid, path, fa, at, argv, envp);
 	e = errno;
 	ct_guard = 1;
+	ct_site_key = site;
 	errno = e;
 	rc = (*real)(&child, path, fa, at, argv, envp);
 	e = errno;
@@ -79,22 +80,22 @@ static int spawn(const char *fn, spawn_fn *real, pid_t *pid, const char *path,
 int ct_spawn_new(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
 		 const posix_spawnattr_t *at, char *const argv[], char *const envp[])
 {
-	return spawn("posix_spawn", &real_spawn, pid, path, fa, at, argv, envp);
+	return spawn("posix_spawn", &real_spawn, pid, path, fa, at, argv, envp, (uintptr_t)__builtin_return_address(0));
 }
 int ct_spawn_old(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
 		 const posix_spawnattr_t *at, char *const argv[], char *const envp[])
 {
-	return spawn("posix_spawn", &real_spawn_old, pid, path, fa, at, argv, envp);
+	return spawn("posix_spawn", &real_spawn_old, pid, path, fa, at, argv, envp, (uintptr_t)__builtin_return_address(0));
 }
 int ct_spawnp_new(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
 		  const posix_spawnattr_t *at, char *const argv[], char *const envp[])
 {
-	return spawn("posix_spawnp", &real_spawnp, pid, file, fa, at, argv, envp);
+	return spawn("posix_spawnp", &real_spawnp, pid, file, fa, at, argv, envp, (uintptr_t)__builtin_return_address(0));
 }
 int ct_spawnp_old(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
 		  const posix_spawnattr_t *at, char *const argv[], char *const envp[])
 {
-	return spawn("posix_spawnp", &real_spawnp_old, pid, file, fa, at, argv, envp);
+	return spawn("posix_spawnp", &real_spawnp_old, pid, file, fa, at, argv, envp, (uintptr_t)__builtin_return_address(0));
 }
 
 /* system and popen run /bin/sh -c through glibc's internal spawn: recorded before the call, since

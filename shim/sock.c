@@ -567,6 +567,7 @@ CT_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	int err = errno;
 	if ((ret == 0 || err == EINPROGRESS) && addr && len >= sizeof(sa_family_t) && may_track()) {
 		ct_guard = 1;
+		ct_site_key = (uintptr_t)__builtin_return_address(0);
 		/* A reconnect, or a number reused after a raw close: forget what was there. */
 		if (tracked(fd)) {
 			lock();

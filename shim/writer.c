@@ -26,6 +26,12 @@ static char path[PATH_MAX];
 static int trace_fd = -1;
 static dev_t trace_dev;
 static ino_t trace_ino;
+/* In a fork child: the descriptor inherited from the parent, still open on the parent's file. The
+ * child's own file takes over that number, so the child holds no more descriptors than its parent
+ * did: a program at RLIMIT_NOFILE that frees one slot before forking finds it free in the child. */
+static int inherited_fd = -1;
+static dev_t inherited_dev;
+static ino_t inherited_ino;
 static uint64_t cap = DEFAULT_CAP;
 static _Atomic uint64_t written;
 static atomic_int capped;
@@ -414,17 +420,49 @@ static void write_header(int fd, const char *origin)
 
 static const char *child_origin = "fork";
 
-/* A fork child's first record creates its file, header first. */
+/* The number of the parent's file in this fork child, if it still holds the parent's file (a daemon
+ * may have closed it and reused the number for one of its own); else -1. */
+static int inherited_slot(void)
+{
+	struct stat st;
+	int fd = inherited_fd;
+	inherited_fd = -1;
+	if (fd < 0 || fstat(fd, &st) != 0 || st.st_dev != inherited_dev || st.st_ino != inherited_ino)
+		return -1;
+	return fd;
+}
+
+/* A fork child's first record creates its file, header first, on the parent's file's number. */
 static int open_child_file(void)
 {
-	int expect = 0;
+	struct stat st;
+	int expect = 0, fd, slot;
 	if (!atomic_compare_exchange_strong(&state, &expect, 3))
 		return atomic_load(&state) == 1;
 	file_name(path, sizeof path, ct_raw_getpid(), ct_nonce);
-	if (open_file(1) != 0) {
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_CREAT | O_EXCL, 0600);
+	slot = inherited_slot();
+	if (fd >= 0 && slot >= 0) {
+		if (syscall(SYS_dup3, fd, slot, O_CLOEXEC) == slot) {
+			sys_close(fd);
+			fd = slot;
+		} else {
+			fd = move_high(fd);
+		}
+	} else if (fd >= 0) {
+		fd = move_high(fd);
+	}
+	if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+		sys_close(fd);
+		fd = -1;
+	}
+	if (fd < 0) {
 		atomic_store(&state, 2);
 		return 0;
 	}
+	trace_dev = st.st_dev;
+	trace_ino = st.st_ino;
+	trace_fd = fd;
 	write_header(trace_fd, child_origin);
 	atomic_store(&state, 1);
 	return 1;
@@ -460,8 +498,10 @@ out:
 
 void ct_trace_fork_child(const char *origin)
 {
-	if (trace_fd >= 0)
-		sys_close(trace_fd); /* the parent's file: the child writes its own */
+	/* The parent's file stays open (close-on-exec) until the child's own file replaces it. */
+	inherited_fd = trace_fd;
+	inherited_dev = trace_dev;
+	inherited_ino = trace_ino;
 	trace_fd = -1;
 	child_origin = origin;
 	atomic_store(&written, 0);

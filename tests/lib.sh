@@ -9,10 +9,11 @@ SHIM=$BUILD/libcredtrace.so
 CLI=$BUILD/credtrace
 PROGS=$BUILD/tests/progs
 CASE=$(basename "${0%.sh}")
-W=$BUILD/test-out/$CASE
+OUT=${CT_TEST_OUT:-$BUILD/test-out}
+W=$OUT/$CASE
 rm -rf "$W"
 mkdir -p "$W"
-CANARIES=$BUILD/test-out/canaries
+CANARIES=$OUT/canaries
 PY=/usr/bin/python3 # Debian's python3: its packages (httpx, requests, gunicorn) are what CI installs
 export PYTHONDONTWRITEBYTECODE=1
 

@@ -10,10 +10,14 @@ ROOT=$PWD
 export ROOT
 B=${CT_BUILD:-build} # the Makefile's B
 case $B in /*) ;; *) B=$ROOT/$B ;; esac
-OUT=$B/test-out
-rm -rf "$OUT"
+OUT=${CT_TEST_OUT:-$B/test-out}
+export CT_TEST_OUT=$OUT
+# A subset run (TESTS=...) keeps what other runs left, so that runs of different subsets can overlap.
+if [ -z "${TESTS:-}" ]; then
+	rm -rf "$OUT"
+fi
 mkdir -p "$OUT"
-: >"$OUT/canaries"
+touch "$OUT/canaries"
 pass=0 fail=0 skipped=0
 failed_names=()
 per_file_timeout=${CT_TEST_TIMEOUT:-600}

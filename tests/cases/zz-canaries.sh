@@ -2,7 +2,7 @@
 # Last: no canary value, nor any 8-character piece of one, appears in anything the suite wrote.
 . "$(dirname "$0")/../lib.sh"
 
-out=$BUILD/test-out
+out=$OUT
 n=$(grep -c . "$CANARIES" || true)
 if [ "$n" -gt 0 ]; then ok "the suite used $n canary values"
 elif [ -n "${TESTS:-}" ]; then skip "canaries used" "TESTS=$TESTS ran a subset that uses none"
@@ -12,10 +12,14 @@ else fail "canaries used" "none registered"; fi
 $PY - "$CANARIES" >"$W/pieces" <<'PY'
 import sys
 canaries = [l.strip() for l in open(sys.argv[1]) if l.strip()]
-common = ["sk-proj-", "T3BlbkFJ", "sk-ant-api03-", "sk-ant-admin01-"]
+common = ["T3BlbkFJ"]  # the OpenAI marker every canary carries by construction
 pieces = set()
 for c in canaries:
-    for i in range(len(c) - 7):
+    # The provider prefix (up to the last - or _ in the first 16 bytes: sk-proj-, sk-ant-api03-, hf_)
+    # is public; windows that overlap it would match placeholders such as sk-proj-your-api-key.
+    head = c[:16]
+    start = max(head.rfind("-"), head.rfind("_")) + 1
+    for i in range(start, len(c) - 7):
         p = c[i:i + 8]
         if not any(p in x for x in common):
             pieces.add(p)

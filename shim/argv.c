@@ -5,7 +5,7 @@
 #include "ct.h"
 
 #define MAX_ARGS 16
-#define MAX_ARG 128
+#define MAX_ARG  128
 
 extern char **environ;
 
@@ -35,8 +35,8 @@ static int secret_option(const char *a)
 {
 	if (!a || a[0] != '-' || strchr(a, '='))
 		return 0;
-	return has_word(a, "key") || has_word(a, "token") || has_word(a, "secret") ||
-	       has_word(a, "pass") || has_word(a, "auth") || has_word(a, "cred");
+	return has_word(a, "key") || has_word(a, "token") || has_word(a, "secret") || has_word(a, "pass") ||
+	       has_word(a, "auth") || has_word(a, "cred");
 }
 
 /* Equal to the value of a credential variable of the environment? */
@@ -65,13 +65,12 @@ static int redact(const char *a, const char *prev)
 		return 1; /* an HTTP header given to curl -H */
 	if (has_word(a, "://") && strchr(a, '@'))
 		return 1; /* a URL with user:password@ */
-	if (eq) {     /* NAME=value or --api-key=value */
+	if (eq) {         /* NAME=value or --api-key=value */
 		const char *n = a;
 		while (*n == '-')
 			n++;
-		if (ct_cred_namen(n, (size_t)(eq - n)) || secret_option(a) ||
-		    has_word(a, "key=") || has_word(a, "token=") || has_word(a, "secret=") ||
-		    has_word(a, "password="))
+		if (ct_cred_namen(n, (size_t)(eq - n)) || secret_option(a) || has_word(a, "key=") ||
+		    has_word(a, "token=") || has_word(a, "secret=") || has_word(a, "password="))
 			return 1;
 		return ct_looks_like_key(eq + 1);
 	}

@@ -16,10 +16,10 @@
 
 #include "ct.h"
 
-#define BT_MAX 16     /* frames per site: enough for the caller chain, small enough for one line */
+#define BT_MAX    16  /* frames per site: enough for the caller chain, small enough for one line */
 #define BT_BUDGET 256 /* backtraces per process; then sites say "bt":"limit" */
-#define MOD_MAX 64    /* modules named per process; frames in others get module id 0 */
-#define BID_MAX 64    /* build id bytes kept (GNU ids are 20) */
+#define MOD_MAX   64  /* modules named per process; frames in others get module id 0 */
+#define BID_MAX   64  /* build id bytes kept (GNU ids are 20) */
 
 __thread struct ct_pysite ct_pysite;
 int ct_bt_child_fresh;
@@ -43,7 +43,7 @@ static int bt_used; /* backtraces taken by this process (atomic) */
  * 300k instructions and twenty system calls. 1: not yet loaded; 2: being loaded by one thread. */
 static int bt_lazy;
 static char bt_off_why[64] = "off";
-static int site_lock; /* guards the site cache below */
+static int site_lock;              /* guards the site cache below */
 static uintptr_t self_lo, self_hi; /* libcredtrace.so's own mapping: its frames are dropped */
 static char exe_path[512];         /* /proc/self/exe at init: dl_iterate_phdr names the exe "" */
 /* libunwind >= 1.2 validates memory by writing to a pipe it opens among the application's fds and
@@ -70,7 +70,7 @@ static struct mod {
 } mods[MOD_MAX];
 static int nmods;
 static int mod_lock;
-static pid_t mods_pid;            /* process whose file the emitted flags describe */
+static pid_t mods_pid;               /* process whose file the emitted flags describe */
 static unsigned long long mods_subs; /* dlpi_subs when the ranges were last valid */
 
 static void lock(void)
@@ -112,7 +112,8 @@ static void read_build_id(const struct dl_phdr_info *info, struct obj *o)
 		const unsigned char *end = p + ph->p_memsz;
 		while (p + sizeof(ElfW(Nhdr)) <= end) {
 			const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)p;
-			size_t namesz = (nh->n_namesz + 3) & ~(size_t)3, descsz = (nh->n_descsz + 3) & ~(size_t)3;
+			size_t namesz = (nh->n_namesz + 3) & ~(size_t)3,
+			       descsz = (nh->n_descsz + 3) & ~(size_t)3;
 			const unsigned char *name = p + sizeof *nh, *desc = name + namesz;
 			if (desc + descsz > end)
 				break;
@@ -606,8 +607,8 @@ static const char *bt_refusal(void)
 {
 	if (__atomic_load_n(&bt_lazy, __ATOMIC_ACQUIRE)) {
 		int one = 1;
-		if (!load_is_safe() || !__atomic_compare_exchange_n(&bt_lazy, &one, 2, 0, __ATOMIC_ACQ_REL,
-								    __ATOMIC_ACQUIRE))
+		if (!load_is_safe() ||
+		    !__atomic_compare_exchange_n(&bt_lazy, &one, 2, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 			return "deferred"; /* a signal handler, or another thread is loading it */
 		if (!bt_load(bt_off_why, sizeof bt_off_why))
 			ct_cfg_backtrace = 0;

@@ -7,14 +7,14 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define CT_HIDDEN __attribute__((visibility("hidden")))
-#define CT_EXPORT __attribute__((visibility("default")))
-#define CT_LIKELY(x) __builtin_expect(!!(x), 1)
+#define CT_HIDDEN      __attribute__((visibility("hidden")))
+#define CT_EXPORT      __attribute__((visibility("default")))
+#define CT_LIKELY(x)   __builtin_expect(!!(x), 1)
 #define CT_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
-#define CT_SCHEMA "credtrace.trace/1"
-#define CT_LINE_MAX 4096 /* one record is one write() of at most this many bytes */
-#define CT_FD_MAX 65536  /* fds above this are not tracked (documented blind spot) */
+#define CT_SCHEMA   "credtrace.trace/1"
+#define CT_LINE_MAX 4096  /* one record is one write() of at most this many bytes */
+#define CT_FD_MAX   65536 /* fds above this are not tracked (documented blind spot) */
 
 /* ---- global state (init.c) ---------------------------------------------------------------- */
 
@@ -64,7 +64,7 @@ struct ct_rec {
 	int full;            /* a field did not fit: it was dropped and "trunc":true is added */
 	char close[16];      /* closing bracket per open depth */
 };
-void ct_rec_begin(struct ct_rec *r, const char *type) CT_HIDDEN; /* {"t":type,"ts":us */
+void ct_rec_begin(struct ct_rec *r, const char *type) CT_HIDDEN;               /* {"t":type,"ts":us */
 void ct_rec_str(struct ct_rec *r, const char *key, const char *val) CT_HIDDEN; /* null when val NULL */
 void ct_rec_strn(struct ct_rec *r, const char *key, const char *val, size_t n) CT_HIDDEN;
 void ct_rec_int(struct ct_rec *r, const char *key, long long v) CT_HIDDEN;
@@ -80,10 +80,10 @@ void ct_rec_finish(struct ct_rec *r) CT_HIDDEN; /* closes the record and adds th
 /* ct_rec_begin and friends never fail: a field that does not fit is dropped, never split. */
 
 /* ---- trace file (writer.c) ----------------------------------------------------------------- */
-int ct_trace_init(void) CT_HIDDEN;                        /* dir, key, file name; 0 on success */
+int ct_trace_init(void) CT_HIDDEN;                          /* dir, key, file name; 0 on success */
 void ct_trace_write(const char *buf, size_t len) CT_HIDDEN; /* one complete line */
-void ct_trace_forget_fd(int fd) CT_HIDDEN;                /* the app closed or replaced fd */
-void ct_trace_fork_child(const char *origin) CT_HIDDEN;   /* new file opened lazily */
+void ct_trace_forget_fd(int fd) CT_HIDDEN;                  /* the app closed or replaced fd */
+void ct_trace_fork_child(const char *origin) CT_HIDDEN;     /* new file opened lazily */
 uint64_t ct_trace_cap(void) CT_HIDDEN;
 /* In a vfork child: writes hdr (origin "vfork") and buf into the child's own file, open/write/close,
  * stack only. */
@@ -180,9 +180,9 @@ void ct_py_init(void) CT_HIDDEN;
 void ct_env_read_py(const char *name, const char *value, const struct ct_pysite *site) CT_HIDDEN;
 
 /* ---- identity (init.c, argv.c) ------------------------------------------------------------- */
-int ct_thread_count(void) CT_HIDDEN;              /* from /proc/self/stat; 0 when unknown */
-int ct_fork_prepare(void) CT_HIDDEN;              /* before fork: remember the thread count */
-void ct_fork_done(void) CT_HIDDEN;                /* after fork, in the parent */
+int ct_thread_count(void) CT_HIDDEN;                     /* from /proc/self/stat; 0 when unknown */
+int ct_fork_prepare(void) CT_HIDDEN;                     /* before fork: remember the thread count */
+void ct_fork_done(void) CT_HIDDEN;                       /* after fork, in the parent */
 void ct_fork_child_reinit(const char *origin) CT_HIDDEN; /* "fork" or "clone" */
 /* argv as a JSON array, at most 16 arguments of 128 bytes, credential-looking ones redacted. */
 void ct_rec_argv(struct ct_rec *r, const char *key, char *const *argv) CT_HIDDEN;
@@ -193,11 +193,11 @@ const char *ct_fp_kid(void) CT_HIDDEN;   /* 8 hex digits naming the key, NULL wh
 void ct_bt_fork_child(void) CT_HIDDEN;   /* backtrace.c: reset its module table lock */
 
 /* ---- processes (proc.c) and sockets (sock.c) ----------------------------------------------- */
-void ct_proc_init(void) CT_HIDDEN;   /* pthread_atfork */
+void ct_proc_init(void) CT_HIDDEN; /* pthread_atfork */
 /* One "exec" record (proc_exec.c). child: pid when known, else 0; result: -1 when not known yet
  * (exec family, system, popen), 0 ok, else failed with err. Stack only. */
 void ct_exec_record(const char *fn, const char *path, char *const argv[], char *const envp[], long child,
-		    int result, int err) CT_HIDDEN;
+                    int result, int err) CT_HIDDEN;
 /* Called in a fork child (atfork child handler, our _Fork hook, or lazily by ct_self() for a child
  * that ran no handler) before anything else: mark every tracked socket inherited. No syscalls
  * beyond what is async-signal-safe, no locks (the parent's threads are gone). */
@@ -206,10 +206,10 @@ void ct_sock_fork_child(void) CT_HIDDEN;
  * once with role "parent". */
 void ct_sock_fork_parent(void) CT_HIDDEN;
 void ct_env_fork_child(void) CT_HIDDEN;
-void ct_env_exit(void) CT_HIDDEN;    /* read counts at normal exit */
+void ct_env_exit(void) CT_HIDDEN; /* read counts at normal exit */
 
 /* ---- errno-preserving guard helpers -------------------------------------------------------- */
-#define CT_SAVE_ERRNO int ct_saved_errno_ = errno
+#define CT_SAVE_ERRNO    int ct_saved_errno_ = errno
 #define CT_RESTORE_ERRNO errno = ct_saved_errno_
 
 /* debug: one line on stderr when CREDTRACE_DEBUG is set (raw write, no stdio) */

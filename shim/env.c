@@ -127,7 +127,7 @@ static uint64_t read_key(const char *name, const char *value, uint64_t site)
 }
 
 static void read_record(const char *fn, const char *name, const char *value, uint64_t key,
-			const struct ct_pysite *py)
+                        const struct ct_pysite *py)
 {
 	size_t nlen = strlen(name);
 	struct read_ent *e;
@@ -206,7 +206,7 @@ static void known_set(const char *name, size_t n, const char *value)
 }
 
 static void set_record(const char *fn, const char *name, size_t nlen, const char *value,
-		       const struct ct_facts *prev, int ok, int err)
+                       const struct ct_facts *prev, int ok, int err)
 {
 	struct ct_facts f;
 	struct ct_rec r;
@@ -332,8 +332,8 @@ void ct_env_snapshot(char **argv)
 /* ---- hooks ---------------------------------------------------------------------------------- */
 
 /* The part of getenv and secure_getenv that runs for credential names only. */
-static __attribute__((noinline)) char *read_slow(char *(*real)(const char *), const char *fn, const char *name,
-						uintptr_t site)
+static __attribute__((noinline)) char *read_slow(char *(*real)(const char *), const char *fn,
+                                                 const char *name, uintptr_t site)
 {
 	char *v;
 	struct read_ent *e;
@@ -363,8 +363,8 @@ static __attribute__((noinline)) char *read_slow(char *(*real)(const char *), co
 }
 
 /* Names of six bytes or more, and every name before init: the full name check, then libc. */
-static __attribute__((noinline)) char *read_maybe(char *(*real)(const char *), const char *fn, const char *name,
-						 uintptr_t site)
+static __attribute__((noinline)) char *read_maybe(char *(*real)(const char *), const char *fn,
+                                                  const char *name, uintptr_t site)
 {
 	if (CT_LIKELY(real != NULL) && CT_LIKELY(!ct_cred_name(name)))
 		return real(name);
@@ -429,7 +429,7 @@ static int write_begin(const char *name, size_t n, struct ct_facts *prev, uintpt
 }
 
 static void write_end(const char *fn, const char *name, size_t n, const struct ct_facts *prev, int rc,
-		      int err)
+                      int err)
 {
 	char nb[256];
 	const char *now;
@@ -477,7 +477,8 @@ CT_EXPORT int unsetenv(const char *name)
 		return -1;
 	}
 	e = errno;
-	track = name && !strchr(name, '=') && write_begin(name, strlen(name), &prev, (uintptr_t)__builtin_return_address(0));
+	track = name && !strchr(name, '=') &&
+	        write_begin(name, strlen(name), &prev, (uintptr_t)__builtin_return_address(0));
 	errno = e;
 	rc = real_unsetenv(name);
 	if (track) {
@@ -503,7 +504,7 @@ CT_EXPORT int putenv(char *string)
 	eq = string ? strchr(string, '=') : NULL;
 	if (string)
 		track = write_begin(string, eq ? (size_t)(eq - string) : strlen(string), &prev,
-				    (uintptr_t)__builtin_return_address(0));
+		                    (uintptr_t)__builtin_return_address(0));
 	errno = e;
 	rc = real_putenv(string);
 	if (track) {

@@ -112,7 +112,7 @@ static void find_container(void)
 		int hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
 		run = hex ? run + 1 : 0;
 		if (run == 64 && !(i + 1 < n && ((b[i + 1] >= '0' && b[i + 1] <= '9') ||
-						   (b[i + 1] >= 'a' && b[i + 1] <= 'f')))) {
+		                                 (b[i + 1] >= 'a' && b[i + 1] <= 'f')))) {
 			memcpy(container, b + i - 63, 64);
 			container[64] = 0;
 			return;

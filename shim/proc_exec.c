@@ -30,7 +30,7 @@ void ct_proc_exec_resolve(void)
 }
 
 void ct_exec_record(const char *fn, const char *path, char *const argv[], char *const envp[], long child,
-		    int result, int err)
+                    int result, int err)
 {
 	struct ct_rec r;
 	ct_rec_begin(&r, "exec");
@@ -151,18 +151,18 @@ CT_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 
 /* execl, execlp, execle: the variadic arguments are gathered on the stack and the vector form is
  * called, which is what glibc itself does. */
-#define GATHER(first, ap, argv)                                      \
-	do {                                                         \
-		size_t n_ = 1;                                       \
-		va_list c_;                                          \
-		va_copy(c_, ap);                                     \
-		while (va_arg(c_, char *))                           \
-			n_++;                                        \
-		va_end(c_);                                          \
-		argv = __builtin_alloca((n_ + 1) * sizeof(char *));  \
-		argv[0] = (char *)(first);                           \
-		for (size_t i_ = 1; i_ <= n_; i_++)                  \
-			argv[i_] = va_arg(ap, char *);               \
+#define GATHER(first, ap, argv)                                                                              \
+	do {                                                                                                 \
+		size_t n_ = 1;                                                                               \
+		va_list c_;                                                                                  \
+		va_copy(c_, ap);                                                                             \
+		while (va_arg(c_, char *))                                                                   \
+			n_++;                                                                                \
+		va_end(c_);                                                                                  \
+		argv = __builtin_alloca((n_ + 1) * sizeof(char *));                                          \
+		argv[0] = (char *)(first);                                                                   \
+		for (size_t i_ = 1; i_ <= n_; i_++)                                                          \
+			argv[i_] = va_arg(ap, char *);                                                       \
 	} while (0)
 
 CT_EXPORT int execl(const char *path, const char *arg, ...)

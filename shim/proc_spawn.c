@@ -11,8 +11,8 @@
 
 extern char **environ;
 
-typedef int (*spawn_fn)(pid_t *, const char *, const posix_spawn_file_actions_t *,
-			const posix_spawnattr_t *, char *const[], char *const[]);
+typedef int (*spawn_fn)(pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
+                        char *const[], char *const[]);
 static spawn_fn real_spawn, real_spawn_old, real_spawnp, real_spawnp_old;
 static int (*real_system)(const char *);
 static FILE *(*real_popen)(const char *, const char *);
@@ -21,13 +21,13 @@ static FILE *(*real_popen)(const char *, const char *);
  * linked before glibc 2.15, whose version falls back to /bin/sh for ENOEXEC); each calls its own
  * real version. */
 int ct_spawn_new(pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
-		 char *const[], char *const[]) CT_EXPORT;
+                 char *const[], char *const[]) CT_EXPORT;
 int ct_spawn_old(pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
-		 char *const[], char *const[]) CT_EXPORT;
+                 char *const[], char *const[]) CT_EXPORT;
 int ct_spawnp_new(pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
-		  char *const[], char *const[]) CT_EXPORT;
+                  char *const[], char *const[]) CT_EXPORT;
 int ct_spawnp_old(pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
-		  char *const[], char *const[]) CT_EXPORT;
+                  char *const[], char *const[]) CT_EXPORT;
 __asm__(".symver ct_spawn_new, posix_spawn@@GLIBC_2.15");
 __asm__(".symver ct_spawn_old, posix_spawn@GLIBC_2.2.5");
 __asm__(".symver ct_spawnp_new, posix_spawnp@@GLIBC_2.15");
@@ -50,8 +50,8 @@ void ct_proc_spawn_resolve(void)
 }
 
 static int spawn(const char *fn, spawn_fn *real, pid_t *pid, const char *path,
-		 const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *at, char *const argv[],
-		 char *const envp[], uintptr_t site)
+                 const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *at, char *const argv[],
+                 char *const envp[], uintptr_t site)
 {
 	pid_t child = 0;
 	int rc, e;
@@ -78,24 +78,28 @@ static int spawn(const char *fn, spawn_fn *real, pid_t *pid, const char *path,
 /* posix_spawn, posix_spawnp: made exactly as asked (the pid is written where the caller wanted it
  * once the call returns); one "exec" record with the child's pid, or the error returned. */
 int ct_spawn_new(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
-		 const posix_spawnattr_t *at, char *const argv[], char *const envp[])
+                 const posix_spawnattr_t *at, char *const argv[], char *const envp[])
 {
-	return spawn("posix_spawn", &real_spawn, pid, path, fa, at, argv, envp, (uintptr_t)__builtin_return_address(0));
+	return spawn("posix_spawn", &real_spawn, pid, path, fa, at, argv, envp,
+	             (uintptr_t)__builtin_return_address(0));
 }
 int ct_spawn_old(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
-		 const posix_spawnattr_t *at, char *const argv[], char *const envp[])
+                 const posix_spawnattr_t *at, char *const argv[], char *const envp[])
 {
-	return spawn("posix_spawn", &real_spawn_old, pid, path, fa, at, argv, envp, (uintptr_t)__builtin_return_address(0));
+	return spawn("posix_spawn", &real_spawn_old, pid, path, fa, at, argv, envp,
+	             (uintptr_t)__builtin_return_address(0));
 }
 int ct_spawnp_new(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
-		  const posix_spawnattr_t *at, char *const argv[], char *const envp[])
+                  const posix_spawnattr_t *at, char *const argv[], char *const envp[])
 {
-	return spawn("posix_spawnp", &real_spawnp, pid, file, fa, at, argv, envp, (uintptr_t)__builtin_return_address(0));
+	return spawn("posix_spawnp", &real_spawnp, pid, file, fa, at, argv, envp,
+	             (uintptr_t)__builtin_return_address(0));
 }
 int ct_spawnp_old(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
-		  const posix_spawnattr_t *at, char *const argv[], char *const envp[])
+                  const posix_spawnattr_t *at, char *const argv[], char *const envp[])
 {
-	return spawn("posix_spawnp", &real_spawnp_old, pid, file, fa, at, argv, envp, (uintptr_t)__builtin_return_address(0));
+	return spawn("posix_spawnp", &real_spawnp_old, pid, file, fa, at, argv, envp,
+	             (uintptr_t)__builtin_return_address(0));
 }
 
 /* system and popen run /bin/sh -c through glibc's internal spawn: recorded before the call, since

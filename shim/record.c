@@ -78,11 +78,11 @@ static size_t escape(char *out, const char *s, size_t n)
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
 	size_t o = 0, i = 0, l;
-#define EMIT(ch)                     \
-	do {                         \
-		if (out)             \
-			out[o] = (ch); \
-		o++;                 \
+#define EMIT(ch)                                                                                             \
+	do {                                                                                                 \
+		if (out)                                                                                     \
+			out[o] = (ch);                                                                       \
+		o++;                                                                                         \
 	} while (0)
 	EMIT('"');
 	while (i < n) {

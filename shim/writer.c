@@ -13,7 +13,7 @@
 
 #include "ct.h"
 
-#define KEY_NAME ".credtrace.key"
+#define KEY_NAME    ".credtrace.key"
 #define DEFAULT_CAP (16ull << 20)
 
 extern char **environ;
@@ -166,8 +166,7 @@ static int read_key(const char *kp, unsigned char *key, size_t *n)
 	long got;
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) ||
-	    st.st_uid != geteuid()) {
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) || st.st_uid != geteuid()) {
 		sys_close(fd);
 		return -2; /* readable by others or not ours: not a key to trust */
 	}
@@ -285,7 +284,8 @@ static int open_file(int create)
 {
 	struct stat st;
 	/* O_NONBLOCK: a FIFO planted under our name must not block the host in open(). */
-	int flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | (create ? O_CREAT | O_EXCL : 0);
+	int flags =
+	    O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | (create ? O_CREAT | O_EXCL : 0);
 	int fd = open(path, flags, 0600);
 	if (fd < 0)
 		return -1;
@@ -326,7 +326,7 @@ int ct_trace_init(void)
 	for (i = 0; u.nodename[i] && i < sizeof ct_host - 1; i++) {
 		char ch = u.nodename[i];
 		int okc = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-			  ch == '.' || ch == '_' || ch == '-';
+		          ch == '.' || ch == '_' || ch == '-';
 		ct_host[i] = okc ? ch : '_';
 	}
 	ct_host[i] = 0;

@@ -402,7 +402,7 @@ int ct_bt_init(char *why, size_t whylen)
 		copy_str(why, whylen, "off: CREDTRACE_BACKTRACE=0");
 		return ct_cfg_backtrace = 0;
 	}
-	struct obj self;
+	struct obj self = {0};
 	if (find_obj((uintptr_t)&ct_bt_init, &self)) {
 		self_lo = self.lo;
 		self_hi = self.hi;
@@ -432,11 +432,11 @@ void ct_bt_fork_child(void)
 static void hex_bytes(const unsigned char *b, int n, char *out)
 {
 	static const char digits[] = "0123456789abcdef";
-	for (int i = 0; i < n; i++) {
+	for (size_t i = 0; i < (size_t)n; i++) {
 		out[2 * i] = digits[b[i] >> 4];
 		out[2 * i + 1] = digits[b[i] & 15];
 	}
-	out[2 * n] = 0;
+	out[2 * (size_t)n] = 0;
 }
 
 static void emit_mod(int id, const struct mod *m)

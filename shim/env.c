@@ -572,6 +572,7 @@ void ct_env_exit(void)
 {
 	struct ct_rec r;
 	int i, open_ = 0;
+	r.len = 0;
 	for (i = 0; i < READS; i++) {
 		if (!atomic_load(&reads[i].key))
 			continue;

@@ -60,7 +60,7 @@ void ct_debug(const char *msg, const char *detail)
 	l = strlen(msg);
 	if (l > 200)
 		l = 200;
-	memcpy(b, "credtrace: ", 11);
+	memcpy(b, "credtrace: ", 11); /* NOLINT(bugprone-not-null-terminated-result): written by length */
 	n = 11;
 	memcpy(b + n, msg, l);
 	n += l;
@@ -195,7 +195,7 @@ static void set_kid(const unsigned char *key, size_t n)
 {
 	static const char label[] = "credtrace key id";
 	unsigned char mac[32];
-	int i;
+	size_t i;
 	ct_hmac_sha256(key, n, (const unsigned char *)label, sizeof label - 1, mac);
 	for (i = 0; i < 4; i++) {
 		kid[2 * i] = hexd[mac[i] >> 4];
@@ -323,7 +323,7 @@ int ct_trace_init(void)
 	}
 	if (syscall(SYS_uname, &u) != 0)
 		append(u.nodename, 0, sizeof u.nodename, "unknown");
-	for (i = 0; u.nodename[i] && i < sizeof ct_host - 1; i++) {
+	for (i = 0; i < sizeof ct_host - 1 && u.nodename[i]; i++) {
 		char ch = u.nodename[i];
 		int okc = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
 		          ch == '.' || ch == '_' || ch == '-';

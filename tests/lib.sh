@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # variables here are used by the scripts that source this
 # SPDX-License-Identifier: MIT
 # Sourced by tests/cases/*.sh. Gives: paths, a fresh work dir, canary values, traced runs, and the
 # ok/fail/skip reporting that tests/run.sh counts. A case must report at least one result.

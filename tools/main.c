@@ -13,16 +13,17 @@ static const struct {
 	const char *name;
 	int (*fn)(int, char **);
 } cmds[] = {
-	{"run", cmd_run},
-	{"report", cmd_report},
+    {"run", cmd_run},
+    {"report", cmd_report},
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: %s run [-o DIR] [-q] [--] CMD [ARGS...]\n"
-	           "       %s report [--format text|json] [--fail-on error|warning|info|never] PATH...\n"
-	           "       %s --version | --help\n"
-	           "See credtrace(1).\n",
+	fprintf(f,
+	        "usage: %s run [-o DIR] [-q] [--] CMD [ARGS...]\n"
+	        "       %s report [--format text|json] [--fail-on error|warning|info|never] PATH...\n"
+	        "       %s --version | --help\n"
+	        "See credtrace(1).\n",
 	        argv0, argv0, argv0);
 }
 

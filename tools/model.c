@@ -128,14 +128,15 @@ static void fold_environ_sets(struct proc *p, struct exec_ev *e, long long since
 		for (size_t k = 0; k < p->creds[i].nsets; k++) {
 			struct cset *s = &p->creds[i].sets[k];
 			const char *name = p->creds[i].name;
-			if (!s->ok || s->exec_env || strcmp(s->fn, "environ") || s->ts > e->ts ||
+			if (!s->ok || s->exec_env || strcmp(s->fn, "environ") != 0 || s->ts > e->ts ||
 			    s->ts < since || !s->has_prev || s->prev.state == ST_ABSENT)
 				continue;
 			if (s->f.state == ST_ABSENT)
 				add_name(&e->lost, &e->nlost, name);
 			else if (s->f.state == ST_EMPTY && s->prev.state == ST_PRESENT)
 				add_name(&e->emptied, &e->nemptied, name);
-			else if (s->f.state == ST_PRESENT && s->prev.fp[0] && strcmp(s->prev.fp, s->f.fp))
+			else if (s->f.state == ST_PRESENT && s->prev.fp[0] &&
+			         strcmp(s->prev.fp, s->f.fp) != 0)
 				add_name(&e->changed, &e->nchanged, name);
 			else
 				continue;

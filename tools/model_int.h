@@ -11,7 +11,8 @@
 
 /* Appends a zeroed element to arr (n elements) and returns a pointer to it. */
 #define PUSH(arr, n)                                                                                         \
-	(*((arr) = erealloc((arr), ((n) + 1) * sizeof *(arr)), &(arr)[(n)++]) = (__typeof__(*(arr))){0},     \
+	(*((arr) = erealloc((arr), ((n) + 1) * sizeof(__typeof__(*(arr)))), &(arr)[(n)++]) =                 \
+	     (__typeof__(*(arr))){0},                                                                        \
 	 &(arr)[(n)-1])
 
 /* Field access: a missing or mistyped field reads as absent (NULL, the default). */

@@ -152,7 +152,7 @@ static int cmp_proc(const void *a, const void *b)
 void model_link(struct model *m)
 {
 	if (m->n)
-		qsort(m->procs, m->n, sizeof *m->procs, cmp_proc);
+		qsort(m->procs, m->n, sizeof(struct proc *), cmp_proc);
 	for (size_t i = 0; i < m->n; i++) {
 		struct proc *p = m->procs[i];
 		if (p->origin == OR_EXEC)
@@ -170,7 +170,7 @@ void model_link(struct model *m)
 		if (p->parent)
 			*PUSH(p->parent->kids, p->parent->nkids) = p;
 		set_blind(p);
-		if (i == 0 || strcmp(p->host, m->procs[i - 1]->host))
+		if (i == 0 || strcmp(p->host, m->procs[i - 1]->host) != 0)
 			m->nhosts++;
 	}
 }

@@ -8,30 +8,63 @@
 
 /* Provider primary keys (SECRETS.md, "Variable to provider", plus the other providers it lists). */
 static const char *const primary[] = {
-	"OPENAI_API_KEY",    "ANTHROPIC_API_KEY",  "GOOGLE_API_KEY",          "GEMINI_API_KEY",
-	"AWS_ACCESS_KEY_ID", "GITHUB_TOKEN",       "GH_TOKEN",                "HF_TOKEN",
-	"HUGGINGFACEHUB_API_TOKEN", "GROQ_API_KEY", "XAI_API_KEY",           "LANGSMITH_API_KEY",
-	"LANGCHAIN_API_KEY", "OPENROUTER_API_KEY", "PERPLEXITY_API_KEY",     "REPLICATE_API_TOKEN",
-	"MISTRAL_API_KEY",   "COHERE_API_KEY",     "AZURE_OPENAI_API_KEY",   "DEEPSEEK_API_KEY",
+    "OPENAI_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "GOOGLE_API_KEY",
+    "GEMINI_API_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "HF_TOKEN",
+    "HUGGINGFACEHUB_API_TOKEN",
+    "GROQ_API_KEY",
+    "XAI_API_KEY",
+    "LANGSMITH_API_KEY",
+    "LANGCHAIN_API_KEY",
+    "OPENROUTER_API_KEY",
+    "PERPLEXITY_API_KEY",
+    "REPLICATE_API_TOKEN",
+    "MISTRAL_API_KEY",
+    "COHERE_API_KEY",
+    "AZURE_OPENAI_API_KEY",
+    "DEEPSEEK_API_KEY",
 };
 
 /* Well-known names of distinct services: close in spelling, never a typo of one another. */
 static const char *const distinct[] = {
-	"GITHUB_TOKEN", "GITLAB_TOKEN", "GH_TOKEN", "HF_TOKEN", "GL_TOKEN", "NPM_TOKEN", "PYPI_TOKEN",
-	"SLACK_TOKEN", "OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "GROQ_API_KEY", "GROK_API_KEY",
-	"XAI_API_KEY", "LANGSMITH_API_KEY", "LANGCHAIN_API_KEY", "GOOGLE_API_KEY", "GEMINI_API_KEY",
-	"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "OPENAI_ADMIN_KEY",
+    "GITHUB_TOKEN",
+    "GITLAB_TOKEN",
+    "GH_TOKEN",
+    "HF_TOKEN",
+    "GL_TOKEN",
+    "NPM_TOKEN",
+    "PYPI_TOKEN",
+    "SLACK_TOKEN",
+    "OPENAI_API_KEY",
+    "AZURE_OPENAI_API_KEY",
+    "GROQ_API_KEY",
+    "GROK_API_KEY",
+    "XAI_API_KEY",
+    "LANGSMITH_API_KEY",
+    "LANGCHAIN_API_KEY",
+    "GOOGLE_API_KEY",
+    "GEMINI_API_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "OPENAI_ADMIN_KEY",
 };
 
 /* Tokens people drop or add: the generic API and the provider names themselves. */
 static const char *const droppable[] = {
-	"API", "OPENAI", "ANTHROPIC", "CLAUDE", "GOOGLE", "GEMINI", "GROQ", "XAI", "MISTRAL", "COHERE",
-	"OPENROUTER", "DEEPSEEK", "PERPLEXITY", "REPLICATE", "LANGSMITH", "LANGCHAIN", "HUGGINGFACE",
+    "API",        "OPENAI",    "ANTHROPIC", "CLAUDE",    "GOOGLE",      "GEMINI",
+    "GROQ",       "XAI",       "MISTRAL",   "COHERE",    "OPENROUTER",  "DEEPSEEK",
+    "PERPLEXITY", "REPLICATE", "LANGSMITH", "LANGCHAIN", "HUGGINGFACE",
 };
 
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#define NELEM(a)     (sizeof(a) / sizeof((a)[0]))
 #define NAME_MAX_LEN 128
-#define TOKENS_MAX 16
+#define TOKENS_MAX   16
 
 static int in_list(const char *const *list, size_t n, const char *name)
 {
@@ -63,7 +96,8 @@ int names_distance(const char *a, const char *b, int cap)
 		best = row[0];
 		for (size_t j = 1; j <= lb; j++) {
 			int up = row[j];
-			int sub = diag + (toupper((unsigned char)a[i - 1]) != toupper((unsigned char)b[j - 1]));
+			int sub =
+			    diag + (toupper((unsigned char)a[i - 1]) != toupper((unsigned char)b[j - 1]));
 			int v = sub;
 			if (up + 1 < v)
 				v = up + 1;

@@ -51,7 +51,7 @@ static int schema_major(const char *s)
 	char *end;
 	long v;
 
-	if (!s || strncmp(s, pre, strlen(pre)))
+	if (!s || strncmp(s, pre, strlen(pre)) != 0)
 		return -1;
 	errno = 0;
 	v = strtol(s + strlen(pre), &end, 10);
@@ -118,7 +118,7 @@ static int load_file(const char *path, int input, struct traceset *ts)
 		if (!rec)
 			continue;
 		type = cJSON_GetObjectItemCaseSensitive(rec, "t")->valuestring;
-		if (t.n == 0 && strcmp(type, "hdr")) {
+		if (t.n == 0 && strcmp(type, "hdr") != 0) {
 			fprintf(stderr, "%s:%zu: first record is \"%s\", not a header: file skipped\n", path,
 			        lineno, type);
 			ok = 0;
@@ -142,7 +142,7 @@ static int load_file(const char *path, int input, struct traceset *ts)
 			cJSON_Delete(rec);
 			break;
 		}
-		t.recs = realloc(t.recs, (t.n + 1) * sizeof *t.recs);
+		t.recs = realloc(t.recs, (t.n + 1) * sizeof(cJSON *));
 		if (!t.recs)
 			eprintf("out of memory:");
 		t.recs[t.n++] = rec;

@@ -6,14 +6,14 @@
 
 #include <cjson/cJSON.h>
 
-#define READER_SCHEMA "credtrace.trace/1"
-#define READER_MAJOR 1
+#define READER_SCHEMA   "credtrace.trace/1"
+#define READER_MAJOR    1
 #define READER_LINE_MAX (1 << 20) /* records are at most 4096 bytes; anything far longer is junk */
 
 /* One trace file: its records in file order, the first one being the header. */
 struct trace {
 	char *path;
-	int input;     /* index of the PATH argument it came from (fingerprint keys are per directory) */
+	int input; /* index of the PATH argument it came from (fingerprint keys are per directory) */
 	cJSON **recs;
 	size_t n;
 	int bad_lines; /* lines reported and skipped */

@@ -74,8 +74,9 @@ static cJSON *cred_json(const struct cred *c)
 		cJSON_AddItemToObject(j, "ts", llnum(s->ts));
 		cJSON_AddStringToObject(j, "fn", s->fn);
 		add_facts(j, &s->f);
-		cJSON_AddItemToObject(j, "prev", s->has_prev ? cJSON_CreateString(state_name(s->prev.state))
-		                                             : cJSON_CreateNull());
+		cJSON_AddItemToObject(j, "prev",
+		                      s->has_prev ? cJSON_CreateString(state_name(s->prev.state))
+		                                  : cJSON_CreateNull());
 		cJSON_AddBoolToObject(j, "ok", s->ok);
 		cJSON_AddItemToObject(j, "site", site_json(&s->site));
 		cJSON_AddItemToArray(sets, j);
@@ -146,12 +147,14 @@ static cJSON *proc_json(const struct proc *p)
 	cJSON_AddStringToObject(o, "host", p->host);
 	cJSON_AddItemToObject(o, "container", strornull(p->container));
 	cJSON_AddStringToObject(o, "id", p->id);
-	cJSON_AddItemToObject(o, "parent", p->parent ? cJSON_CreateString(p->parent->id) : cJSON_CreateNull());
+	cJSON_AddItemToObject(o, "parent",
+	                      p->parent ? cJSON_CreateString(p->parent->id) : cJSON_CreateNull());
 	cJSON_AddStringToObject(o, "link", link_name(p->link));
-	cJSON_AddStringToObject(o, "origin", p->origin == OR_EXEC    ? "exec"
-	                                            : p->origin == OR_FORK ? "fork"
-	                                            : p->origin == OR_VFORK ? "vfork"
-	                                                                    : "clone");
+	cJSON_AddStringToObject(o, "origin",
+	                        p->origin == OR_EXEC    ? "exec"
+	                        : p->origin == OR_FORK  ? "fork"
+	                        : p->origin == OR_VFORK ? "vfork"
+	                                                : "clone");
 	cJSON_AddItemToObject(o, "exe", strornull(p->exe));
 	cJSON_AddItemToObject(o, "argv", strarr(p->argv, p->argc));
 	cJSON_AddItemToObject(o, "start", llnum(p->start));

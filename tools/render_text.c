@@ -154,7 +154,7 @@ static void processes(const struct pen *p, const struct model *m)
 	fprintf(p->out, "\n%sProcesses%s\n", BOLD(p), RESET(p));
 	for (size_t i = 0; i < m->n; i++) {
 		const struct proc *pr = m->procs[i];
-		if (i == 0 || strcmp(pr->host, m->procs[i - 1]->host))
+		if (i == 0 || strcmp(pr->host, m->procs[i - 1]->host) != 0)
 			fprintf(p->out, "host %s%s%.12s\n", E(p, pr->host),
 			        pr->container ? " container " : "", pr->container ? E(p, pr->container) : "");
 		if (!pr->parent)

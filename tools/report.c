@@ -15,22 +15,25 @@
 static const char usage_text[] = "usage: credtrace report [--format text|json] "
                                  "[--fail-on error|warning|info|never] PATH...\n";
 
-/* --name VALUE or --name=VALUE; returns the value and advances *i, or NULL when argv[*i] is not it. */
-static const char *opt_value(int argc, char **argv, int *i, const char *name, int *missing)
+/* --name VALUE or --name=VALUE: 1 with *val set (and *i advanced past VALUE), 0 when argv[*i] is not
+ * --name, -1 when VALUE is missing. The status is apart from the value so that no caller (nor a static
+ * analyzer) takes a NULL value for "not this option". */
+static int opt_value(int argc, char **argv, int *i, const char *name, const char **val)
 {
 	size_t n = strlen(name);
 
-	if (strncmp(argv[*i], name, n))
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n])
-		return NULL;
-	if (*i + 1 >= argc) {
-		*missing = 1;
-		return NULL;
+	if (strncmp(argv[*i], name, n) != 0)
+		return 0;
+	if (argv[*i][n] == '=') {
+		*val = argv[*i] + n + 1;
+		return 1;
 	}
-	return argv[++*i];
+	if (argv[*i][n])
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*val = argv[++*i];
+	return 1;
 }
 
 static int use_colour(void)
@@ -41,9 +44,9 @@ static int use_colour(void)
 
 int cmd_report(int argc, char **argv)
 {
-	const char *format = "text", *failon = "never", *v;
+	const char *format = "text", *failon = "never";
 	char **paths = calloc((size_t)argc + 1, sizeof *paths);
-	int npaths = 0, fail_level, rc = 0, missing = 0, opts = 1;
+	int npaths = 0, fail_level, rc = 0, opts = 1, r;
 	struct traceset ts;
 	struct model m;
 	struct findings fs;
@@ -57,13 +60,12 @@ int cmd_report(int argc, char **argv)
 			fputs(usage_text, stdout);
 			free(paths);
 			return 0;
-		} else if (opts && (v = opt_value(argc, argv, &i, "--format", &missing))) {
-			format = v;
-		} else if (opts && (v = opt_value(argc, argv, &i, "--fail-on", &missing))) {
-			failon = v;
-		} else if (missing) {
-			weprintf("report: %s needs a value", argv[i]);
-			rc = 2;
+		} else if (opts && ((r = opt_value(argc, argv, &i, "--format", &format)) != 0 ||
+		                    (r = opt_value(argc, argv, &i, "--fail-on", &failon)) != 0)) {
+			if (r < 0) {
+				weprintf("report: %s needs a value", argv[i]);
+				rc = 2;
+			}
 		} else if (opts && argv[i][0] == '-' && argv[i][1]) {
 			weprintf("report: unknown option '%s'", argv[i]);
 			rc = 2;
@@ -73,12 +75,13 @@ int cmd_report(int argc, char **argv)
 		if (rc)
 			break;
 	}
-	if (!rc && strcmp(format, "text") && strcmp(format, "json")) {
+	if (!rc && strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
 		weprintf("report: unknown format '%s' (expected text or json)", format);
 		rc = 2;
 	}
 	if (!rc && ((fail_level = sev_parse(failon)) < 0)) {
-		weprintf("report: unknown --fail-on level '%s' (expected error, warning, info or never)", failon);
+		weprintf("report: unknown --fail-on level '%s' (expected error, warning, info or never)",
+		         failon);
 		rc = 2;
 	}
 	if (!rc && !npaths) {
@@ -92,7 +95,8 @@ int cmd_report(int argc, char **argv)
 	}
 	if (reader_load(paths, npaths, &ts) < 0 || ts.n == 0) {
 		if (ts.n == 0)
-			weprintf("report: no readable trace files in the given path%s", npaths == 1 ? "" : "s");
+			weprintf("report: no readable trace files in the given path%s",
+			         npaths == 1 ? "" : "s");
 		reader_free(&ts);
 		free(paths);
 		return 2;
@@ -101,7 +105,8 @@ int cmd_report(int argc, char **argv)
 	model_build(&ts, &m);
 	reader_free(&ts); /* the model keeps what it needs */
 	rules_run(&m, &fs);
-	if (!strcmp(format, "json") ? render_json(stdout, &m, &fs) : render_text(stdout, &m, &fs, use_colour()))
+	if (!strcmp(format, "json") ? render_json(stdout, &m, &fs)
+	                            : render_text(stdout, &m, &fs, use_colour()))
 		rc = 2;
 	if (fflush(stdout) == EOF) {
 		weprintf("report: write error:");

@@ -147,7 +147,7 @@ static void all_names(const struct model *m, struct names *ns)
 		qsort(ns->v, ns->n, sizeof *ns->v, cmp_name);
 	size_t w = 0;
 	for (size_t i = 0; i < ns->n; i++)
-		if (w == 0 || strcmp(ns->v[w - 1], ns->v[i]))
+		if (w == 0 || strcmp(ns->v[w - 1], ns->v[i]) != 0)
 			ns->v[w++] = ns->v[i];
 	ns->n = w;
 }

@@ -49,7 +49,7 @@ static void note_fp(struct fpset *s, const struct proc *p, const char *fp)
 	for (size_t k = 0; k < e->nprocs; k++)
 		if (e->procs[k] == p)
 			return;
-	e->procs = erealloc(e->procs, (e->nprocs + 1) * sizeof *e->procs);
+	e->procs = erealloc(e->procs, (e->nprocs + 1) * sizeof(const struct proc *));
 	e->procs[e->nprocs++] = p;
 }
 
@@ -69,7 +69,7 @@ static int note_proc(const struct model *m, const struct proc *p, const struct c
 		if (!fp[0])
 			continue;
 		note_fp(s, p, fp);
-		if (first && strcmp(first, fp) && !changed) {
+		if (first && strcmp(first, fp) != 0 && !changed) {
 			*f = *f ? *f : finding_new(out, C_DIVERGENT, SEV_WARNING, c->name);
 			finding_pid(*f, p->pid);
 			finding_ev(
@@ -107,15 +107,15 @@ void rules_divergent(const struct model *m, const char *var, struct findings *ou
 	for (size_t i = 0; i < m->n; i++) {
 		const struct cred *c = proc_cred(m->procs[i], var);
 		if (c && note_proc(m, m->procs[i], c, &s, &f, out)) {
-			changed = erealloc(changed, (nchanged + 1) * sizeof *changed);
+			changed = erealloc(changed, (nchanged + 1) * sizeof(const struct proc *));
 			changed[nchanged++] = m->procs[i];
 		}
 	}
 	for (size_t i = 0; i < s.n; i++) {
 		for (size_t k = i + 1; k < s.n; k++) {
-			if (strcmp(s.v[i].fp, s.v[k].fp) && same_key(&s.v[i], &s.v[k]))
+			if (strcmp(s.v[i].fp, s.v[k].fp) != 0 && same_key(&s.v[i], &s.v[k]))
 				s.v[i].shown = s.v[k].shown = 1;
-			keys |= s.v[i].kid && s.v[k].kid && strcmp(s.v[i].kid, s.v[k].kid);
+			keys |= s.v[i].kid && s.v[k].kid && strcmp(s.v[i].kid, s.v[k].kid) != 0;
 		}
 		for (size_t k = 0; k < s.v[i].nprocs; k++)
 			for (size_t j = 0; j < nchanged; j++)

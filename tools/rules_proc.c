@@ -63,7 +63,9 @@ static const struct proc *blind_below(const struct model *m, const struct proc *
 		const struct proc *p = m->procs[i];
 		if (!proc_within(p, img))
 			continue;
-		if (p->blind) {
+		/* m->procs[] never holds NULL (model_build stores proc_from_trace's result, and erealloc
+		 * exits on failure); the analyzer conjures a NULL procs[1] after reader_below's loop. */
+		if (p->blind) { /* NOLINT(clang-analyzer-core.NullDereference): false positive, see above */
 			*why = p->blind_why;
 			return p;
 		}
@@ -187,7 +189,7 @@ static size_t sock_users(const struct model *m, const struct proc *o, const stru
 	for (size_t i = 0; i < m->n && n < SOCK_USERS_MAX; i++) {
 		const struct proc *u = m->procs[i];
 		const struct proc *k = u == o ? NULL : kid_of(u, o);
-		if (strcmp(u->host, o->host) || (u != o && !k))
+		if (strcmp(u->host, o->host) != 0 || (u != o && !k))
 			continue;
 		if (k && fork_time(k) < c->ts)
 			continue; /* forked before the socket existed: a later socket that reused the inode */

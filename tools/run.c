@@ -174,7 +174,8 @@ static char *preload_value(const char *shim)
 		size_t l = strcspn(p, " :");
 		const char *b = memrchr(p, '/', l);
 		b = b ? b + 1 : p;
-		if (strncmp(b, "libasan", 7) && strncmp(b, "libubsan", 8) && strncmp(b, "libtsan", 7))
+		if (strncmp(b, "libasan", 7) != 0 && strncmp(b, "libubsan", 8) != 0 &&
+		    strncmp(b, "libtsan", 7) != 0)
 			break;
 		p += l;
 		keep = (size_t)(p - old);
@@ -209,7 +210,8 @@ static int prepare_dir(const char *dir, int is_default, char *abs)
 		}
 		if (st.st_uid != geteuid() || (st.st_mode & 022)) {
 			weprintf("refusing trace directory %s: it is not yours or others can write to it "
-			         "(it will hold the fingerprint key)", dir);
+			         "(it will hold the fingerprint key)",
+			         dir);
 			return -1;
 		}
 	}
@@ -259,8 +261,7 @@ static void report(const char *dir)
 
 /* fork + execvp with the environment set in the child. Returns the child's pid, or -1 with *err set
  * to the exec errno (the child reports it through a close-on-exec pipe). */
-static pid_t start(char **cmd, const char *preload, const char *dir, const sigset_t *oldmask,
-                   int *err)
+static pid_t start(char **cmd, const char *preload, const char *dir, const sigset_t *oldmask, int *err)
 {
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
@@ -384,12 +385,16 @@ int cmd_run(int argc, char **argv)
 	if (!quiet)
 		fprintf(stderr, "credtrace: tracing into %s\n", abs);
 	if (before)
-		fprintf(stderr, "credtrace: warning: %s already holds %d trace(s); the report includes "
-		                "them\n", abs, before);
+		fprintf(stderr,
+		        "credtrace: warning: %s already holds %d trace(s); the report includes "
+		        "them\n",
+		        abs, before);
 	const char *why = untraceable(path, 0);
 	if (why)
-		fprintf(stderr, "credtrace: warning: %s %s; it runs untraced (its children may still be "
-		                "traced)\n", path, why);
+		fprintf(stderr,
+		        "credtrace: warning: %s %s; it runs untraced (its children may still be "
+		        "traced)\n",
+		        path, why);
 
 	/* Block the forwarded signals until child_pid is set, so none is lost or sent to pid 0. Signals
 	 * ignored on entry stay ignored, for us and the command, as a shell would leave them. */
@@ -426,8 +431,10 @@ int cmd_run(int argc, char **argv)
 	if (quiet)
 		return rc;
 	if (count_traces(abs) == 0)
-		fprintf(stderr, "credtrace: no trace was written in %s: the command did not load the shim "
-		                "(static, setuid, or LD_PRELOAD removed)\n", abs);
+		fprintf(stderr,
+		        "credtrace: no trace was written in %s: the command did not load the shim "
+		        "(static, setuid, or LD_PRELOAD removed)\n",
+		        abs);
 	else
 		report(abs);
 	fprintf(stderr, "credtrace: traces kept in %s (credtrace report --format json %s)\n", abs, abs);

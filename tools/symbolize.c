@@ -24,10 +24,10 @@ static struct symmod *mods;
 
 static char *debuginfo_path; /* libdwfl's default search path: NULL means its built-in one */
 static const Dwfl_Callbacks callbacks = {
-	.find_elf = dwfl_build_id_find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
-	.section_address = dwfl_offline_section_address,
-	.debuginfo_path = &debuginfo_path,
+    .find_elf = dwfl_build_id_find_elf,
+    .find_debuginfo = dwfl_standard_find_debuginfo,
+    .section_address = dwfl_offline_section_address,
+    .debuginfo_path = &debuginfo_path,
 };
 
 static void hex_of(const unsigned char *b, int n, char *out, size_t outlen)

@@ -3,9 +3,11 @@
 #include "symbolize.h"
 
 #include <elfutils/libdwfl.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* One module as the shim described it. The shim's offsets are relative to the module's load bias
@@ -41,17 +43,44 @@ static void hex_of(const unsigned char *b, int n, char *out, size_t outlen)
 	out[o] = 0;
 }
 
+/* An fd for file when it is a regular file, else -1. A trace may name any path: a FIFO there would
+ * block open(2) until a writer came (forever), a device may block or act on open. So stat first (a
+ * device is never opened), open non-blocking (a FIFO swapped in since then cannot block us) and
+ * check the opened file again. */
+static int open_regular(const char *file)
+{
+	struct stat st;
+	int fd;
+
+	if (!file[0] || stat(file, &st) != 0 || !S_ISREG(st.st_mode))
+		return -1;
+	fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* Reports file as the only module of a new Dwfl; refuses it when want_id is given and differs
  * (the file was rebuilt or replaced since the trace was taken: its lines would lie). */
 static int open_file(struct symmod *m, const char *file, const char *want_id)
 {
-	if (!file[0] || access(file, R_OK) != 0)
+	int fd = open_regular(file);
+	if (fd < 0)
 		return 0;
 	Dwfl *dwfl = dwfl_begin(&callbacks);
-	if (!dwfl)
+	if (!dwfl) {
+		close(fd);
 		return 0;
+	}
 	dwfl_report_begin(dwfl);
-	Dwfl_Module *mod = dwfl_report_offline(dwfl, file, file, -1);
+	/* libdwfl takes the fd on success only (libdwfl.h, dwfl_report_elf). */
+	Dwfl_Module *mod = dwfl_report_offline(dwfl, file, file, fd);
+	if (!mod)
+		close(fd);
 	dwfl_report_end(dwfl, NULL, NULL);
 	GElf_Addr bias = 0;
 	if (!mod || !dwfl_module_getelf(mod, &bias))

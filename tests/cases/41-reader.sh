@@ -90,3 +90,24 @@ expect_eq "reused pid: not linked to each other" "$got" "[None, None]"
 printf 'junk' >"$d/.credtrace.key"; printf 'junk' >"$d/notes.txt"
 expect_eq "other files ignored" "$(report "$d")" "rc=0 n=2"
 check "other files ignored: nothing said" test ! -s "$W/err"
+
+# A module path that is a FIFO (or a device) is never opened for symbolizing: open(2) of a FIFO
+# without a writer blocks forever. The report finishes, the frame shows as module+offset. The timeout
+# only turns a hang into a failure; it asserts nothing about speed.
+d=$W/fifo; mkdir -p "$d"
+mkfifo "$d/libfifo.so"
+mod_rec() { printf '{"t":"mod","ts":1764320000000002,"id":%s,"path":"%s","build_id":%s,"base":"0x7f0000000000"}\n' "$1" "$2" "$3"; }
+read_rec() { printf '{"t":"read","ts":1764320000000009,"fn":"getenv","name":"OPENAI_API_KEY","state":"present","len":164,"flags":[],"provider":"openai","entropy":"high","fp":"3f9a0c11d2e4","rid":%s,"gen":0,"forks":0,"site":{"frames":[[%s,"0x1139"]]}}\n' "$1" "$1"; }
+{
+	hdr box 21
+	env_rec OPENAI_API_KEY
+	mod_rec 1 "$d/libfifo.so" null
+	mod_rec 2 /dev/zero '"0011223344556677"'
+	read_rec 1
+	read_rec 2
+} >"$d/box.21.a.jsonl"
+rc=0
+timeout 60 "$CLI" report --format json "$d" >"$W/out.json" 2>"$W/err" || rc=$?
+expect_eq "mod path is a FIFO or a device: report finishes" "$rc" 0
+check "mod path is a FIFO: frame shown as module+offset" grep -q '"libfifo.so+0x1139"' "$W/out.json"
+check "mod path is a device: frame shown as module+offset" grep -q '"zero+0x1139"' "$W/out.json"

@@ -99,8 +99,14 @@ KNOWN="test.test_subprocess.POSIXProcessTestCase.test_pass_fds_redirected shim f
 test.test_subprocess.POSIXProcessTestCase.test_close_fds_when_max_fd_is_lowered trace fd at 3/4 of RLIMIT_NOFILE=29 (21) listed by the child"
 known_why() { echo "$KNOWN" | awk -v id="$1" '$1 == id { $1 = ""; sub(/^ /, ""); print; exit }'; }
 
-# Extra regrtest arguments per module (none today: test_multiprocessing_fork runs whole, about 75 s).
-mod_args() { :; }
+# Extra regrtest arguments per module. test_multiprocessing_fork runs whole (about 75 s bare).
+mod_args() {
+	case $1 in
+	# AF_VSOCK tests hang in accept() inside a VM whose host end refuses guest-local connections
+	# (seen bare in a Firecracker VM); the shim does not hook vsock beyond connect bookkeeping.
+	test_socket) echo "-i *VSOCK*" ;;
+	esac
+}
 
 # run MODE MODULE [regrtest args]: one regrtest run; writes MODE/MODULE.{xml,log,rc,secs}. Without
 # args, the module's mod_args (read into an array: no glob expansion of the patterns).

@@ -77,11 +77,26 @@ case $OUT in "$ROOT/build/test-out/"*) ;; *) CANARIES=$OUT/canaries; : >"$CANARI
 # Short private TMPDIR: regrtest puts its work directory there and test_socket binds AF_UNIX paths
 # in it (108-byte limit).
 TMP=$(mktemp -d /tmp/ct-tr.XXXXXX)
-cleanup() { rm -rf "$TMP"; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 RUNID=$(basename "$TMP" | tr -dc 'A-Za-z0-9')
 MARK=CT_TR_${RUNID}_TOKEN
+# reap: kills what is left of this run's processes (they carry $MARK in their environment) once
+# regrtest has returned. A module that hangs under the shim leaves spinning orphans behind: regrtest
+# runs its worker in a session of its own and the hung grandchild outlives it.
+reap() {
+	local e p
+	for e in /proc/[0-9]*/environ; do
+		p=${e#/proc/}
+		p=${p%/environ}
+		[ "$p" != $$ ] || continue
+		if tr '\0' '\n' 2>/dev/null <"$e" | grep -q "^$MARK="; then kill -9 "$p" 2>/dev/null || true; fi
+	done
+}
+cleanup() {
+	reap
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 STAMP=$TMP/stamp
 touch "$STAMP"
 export OPENAI_API_KEY ANTHROPIC_API_KEY
@@ -124,6 +139,7 @@ run() {
 	(cd "$TMP/run" && TMPDIR=$TMP "${pre[@]}" "$PY" -m test -j1 --timeout "$TIMEOUT" -u none \
 		--junit-xml "$d/$m.xml" "${extra[@]}" "$m") >"$d/$m.log" 2>&1 </dev/null || rc=$?
 	t1=$(date +%s.%N)
+	reap
 	echo "$rc" >"$d/$m.rc"
 	echo "$t0 $t1" | awk '{printf "%.1f\n", $2 - $1}' >"$d/$m.secs"
 }

@@ -11,7 +11,7 @@ if ! $PY -c 'import test.libregrtest' 2>/dev/null; then
 fi
 rc=0
 # --timeout bounds each module: a module that hangs under the shim fails here instead of the runner.
-"$ROOT/scripts/transparency.sh" --quick --timeout 240 --out "$W/tr" >"$W/transparency.out" 2>&1 || rc=$?
+"$ROOT/scripts/transparency.sh" --quick --timeout 150 --out "$W/tr" >"$W/transparency.out" 2>&1 || rc=$?
 if [ -s "$W/tr/verdict" ]; then
 	cat "$W/tr/verdict"
 else

@@ -304,12 +304,59 @@ static struct proc *proc_from_trace(const struct trace *t)
 	return p;
 }
 
+/* ---- fork children's credentials at start ------------------------------------------------------ */
+
+static void copy_facts(struct facts *dst, const struct facts *src)
+{
+	*dst = *src;
+	dst->provider = estrdup(src->provider);
+	dst->entropy = estrdup(src->entropy);
+}
+
+/* A fork or clone child has no env records: its memory, environ included, is its parent's at the fork
+ * (docs/trace-format.md). So its state at start is the parent's start (itself inherited when the parent
+ * is a fork child: parents go first) followed by the parent's own successful sets before the fork. A
+ * child whose parent left no trace, or was only found by ppid, keeps what its own file says. */
+static void inherit_at_fork(struct proc *p)
+{
+	struct proc *par = p->parent;
+
+	if (p->inherit_done)
+		return;
+	p->inherit_done = 1;
+	if ((p->origin != OR_FORK && p->origin != OR_CLONE) || !par || p->link != LK_FORK)
+		return;
+	inherit_at_fork(par);
+	for (size_t i = 0; i < par->ncreds; i++) {
+		const struct cred *pc = &par->creds[i];
+		const struct facts *f = pc->has_start ? &pc->start : NULL;
+		struct cred *c;
+		for (size_t k = 0; k < pc->nsets; k++)
+			if (pc->sets[k].ok && pc->sets[k].ts < p->fork_ts)
+				f = &pc->sets[k].f;
+		if (!f || f->state == ST_ABSENT)
+			continue;
+		c = cred_get(p, pc->name);
+		if (!c->has_start) {
+			c->has_start = 1;
+			copy_facts(&c->start, f);
+		}
+	}
+	/* Absent ones too: "absent" in a fork child means the parent lacked it at the fork. */
+	for (size_t i = 0; i < p->ncreds; i++)
+		p->creds[i].inherited = 1;
+	if (p->ncreds)
+		qsort(p->creds, p->ncreds, sizeof *p->creds, cmp_cred);
+}
+
 void model_build(const struct traceset *ts, struct model *m)
 {
 	memset(m, 0, sizeof *m);
 	for (size_t i = 0; i < ts->n; i++)
 		*PUSH(m->procs, m->n) = proc_from_trace(&ts->v[i]);
 	model_link(m);
+	for (size_t i = 0; i < m->n; i++)
+		inherit_at_fork(m->procs[i]);
 }
 
 /* ---- cleanup ------------------------------------------------------------------------------------ */

@@ -58,7 +58,8 @@ struct cset {
 
 struct cred {
 	char *name;
-	int has_start; /* an env record: present or empty at start */
+	int has_start; /* present or empty at start: an env record, or the parent's at the fork */
+	int inherited; /* a fork or clone child's: the start is its parent's state at the fork */
 	struct facts start;
 	struct cread *reads;
 	size_t nreads;
@@ -119,6 +120,7 @@ struct proc {
 	int rt_reads;           /* 1: os.environ reads attributed (audit hook) */
 	int blind;              /* credential reads are not visible in this process */
 	int blind_known;        /* blind and blind_why are computed */
+	int inherit_done;       /* creds at start taken from the parent (fork and clone children) */
 	char *blind_why;
 	struct cred *creds;
 	size_t ncreds;

@@ -56,6 +56,7 @@ static cJSON *cred_json(const struct cred *c)
 
 	cJSON_AddStringToObject(o, "name", c->name);
 	add_facts(o, c->has_start ? &c->start : &absent);
+	cJSON_AddBoolToObject(o, "inherited_at_fork", c->inherited);
 	for (size_t i = 0; i < c->nreads; i++) {
 		const struct cread *r = &c->reads[i];
 		cJSON *j = cJSON_CreateObject();

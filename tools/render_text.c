@@ -94,6 +94,8 @@ static void creds_text(const struct pen *p, const struct proc *pr, int depth)
 		struct facts absent = {0};
 		fprintf(p->out, "%*s%s: ", depth * 2 + 4, "", E(p, c->name));
 		facts_text(p, c->has_start ? &c->start : &absent);
+		if (c->inherited)
+			fputs(" (parent's at fork)", p->out);
 		for (size_t k = 0; k < c->nreads; k++) {
 			const struct cread *r = &c->reads[k];
 			/* process.env's long note is in the findings; the tree only says where the read came

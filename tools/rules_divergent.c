@@ -62,8 +62,12 @@ static int note_proc(const struct model *m, const struct proc *p, const struct c
 	int changed = 0;
 
 	proc_label(m, p, lab, sizeof lab);
+	/* A fork child's inherited start is its parent's value, already noted there; it is still what a
+	 * later read in the child is compared with. */
+	if (c->has_start && c->start.fp[0] && !c->inherited)
+		note_fp(s, p, c->start.fp);
 	if (c->has_start && c->start.fp[0])
-		note_fp(s, p, first = c->start.fp);
+		first = c->start.fp;
 	for (size_t k = 0; k < c->nreads; k++) {
 		const char *fp = c->reads[k].f.fp;
 		if (!fp[0])

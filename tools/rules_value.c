@@ -156,7 +156,9 @@ void rules_empty(const struct model *m, const char *var, struct findings *out)
 		const struct cred *c = proc_cred(p, var);
 		const struct cread *r = first_read(c, ST_EMPTY);
 		proc_label(m, p, lab, sizeof lab);
-		if (c && c->has_start && c->start.state == ST_EMPTY) {
+		/* An inherited start is the parent's state at the fork: evidence is given where it came
+		 * from (the parent's env record or set), once, not again for every worker. */
+		if (c && c->has_start && !c->inherited && c->start.state == ST_EMPTY) {
 			finding_pid(EMPTY_FINDING(), p->pid);
 			finding_ev(f, "%s: empty at start (inherited, length %ld)", lab, c->start.len);
 		}
@@ -234,7 +236,7 @@ void rules_malformed(const struct model *m, const char *var, struct findings *ou
 		const char *where = "at start";
 		if (!c)
 			continue;
-		if (c->has_start && (c->start.flags & MALFORMED_MASK))
+		if (c->has_start && !c->inherited && (c->start.flags & MALFORMED_MASK)) /* as CRED_EMPTY */
 			got = c->start.flags, len = c->start.len;
 		for (size_t k = 0; !got && k < c->nreads; k++)
 			if (c->reads[k].f.flags & MALFORMED_MASK)

@@ -572,6 +572,61 @@ def read_before_fork_neg():
     return [m, w, s, g]
 
 
+# ---- fork children: their credentials at start are the parent's at the fork -------------------------
+@case
+def fork_inherit_neg():
+    """gunicorn without --preload: the master has the key at start and forks a worker, which reads it
+    after the fork and forks a process that reads it too. Fork children have no env records (their
+    memory is the parent's): the tree shows the key present in both, inherited at the fork, and
+    nothing is raised (no CRED_MISSING)."""
+    m = P("api", 720, 1, ["gunicorn", "app:app"], exe="/usr/bin/python3.11", runtime="audit-hook")
+    m.env(0, "OPENAI_API_KEY")
+    m.fork(1200, 721)
+    w = P("api", 721, 720, ["gunicorn", "app:app"], exe="/usr/bin/python3.11", at=1200, origin="fork", parent=m,
+          gen=1)
+    w.read(1250, "OPENAI_API_KEY", site=py("/srv/app/app.py", 20, "post_fork"), fn="os.environ")
+    w.fork(1300, 722)
+    g = P("api", 722, 721, ["gunicorn", "app:app"], exe="/usr/bin/python3.11", at=1300, origin="fork", parent=w,
+          gen=2)
+    g.read(1350, "OPENAI_API_KEY", site=py("/srv/app/tasks.py", 12, "run"), fn="os.environ")
+    return [m, w, g]
+
+
+@case
+def fork_inherit_set():
+    """The master's dotenv overrides the key (setenv) before it forks, and unsets it after: the worker
+    starts with the overriding value (its read is no change during its life) and keeps it. The empty
+    and the malformed variable the worker inherits are reported once, where they come from (the
+    master), plus the worker's own empty read."""
+    m = P("api", 730, 1, ["gunicorn", "app:app"], exe="/usr/bin/python3.11", runtime="audit-hook")
+    m.env(0, "OPENAI_API_KEY").env(0, "ANTHROPIC_API_KEY", "empty", ln=0)
+    m.env(0, "GROQ_API_KEY", ln=57, flags=["newline"], provider="groq", fp="5e5e0a1b2c3d")
+    m.rec(20, "set", fn="setenv", **facts("OPENAI_API_KEY", "present", 164, [], "openai", "9b1e7f3300aa"),
+          prev={"state": "present", "len": 164, "fp": "3f9a0c11d2e4"}, ok=True, gen=0, forks=0, site=DOTENV)
+    m.fork(100, 731)
+    m.rec(150, "set", fn="unsetenv", **facts("OPENAI_API_KEY", "absent", 0, [], None, ""),
+          prev={"state": "present", "len": 164, "fp": "9b1e7f3300aa"}, ok=True, gen=0, forks=1,
+          site=py("/srv/app/master.py", 30, "drop_secrets"))
+    w = P("api", 731, 730, ["gunicorn", "app:app"], exe="/usr/bin/python3.11", at=100, origin="fork", parent=m,
+          gen=1)
+    w.read(200, "OPENAI_API_KEY", fp="9b1e7f3300aa", site=py("/srv/app/app.py", 20, "post_fork"), fn="os.environ")
+    w.read(210, "ANTHROPIC_API_KEY", "empty", ln=0, site=py("/srv/app/app.py", 21, "post_fork"), fn="os.environ")
+    return [m, w]
+
+
+@case
+def name_mismatch_fork():
+    """A fork child reads OPENAI_API_KEY and finds it absent; the parent it was forked from has
+    OPEN_AI_API_KEY, and so has the child: CRED_NAME_MISMATCH for the child, not CRED_MISSING."""
+    m = P("worker", 740, 1, ["celery", "-A", "app", "worker"], exe="/usr/bin/python3.11", runtime="audit-hook")
+    m.env(0, "OPEN_AI_API_KEY")
+    m.fork(500, 741)
+    c = P("worker", 741, 740, ["celery", "-A", "app", "worker"], exe="/usr/bin/python3.11", at=500,
+          origin="fork", parent=m, gen=1)
+    c.read(600, "OPENAI_API_KEY", "absent", site=py("/srv/app/tasks.py", 8, "make_client"), fn="os.environ")
+    return [m, c]
+
+
 # ---- UNTRACED_PROCESS -------------------------------------------------------------------------------
 @case
 def untraced_static():

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* tool_symbolize.c: symbolize.c against this very program and libc; with arguments, a lookup tool
  * for test scripts: tool_symbolize PATH BUILD_ID 0xOFFSET prints "func<TAB>file<TAB>line". */
+#include <dlfcn.h>
 #include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,7 @@ static void check(const char *name, int cond, const char *why)
 }
 
 struct self {
-	uintptr_t addr;  /* find the object holding this address */
+	uintptr_t addr; /* find the object holding this address */
 	uintptr_t bias;
 	char build_id[129];
 	const char *name;
@@ -68,6 +69,19 @@ __attribute__((noinline, used)) static int symbolize_me(int x)
 	return x * 3 + 1;
 }
 
+/* libc's fputs at off in libc.name: symbolized from .dynsym even without debug info. */
+static void check_libc(const char *name, const void *fn)
+{
+	struct self libc = {(uintptr_t)fn, 0, "", NULL};
+	struct sym_result r;
+	int found;
+
+	dl_iterate_phdr(self_cb, &libc);
+	found = libc.name && sym_lookup(libc.name, libc.build_id, (uintptr_t)fn - libc.bias + 2, &r);
+	check(name, found && (!strcmp(r.func, "fputs") || !strcmp(r.func, "_IO_fputs")),
+	      found ? r.func : "not found");
+}
+
 static int tool(char **argv)
 {
 	struct sym_result r;
@@ -92,23 +106,38 @@ int main(int argc, char **argv)
 
 	int found = sym_lookup(exe, me.build_id, off, &r);
 	check("own function by path and build id", found && !strcmp(r.func, "symbolize_me"), r.func);
-	check("own function has a source line",
-	      found && strstr(r.file, "tool_symbolize.c") && r.line > 0, r.file);
-	check("cached second lookup", sym_lookup(exe, me.build_id, off, &r) && !strcmp(r.func, "symbolize_me"),
-	      r.func);
-	check("no build id given still resolves", sym_lookup(exe, NULL, off, &r) && !strcmp(r.func, "symbolize_me"),
-	      r.func);
+	check("own function has a source line", found && strstr(r.file, "tool_symbolize.c") && r.line > 0,
+	      r.file);
+	check("cached second lookup",
+	      sym_lookup(exe, me.build_id, off, &r) && !strcmp(r.func, "symbolize_me"), r.func);
+	check("no build id given still resolves",
+	      sym_lookup(exe, NULL, off, &r) && !strcmp(r.func, "symbolize_me"), r.func);
 	check("a different build id is refused",
 	      !sym_lookup(exe, "00112233445566778899aabbccddeeff00112233", off, &r), r.func);
 	check("a missing file with an unknown build id gives nothing",
-	      !sym_lookup("/nonexistent/lib.so", "ffeeddccbbaa99887766554433221100ffeeddcc", 0x1000, &r), r.func);
-
-	/* libc: symbols from .dynsym even without debug info */
-	struct self libc = {(uintptr_t)&fputs, 0, "", NULL};
-	dl_iterate_phdr(self_cb, &libc);
-	found = sym_lookup(libc.name, libc.build_id, (uintptr_t)&fputs - libc.bias + 2, &r);
-	check("libc function by name", found && (!strcmp(r.func, "fputs") || !strcmp(r.func, "_IO_fputs")),
+	      !sym_lookup("/nonexistent/lib.so", "ffeeddccbbaa99887766554433221100ffeeddcc", 0x1000, &r),
 	      r.func);
+
+	/* libc: symbols from .dynsym even without debug info. libc's own fputs, from its handle, holds in
+	 * every build; &fputs in this program does only without a sanitizer runtime, which interposes
+	 * its interceptor (make SANITIZE=address: __interceptor_fputs in libasan.so). */
+	void *h = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+	void *libc_fputs = h ? dlsym(h, "fputs") : NULL;
+	if (libc_fputs)
+		check_libc("libc function by name (libc's own fputs)", libc_fputs);
+	else
+		check("libc function by name (libc's own fputs)", 0, dlerror());
+	if (h)
+		dlclose(h);
+	struct self me_fputs = {(uintptr_t)&fputs, 0, "", NULL};
+	dl_iterate_phdr(self_cb, &me_fputs);
+	const char *san = getenv("SANITIZE");
+	if (me_fputs.name && !strstr(me_fputs.name, "/libc.so"))
+		printf("skip - libc function by name (fputs as linked): fputs here is in %s, a sanitizer "
+		       "runtime's interceptor (SANITIZE=%s), not libc's\n",
+		       me_fputs.name, san && *san ? san : "?");
+	else
+		check_libc("libc function by name (fputs as linked)", (const void *)&fputs);
 	sym_cleanup();
 	sym_cleanup(); /* idempotent */
 	return failures != 0;

@@ -32,6 +32,7 @@ extern __thread int ct_guard CT_HIDDEN;
 extern int ct_cfg_backtrace CT_HIDDEN;   /* CREDTRACE_BACKTRACE != 0 and libunwind loaded */
 extern int ct_cfg_debug CT_HIDDEN;       /* CREDTRACE_DEBUG */
 extern char ct_self_path[512] CT_HIDDEN; /* path of libcredtrace.so, to check LD_PRELOAD survives */
+extern char **ct_argv CT_HIDDEN;         /* the argv the constructor was given */
 
 /* Where am I running? Only called on slow paths. */
 enum ct_self { CT_SELF_OWN, CT_SELF_FORKED, CT_SELF_VFORK };

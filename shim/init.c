@@ -29,7 +29,7 @@ char ct_self_path[512];
 static char exe[512];
 static char container[65];
 static char bt_state[64] = "off";
-static char **saved_argv;
+char **ct_argv;
 static int start_vars;
 static const char *origin_now = "exec";
 static struct {
@@ -138,7 +138,7 @@ void ct_hdr_build(struct ct_rec *r, const char *origin, const char *nonce)
 	ct_rec_str(r, "container", container[0] ? container : NULL);
 	ct_rec_str(r, "nonce", nonce);
 	ct_rec_str(r, "exe", exe);
-	ct_rec_argv(r, "argv", saved_argv);
+	ct_rec_argv(r, "argv", ct_argv);
 	ct_rec_str(r, "origin", origin);
 	ct_rec_int(r, "gen", vfork ? ct_gen + 1 : ct_gen);
 	if (vfork) {
@@ -251,7 +251,7 @@ __attribute__((constructor(101))) static void ct_init(int argc, char **argv, cha
 		goto out;
 	read_config();
 	ct_pid = (pid_t)ct_raw_getpid();
-	saved_argv = argv;
+	ct_argv = argv;
 	for (e = environ; e && *e; e++)
 		start_vars++;
 	got = syscall(SYS_readlink, "/proc/self/exe", exe, sizeof exe - 1);

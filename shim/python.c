@@ -671,6 +671,31 @@ static int audit_hook(const char *ev, PyObject *args, void *ud)
 	return 0;
 }
 
+/* CPython's debug memory hooks check that every block is freed by the allocator that made it. A
+ * hook registered before Python started is allocated with plain malloc and freed through the debug
+ * hooks at exit: "Fatal Python error: _PyMem_DebugRawFree: bad ID". So no adapter when they are on:
+ * PYTHONMALLOC=*debug, PYTHONDEVMODE, -X dev, or a debug build of Python. */
+static const char *debug_allocators(void)
+{
+	extern char **environ;
+	const char *m = ct_env_lookup(environ, "PYTHONMALLOC");
+	const char *d = ct_env_lookup(environ, "PYTHONDEVMODE");
+	if (m && strstr(m, "debug"))
+		return "PYTHONMALLOC uses the debug allocator hooks";
+	if (d && *d)
+		return "PYTHONDEVMODE (debug allocator hooks)";
+	for (int i = 1; ct_argv && ct_argv[i]; i++) {
+		const char *a = ct_argv[i];
+		if (!strcmp(a, "-Xdev") || (!strcmp(a, "-X") && ct_argv[i + 1] && !strcmp(ct_argv[i + 1], "dev")))
+			return "-X dev (debug allocator hooks)";
+		if (a[0] != '-' || !strcmp(a, "-c") || !strcmp(a, "-m"))
+			break; /* the script and its own arguments */
+	}
+	if (dlsym(RTLD_DEFAULT, "_Py_RefTotal") || dlsym(RTLD_DEFAULT, "_Py_NegativeRefcount"))
+		return "a debug build of Python (debug allocator hooks)";
+	return NULL;
+}
+
 /* Called at the end of the constructor. In a process that is not Python this is one dlsym that
  * returns NULL (and a second one to tell a Python < 3.8 apart). */
 void ct_py_init(void)
@@ -700,6 +725,11 @@ void ct_py_init(void)
 	if (flag && flag[0] == '0' && !flag[1]) {
 		set_version();
 		emit_runtime("none", "CREDTRACE_PYTHON=0");
+		return;
+	}
+	if ((flag = debug_allocators()) != NULL) {
+		set_version();
+		emit_runtime("none", flag);
 		return;
 	}
 	state = PY_WAITING;

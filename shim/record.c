@@ -95,8 +95,9 @@ static size_t escape(char *out, const char *s, size_t n)
 			EMIT((char)c);
 			i++;
 		} else if (c >= 0x80 && (l = utf8_len(p + i, n - i)) != 0) {
-			while (l--)
-				EMIT((char)p[i++]);
+			/* i moves outside EMIT: EMIT evaluates its argument only when writing. */
+			for (; l; l--, i++)
+				EMIT((char)p[i]);
 		} else {
 			EMIT('\\');
 			EMIT('u');

@@ -45,3 +45,13 @@ tq "$W/many" 'len(by("read"))==1' >/dev/null && ok "one read record per site" ||
 # CREDTRACE_VARS adds names and globs.
 run env LD_PRELOAD="$PRELOAD" CREDTRACE_DIR="$W/vars" CREDTRACE_VARS='MY_*_CFG,OTHERTHING' MY_APP_CFG=v OTHERTHING=w "$PROGS/env_calls" >/dev/null 2>&1 || true
 tq "$W/vars" '{"MY_APP_CFG","OTHERTHING"} <= names("env")' >/dev/null && ok "CREDTRACE_VARS names and globs" || fail "CREDTRACE_VARS" "$(tq "$W/vars" 'names("env")')"
+
+# Command lines with multi-byte UTF-8, invalid bytes and control characters: written whole (a
+# counting bug once looped forever on the first non-ASCII character), as valid JSON.
+if timeout 20 env LD_PRELOAD="$PRELOAD" CREDTRACE_DIR="$W/utf8" /bin/echo æ 日本 "$(printf 'bad\377\001x')" >"$W/utf8.out"; then
+	ok "non-ASCII argv: the program runs to its end"
+else
+	fail "non-ASCII argv" "status $? (a hang is 124)"
+fi
+tq "$W/utf8" 'H[0]["argv"][1:4] == ["æ", "日本", "bad\u00ff\u0001x"]' >/dev/null &&
+	ok "non-ASCII argv: UTF-8 kept, other bytes escaped" || fail "non-ASCII argv record" "$(tq "$W/utf8" 'H[0]["argv"]')"

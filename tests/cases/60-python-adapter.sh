@@ -116,3 +116,16 @@ fi
 # --- processes that are not Python have no runtime record.
 traced "$W/tr-true" /bin/true
 check "non-Python process: no runtime record" tq "$W/tr-true" "H and not by('runtime')"
+
+# CPython's debug allocator hooks free an audit hook registered before start-up through the wrong
+# allocator ("bad ID" at exit): the adapter stays off there and says why; the program is unchanged.
+for mode in PYTHONMALLOC=debug PYTHONDEVMODE=1; do
+	prog='import os; os.environ.get("OPENAI_API_KEY"); pid = os.fork()
+if pid == 0: os._exit(0)
+os.waitpid(pid, 0); print("done")'
+	b=$(env "$mode" /usr/bin/python3 -c "$prog" 2>&1; echo "rc=$?")
+	t=$(env "$mode" LD_PRELOAD="$PRELOAD" CREDTRACE_DIR="$W/dbg-${mode%%=*}" /usr/bin/python3 -c "$prog" 2>&1; echo "rc=$?")
+	expect_eq "$mode: same output and status (no abort at exit)" "$t" "$b"
+	tq "$W/dbg-${mode%%=*}" 'any(r["reads"] == "none" and "debug" in r["why"] for r in by("runtime"))' >/dev/null &&
+		ok "$mode: runtime record says the adapter is off and why" || fail "$mode runtime record" "$(tq "$W/dbg-${mode%%=*}" 'by("runtime")')"
+done

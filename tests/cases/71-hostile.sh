@@ -192,7 +192,8 @@ elif grep -q '^0 keys' "$W/keyhits"; then fail "fingerprint key search" "no key 
 else ok "fingerprint key bytes (raw or hex) in no trace or output: $(head -1 "$W/keyhits")"; fi
 # ... nor in the traced program's environment
 d=$W/keyenv2
-LD_PRELOAD=$PRELOAD CREDTRACE_DIR=$d /usr/bin/env >"$W/env.out" 2>&1 || true
+# (a scrubbed environment: /usr/bin/env prints all of it, and this script's own holds canaries)
+env -i PATH=/usr/bin:/bin LD_PRELOAD="$PRELOAD" CREDTRACE_DIR="$d" /usr/bin/env >"$W/env.out" 2>&1 || true
 if [ -f "$d/.credtrace.key" ] && ! grep -qiF "$(od -An -tx1 "$d/.credtrace.key" | tr -d ' \n' | head -c 16)" "$W/env.out"; then
 	ok "the key is not in the traced program's environment"
 else fail "key not in environment" "$(ls -A "$d")"; fi

@@ -65,8 +65,9 @@ struct ct_rec {
 	int full;            /* a field did not fit: it was dropped and "trunc":true is added */
 	char close[16];      /* closing bracket per open depth */
 };
-void ct_rec_begin(struct ct_rec *r, const char *type) CT_HIDDEN;               /* {"t":type,"ts":us */
-void ct_rec_str(struct ct_rec *r, const char *key, const char *val) CT_HIDDEN; /* null when val NULL */
+void ct_rec_begin(struct ct_rec *r, const char *type) CT_HIDDEN;                 /* {"t":type,"ts":us */
+void ct_rec_begin_at(struct ct_rec *r, const char *type, uint64_t ts) CT_HIDDEN; /* ts given */
+void ct_rec_str(struct ct_rec *r, const char *key, const char *val) CT_HIDDEN;   /* null when val NULL */
 void ct_rec_strn(struct ct_rec *r, const char *key, const char *val, size_t n) CT_HIDDEN;
 void ct_rec_int(struct ct_rec *r, const char *key, long long v) CT_HIDDEN;
 void ct_rec_bool(struct ct_rec *r, const char *key, int v) CT_HIDDEN;
@@ -198,7 +199,7 @@ void ct_proc_init(void) CT_HIDDEN; /* pthread_atfork */
 /* One "exec" record (proc_exec.c). child: pid when known, else 0; result: -1 when not known yet
  * (exec family, system, popen), 0 ok, else failed with err. Stack only. */
 void ct_exec_record(const char *fn, const char *path, char *const argv[], char *const envp[], long child,
-                    int result, int err) CT_HIDDEN;
+                    int result, int err, uint64_t ts) CT_HIDDEN; /* ts 0: now */
 /* Called in a fork child (atfork child handler, our _Fork hook, or lazily by ct_self() for a child
  * that ran no handler) before anything else: mark every tracked socket inherited. No syscalls
  * beyond what is async-signal-safe, no locks (the parent's threads are gone). */

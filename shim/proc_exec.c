@@ -30,10 +30,10 @@ void ct_proc_exec_resolve(void)
 }
 
 void ct_exec_record(const char *fn, const char *path, char *const argv[], char *const envp[], long child,
-                    int result, int err)
+                    int result, int err, uint64_t ts)
 {
 	struct ct_rec r;
-	ct_rec_begin(&r, "exec");
+	ct_rec_begin_at(&r, "exec", ts ? ts : ct_now_us());
 	ct_rec_str(&r, "fn", fn);
 	ct_rec_strn(&r, "path", path ? path : "", path ? (strlen(path) > 512 ? 512 : strlen(path)) : 0);
 	ct_rec_argv(&r, "argv", argv);
@@ -75,7 +75,7 @@ static int before(const char *fn, const char *path, char *const argv[], char *co
 		ct_guard = 1;
 		ct_site_key = site;
 	}
-	ct_exec_record(fn, path, argv, envp, 0, -1, 0);
+	ct_exec_record(fn, path, argv, envp, 0, -1, 0, 0);
 	if (own)
 		ct_guard = 0;
 	errno = e;

@@ -55,6 +55,7 @@ static int spawn(const char *fn, spawn_fn *real, pid_t *pid, const char *path,
 {
 	pid_t child = 0;
 	int rc, e;
+	uint64_t t0;
 	if (CT_UNLIKELY(!*real))
 		ct_real_resolve();
 	if (!*real)
@@ -64,12 +65,13 @@ static int spawn(const char *fn, spawn_fn *real, pid_t *pid, const char *path,
 	e = errno;
 	ct_guard = 1;
 	ct_site_key = site;
+	t0 = ct_now_us(); /* the record's time is the call's start: the child may write before we do */
 	errno = e;
 	rc = (*real)(&child, path, fa, at, argv, envp);
 	e = errno;
 	if (pid)
 		*pid = child;
-	ct_exec_record(fn, path, argv, envp, rc == 0 ? child : 0, rc == 0 ? 0 : 1, rc);
+	ct_exec_record(fn, path, argv, envp, rc == 0 ? child : 0, rc == 0 ? 0 : 1, rc, t0);
 	ct_guard = 0;
 	errno = e;
 	return rc;
@@ -109,7 +111,7 @@ static void shell_record(const char *fn, const char *cmd)
 	char *argv[] = {"sh", "-c", (char *)cmd, NULL};
 	int e = errno;
 	ct_guard = 1;
-	ct_exec_record(fn, "/bin/sh", argv, environ, 0, -1, 0);
+	ct_exec_record(fn, "/bin/sh", argv, environ, 0, -1, 0, 0);
 	ct_guard = 0;
 	errno = e;
 }

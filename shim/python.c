@@ -686,7 +686,8 @@ static const char *debug_allocators(void)
 		return "PYTHONDEVMODE (debug allocator hooks)";
 	for (int i = 1; ct_argv && ct_argv[i]; i++) {
 		const char *a = ct_argv[i];
-		if (!strcmp(a, "-Xdev") || (!strcmp(a, "-X") && ct_argv[i + 1] && !strcmp(ct_argv[i + 1], "dev")))
+		if (!strcmp(a, "-Xdev") ||
+		    (!strcmp(a, "-X") && ct_argv[i + 1] && !strcmp(ct_argv[i + 1], "dev")))
 			return "-X dev (debug allocator hooks)";
 		if (a[0] != '-' || !strcmp(a, "-c") || !strcmp(a, "-m"))
 			break; /* the script and its own arguments */

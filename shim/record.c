@@ -237,6 +237,11 @@ void ct_rec_end(struct ct_rec *r)
 
 void ct_rec_begin(struct ct_rec *r, const char *type)
 {
+	ct_rec_begin_at(r, type, ct_now_us());
+}
+
+void ct_rec_begin_at(struct ct_rec *r, const char *type, uint64_t ts)
+{
 	r->len = 0;
 	r->depth = 0;
 	r->dead = 0;
@@ -246,7 +251,7 @@ void ct_rec_begin(struct ct_rec *r, const char *type)
 	put(r, "{", 1);
 	r->first_mask = 1u; /* depth 0: nothing written yet */
 	ct_rec_str(r, "t", type);
-	ct_rec_int(r, "ts", (long long)ct_now_us());
+	ct_rec_int(r, "ts", (long long)ts);
 }
 
 void ct_rec_finish(struct ct_rec *r)

@@ -85,7 +85,8 @@ void ct_rec_finish(struct ct_rec *r) CT_HIDDEN; /* closes the record and adds th
 int ct_trace_init(void) CT_HIDDEN;                          /* dir, key, file name; 0 on success */
 void ct_trace_write(const char *buf, size_t len) CT_HIDDEN; /* one complete line */
 void ct_trace_forget_fd(int fd) CT_HIDDEN;                  /* the app closed or replaced fd */
-void ct_trace_fork_child(const char *origin) CT_HIDDEN;     /* new file opened lazily */
+void ct_trace_batch(int on) CT_HIDDEN; /* constructor only: gather records, write them at off */
+void ct_trace_fork_child(const char *origin) CT_HIDDEN; /* new file opened lazily */
 uint64_t ct_trace_cap(void) CT_HIDDEN;
 /* In a vfork child: writes hdr (origin "vfork") and buf into the child's own file, open/write/close,
  * stack only. */

@@ -468,7 +468,58 @@ static int open_child_file(void)
 	return 1;
 }
 
+/* Start-up batch: the constructor's header and env records go out in one write() of whole lines
+ * instead of one write (plus its descriptor and size checks) each. Single-threaded by nature: the
+ * constructor of a preloaded object runs before the program's main. */
+static char batch[16384];
+static size_t batch_len;
+static int batching;
+
+static void write_now(const char *buf, size_t len);
+
+/* Near the cap the lines go one by one, so that the cap cuts between records as it always does. */
+static void flush_batch(void)
+{
+	size_t at = 0;
+	if (batch_len && atomic_load(&written) + batch_len + 128 <= cap) {
+		write_now(batch, batch_len);
+	} else {
+		while (at < batch_len) {
+			const char *nl = memchr(batch + at, '\n', batch_len - at);
+			size_t n = nl ? (size_t)(nl - (batch + at)) + 1 : batch_len - at;
+			write_now(batch + at, n);
+			at += n;
+		}
+	}
+	batch_len = 0;
+}
+
+void ct_trace_batch(int on)
+{
+	if (on) {
+		batch_len = 0;
+		batching = 1;
+		return;
+	}
+	batching = 0;
+	flush_batch();
+}
+
 void ct_trace_write(const char *buf, size_t len)
+{
+	if (batching) {
+		if (batch_len + len > sizeof batch)
+			flush_batch();
+		if (len <= sizeof batch) {
+			memcpy(batch + batch_len, buf, len);
+			batch_len += len;
+			return;
+		}
+	}
+	write_now(buf, len);
+}
+
+static void write_now(const char *buf, size_t len)
 {
 	int fd, e = errno;
 	off_t size = 0;

@@ -75,3 +75,22 @@ traced() {
 tq() {
 	$PY "$ROOT/tests/tq.py" "$@"
 }
+
+# start_fake_api KEY: tests/fake_api.py (the stand-in model API) on a free loopback port, accepting
+# KEY; sets API_PID and API_PORT. Its key file lives outside the test output, which the final canary
+# search reads; stop_fake_api (call it from the script's EXIT trap) ends both.
+start_fake_api() {
+	API_KD=$(mktemp -d)
+	(umask 077 && printf '%s' "$1" >"$API_KD/key")
+	$PY "$ROOT/tests/fake_api.py" --key-file "$API_KD/key" --port-file "$W/port" --log "$W/api.log" &
+	API_PID=$!
+	for _ in $(seq 600); do # start-up wait, not a timing assertion
+		[ -s "$W/port" ] && break
+		sleep 0.1
+	done
+	API_PORT=$(cat "$W/port")
+}
+stop_fake_api() {
+	kill "${API_PID:-}" 2>/dev/null || true
+	rm -rf "${API_KD:-}"
+}

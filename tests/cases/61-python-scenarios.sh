@@ -13,19 +13,11 @@ if ! $PY -c 'import requests' 2>/dev/null; then
 fi
 
 KEY=$(canary)
-# The server's key file lives outside build/test-out, which the final canary search reads.
-KD=$(mktemp -d)
-(umask 077 && printf '%s' "$KEY" >"$KD/key")
-$PY "$ROOT/tests/fake_api.py" --key-file "$KD/key" --port-file "$W/port" --log "$W/api.log" &
-SRV=$!
 GUN=
-trap 'kill $SRV $GUN 2>/dev/null || true; rm -rf "$KD"' EXIT
-for _ in $(seq 600); do # start-up wait, not a timing assertion
-	[ -s "$W/port" ] && break
-	sleep 0.1
-done
+trap 'kill $GUN 2>/dev/null || true; stop_fake_api' EXIT
+start_fake_api "$KEY"
 export OPENAI_BASE_URL OPENAI_API_KEY=$KEY
-OPENAI_BASE_URL=http://127.0.0.1:$(cat "$W/port")/v1
+OPENAI_BASE_URL=http://127.0.0.1:$API_PORT/v1
 
 # findings DIR: "CODE:severity" of every finding of the JSON report, sorted, on one line.
 findings() {

@@ -84,7 +84,6 @@ void ct_rec_finish(struct ct_rec *r) CT_HIDDEN; /* closes the record and adds th
 /* ---- trace file (writer.c) ----------------------------------------------------------------- */
 int ct_trace_init(void) CT_HIDDEN;                          /* dir, key, file name; 0 on success */
 void ct_trace_write(const char *buf, size_t len) CT_HIDDEN; /* one complete line */
-void ct_trace_forget_fd(int fd) CT_HIDDEN;                  /* the app closed or replaced fd */
 void ct_trace_batch(int on) CT_HIDDEN; /* constructor only: gather records, write them at off */
 void ct_trace_fork_child(const char *origin) CT_HIDDEN; /* new file opened lazily */
 uint64_t ct_trace_cap(void) CT_HIDDEN;
@@ -95,8 +94,6 @@ void ct_trace_write_vfork(const char *buf, size_t len) CT_HIDDEN;
  * the process's own (a vfork child's differs from the memory it shares). */
 void ct_hdr_build(struct ct_rec *r, const char *origin, const char *nonce) CT_HIDDEN;
 extern char ct_host[65] CT_HIDDEN;
-int ct_trace_fd_is_ours(int fd) CT_HIDDEN;
-int ct_trace_fd(void) CT_HIDDEN; /* -1 when no file is open */
 uint64_t ct_now_us(void) CT_HIDDEN;
 extern char ct_nonce[17] CT_HIDDEN; /* 16 hex digits, new in every process (fork children too) */
 

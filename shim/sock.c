@@ -486,12 +486,10 @@ static int dup_done(int oldfd, int ret)
 }
 
 /* fd is about to be closed by the application. Untracks it first (the number is free the moment
- * the kernel closes it), writes a `close` record when its last fd here goes and it was inherited
- * or forked away, and lets the writer forget its trace fd. Guard held by the caller. */
+ * the kernel closes it) and writes a `close` record when its last fd here goes and it was inherited
+ * or forked away. Guard held by the caller. */
 static void closing(int fd, const char *fn)
 {
-	if (ct_trace_fd_is_ours(fd))
-		ct_trace_forget_fd(fd);
 	if (!tracked(fd))
 		return;
 	struct slot s;
@@ -592,11 +590,11 @@ CT_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 	return fresh_fd(real_accept4(fd, addr, len, flags));
 }
 
-/* close: untracks; `close` record for an inherited or forked-away socket; tells the writer when the
- * application closes the trace fd. The close itself always happens as requested. */
+/* close: untracks; `close` record for an inherited or forked-away socket. The close itself always
+ * happens as requested. */
 CT_EXPORT int close(int fd)
 {
-	if (CT_LIKELY(!tracked(fd) && !(ct_on && ct_trace_fd_is_ours(fd))))
+	if (CT_LIKELY(!tracked(fd)))
 		return real_close(fd);
 	if (may_track()) {
 		CT_SAVE_ERRNO;
@@ -626,12 +624,6 @@ static void closing_range(unsigned first, unsigned last, const char *fn)
 			untrack_locked(fd, NULL);
 			unlock();
 		}
-	}
-	/* The trace fd: the writer reopens it at its next record. */
-	{
-		int tfd = ct_trace_fd();
-		if (tfd >= 0 && (unsigned)tfd >= first && (unsigned)tfd <= last)
-			ct_trace_forget_fd(tfd);
 	}
 }
 
@@ -676,8 +668,6 @@ static int dup_onto(int oldfd, int newfd, int flags, int three)
 	if (oldfd != newfd && may_track()) {
 		watch = 1;
 		ct_guard = 1;
-		if (ct_trace_fd_is_ours(newfd))
-			ct_trace_forget_fd(newfd);
 		if (tracked(newfd)) {
 			lock();
 			unsigned i = fdslot[newfd];
@@ -711,14 +701,14 @@ static int dup_onto(int oldfd, int newfd, int flags, int three)
 
 CT_EXPORT int dup2(int oldfd, int newfd)
 {
-	if (CT_LIKELY(!tracked(oldfd) && !tracked(newfd) && !(ct_on && ct_trace_fd_is_ours(newfd))))
+	if (CT_LIKELY(!tracked(oldfd) && !tracked(newfd)))
 		return real_dup2(oldfd, newfd);
 	return dup_onto(oldfd, newfd, 0, 0);
 }
 
 CT_EXPORT int dup3(int oldfd, int newfd, int flags)
 {
-	if (CT_LIKELY(!tracked(oldfd) && !tracked(newfd) && !(ct_on && ct_trace_fd_is_ours(newfd))))
+	if (CT_LIKELY(!tracked(oldfd) && !tracked(newfd)))
 		return real_dup3(oldfd, newfd, flags);
 	return dup_onto(oldfd, newfd, flags, 1);
 }

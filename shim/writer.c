@@ -23,21 +23,17 @@ char ct_host[65];
 
 static char dir[PATH_MAX - 128];
 static char path[PATH_MAX];
-static int trace_fd = -1;
+/* The file is opened for each write and closed right after: the program never sees a descriptor of
+ * ours (test_subprocess lists its fds; daemons close every one and dup2 over ranges), none can be
+ * stolen, and a program at RLIMIT_NOFILE loses no slot to us. dev and ino of the file as created:
+ * a write goes only into that file. */
 static dev_t trace_dev;
 static ino_t trace_ino;
-/* In a fork child: the descriptor inherited from the parent, still open on the parent's file. The
- * child's own file takes over that number, so the child holds no more descriptors than its parent
- * did: a program at RLIMIT_NOFILE that frees one slot before forking finds it free in the child. */
-static int inherited_fd = -1;
-static dev_t inherited_dev;
-static ino_t inherited_ino;
 static uint64_t cap = DEFAULT_CAP;
 static _Atomic uint64_t written;
 static atomic_int capped;
 /* 0: no file yet (a fork child opens one at its first record), 1: open, 2: given up */
 static atomic_int state;
-static atomic_flag reopen_lock = ATOMIC_FLAG_INIT;
 
 static const char hexd[] = "0123456789abcdef";
 
@@ -264,32 +260,13 @@ static size_t file_name(char *out, size_t outsz, long pid, const char *nonce)
 	return append(out, n, outsz, ".jsonl");
 }
 
-/* Moves fd above the range programs use for their own descriptors. */
-static int move_high(int fd)
-{
-	struct rlimit rl;
-	long base = 1000, nfd;
-	if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
-		if (rl.rlim_cur <= 1100)
-			base = (long)rl.rlim_cur * 3 / 4;
-	}
-	nfd = syscall(SYS_fcntl, fd, F_DUPFD_CLOEXEC, base);
-	sys_close(fd);
-	/* No free descriptor up there (RLIMIT_NOFILE nearly used up): give up rather than keep a low
-	 * one, which may be the very slot the program just freed for itself. */
-	return nfd < 0 ? -1 : (int)nfd;
-}
-
-static int open_file(int create)
+/* Creates this process's file (0600, never through a symlink, never an existing name). */
+static int create_file(void)
 {
 	struct stat st;
 	/* O_NONBLOCK: a FIFO planted under our name must not block the host in open(). */
-	int flags =
-	    O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | (create ? O_CREAT | O_EXCL : 0);
-	int fd = open(path, flags, 0600);
-	if (fd < 0)
-		return -1;
-	fd = move_high(fd);
+	int fd =
+	    open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_CREAT | O_EXCL, 0600);
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -298,8 +275,7 @@ static int open_file(int create)
 	}
 	trace_dev = st.st_dev;
 	trace_ino = st.st_ino;
-	trace_fd = fd;
-	return 0;
+	return fd;
 }
 
 int ct_trace_init(void)
@@ -309,6 +285,7 @@ int ct_trace_init(void)
 		char sysname[65], nodename[65], release[65], version[65], machine[65], domain[65];
 	} u;
 	size_t i;
+	int fd;
 	if (c && *c) {
 		uint64_t v = 0;
 		for (; *c >= '0' && *c <= '9'; c++)
@@ -335,10 +312,12 @@ int ct_trace_init(void)
 		return -1;
 	setup_key();
 	file_name(path, sizeof path, ct_raw_getpid(), ct_nonce);
-	if (open_file(1) != 0) {
+	fd = create_file();
+	if (fd < 0) {
 		ct_debug("cannot create trace file", path);
 		return -1;
 	}
+	sys_close(fd);
 	atomic_store(&state, 1);
 	return 0;
 }
@@ -346,22 +325,6 @@ int ct_trace_init(void)
 uint64_t ct_trace_cap(void)
 {
 	return cap;
-}
-
-int ct_trace_fd(void)
-{
-	return trace_fd;
-}
-
-int ct_trace_fd_is_ours(int fd)
-{
-	return fd >= 0 && fd == trace_fd;
-}
-
-void ct_trace_forget_fd(int fd)
-{
-	if (fd >= 0 && fd == trace_fd)
-		trace_fd = -1; /* the next write reopens by path */
 }
 
 /* Would writing n more bytes exceed RLIMIT_FSIZE? Then the kernel would send SIGXFSZ, which by
@@ -387,25 +350,19 @@ static void write_all(int fd, const char *buf, size_t len)
 	}
 }
 
-/* The fd we hold must still be the file we opened: daemons close and dup2 over every fd. */
-static int checked_fd(off_t *size)
+/* Opens our file for one write: it must still be the file we created (not replaced, not a FIFO). */
+static int open_ours(off_t *size)
 {
 	struct stat st;
-	int fd = trace_fd;
-	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == trace_dev && st.st_ino == trace_ino) {
-		*size = st.st_size;
-		return fd;
+	int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) != 0 || st.st_dev != trace_dev || st.st_ino != trace_ino) {
+		sys_close(fd);
+		return -1;
 	}
-	if (atomic_flag_test_and_set(&reopen_lock))
-		return -1; /* another thread is reopening: drop this record */
-	trace_fd = -1;
-	if (open_file(0) == 0 && fstat(trace_fd, &st) == 0) {
-		*size = st.st_size;
-		atomic_flag_clear(&reopen_lock);
-		return trace_fd;
-	}
-	atomic_flag_clear(&reopen_lock);
-	return -1;
+	*size = st.st_size;
+	return fd;
 }
 
 static void write_header(int fd, const char *origin)
@@ -420,50 +377,20 @@ static void write_header(int fd, const char *origin)
 
 static const char *child_origin = "fork";
 
-/* The number of the parent's file in this fork child, if it still holds the parent's file (a daemon
- * may have closed it and reused the number for one of its own); else -1. */
-static int inherited_slot(void)
-{
-	struct stat st;
-	int fd = inherited_fd;
-	inherited_fd = -1;
-	if (fd < 0 || fstat(fd, &st) != 0 || st.st_dev != inherited_dev || st.st_ino != inherited_ino)
-		return -1;
-	return fd;
-}
-
-/* A fork child's first record creates its file, header first, on the parent's file's number. */
+/* A fork child's first record creates its file, header first. */
 static int open_child_file(void)
 {
-	struct stat st;
-	int expect = 0, fd, slot;
+	int expect = 0, fd;
 	if (!atomic_compare_exchange_strong(&state, &expect, 3))
 		return atomic_load(&state) == 1;
 	file_name(path, sizeof path, ct_raw_getpid(), ct_nonce);
-	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_CREAT | O_EXCL, 0600);
-	slot = inherited_slot();
-	if (fd >= 0 && slot >= 0) {
-		if (syscall(SYS_dup3, fd, slot, O_CLOEXEC) == slot) {
-			sys_close(fd);
-			fd = slot;
-		} else {
-			fd = move_high(fd);
-		}
-	} else if (fd >= 0) {
-		fd = move_high(fd);
-	}
-	if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
-		sys_close(fd);
-		fd = -1;
-	}
+	fd = create_file();
 	if (fd < 0) {
 		atomic_store(&state, 2);
 		return 0;
 	}
-	trace_dev = st.st_dev;
-	trace_ino = st.st_ino;
-	trace_fd = fd;
-	write_header(trace_fd, child_origin);
+	write_header(fd, child_origin);
+	sys_close(fd);
 	atomic_store(&state, 1);
 	return 1;
 }
@@ -530,34 +457,32 @@ static void write_now(const char *buf, size_t len)
 		goto out;
 	if (atomic_fetch_add(&written, len) + len + 128 > cap) {
 		/* The cap: a soak test must never fill a disk. Say so once, then stop. */
-		if (!atomic_exchange(&capped, 1) && (fd = checked_fd(&size)) >= 0) {
+		if (!atomic_exchange(&capped, 1) && (fd = open_ours(&size)) >= 0) {
 			struct ct_rec r;
 			ct_rec_begin(&r, "cap");
 			ct_rec_int(&r, "bytes", (long long)cap);
 			ct_rec_finish(&r);
 			if (fsize_ok(size, r.len))
 				write_all(fd, r.buf, r.len);
+			sys_close(fd);
 		}
 		goto out;
 	}
-	fd = checked_fd(&size);
-	if (fd >= 0 && fsize_ok(size, len))
-		write_all(fd, buf, len);
+	fd = open_ours(&size);
+	if (fd >= 0) {
+		if (fsize_ok(size, len))
+			write_all(fd, buf, len);
+		sys_close(fd);
+	}
 out:
 	errno = e;
 }
 
 void ct_trace_fork_child(const char *origin)
 {
-	/* The parent's file stays open (close-on-exec) until the child's own file replaces it. */
-	inherited_fd = trace_fd;
-	inherited_dev = trace_dev;
-	inherited_ino = trace_ino;
-	trace_fd = -1;
 	child_origin = origin;
 	atomic_store(&written, 0);
 	atomic_store(&capped, 0);
-	atomic_flag_clear(&reopen_lock);
 	random_hex(ct_nonce, 16, (uint64_t)ct_raw_getpid());
 	/* A parent that gave up (no directory) stays off in its children. */
 	atomic_store(&state, dir[0] ? 0 : 2);

@@ -139,6 +139,13 @@ void ct_rec_facts(struct ct_rec *r, const struct ct_facts *f) CT_HIDDEN;
 int ct_looks_like_key(const char *s) CT_HIDDEN;
 
 /* SHA-256 and HMAC (sha256.c) */
+/* HMAC with the key's padded blocks absorbed once (ct_hmac_prepare), for the fingerprint key. */
+struct ct_hmac_pre {
+	uint32_t ih[8], oh[8];
+};
+void ct_hmac_prepare(const unsigned char *key, size_t keylen, struct ct_hmac_pre *p) CT_HIDDEN;
+void ct_hmac_sha256_pre(const struct ct_hmac_pre *p, const unsigned char *msg, size_t n,
+                        unsigned char out[32]) CT_HIDDEN;
 void ct_hmac_sha256(const unsigned char *key, size_t keylen, const unsigned char *msg, size_t n,
                     unsigned char out[32]) CT_HIDDEN;
 

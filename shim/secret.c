@@ -481,7 +481,7 @@ static const char *entropy_band(const unsigned char *s, size_t n)
 
 /* ---- fingerprints ---- */
 #define KEY_MAX 256
-static unsigned char fp_key[KEY_MAX];
+static struct ct_hmac_pre fp_pre; /* the key as HMAC states; the key itself is not kept */
 static size_t fp_keylen;
 
 /* Called at init (and again never concurrently with itself); a key longer than KEY_MAX bytes is cut. */
@@ -492,7 +492,7 @@ void ct_fp_key(const unsigned char *key, size_t n)
 		return;
 	if (n > KEY_MAX)
 		n = KEY_MAX;
-	memcpy(fp_key, key, n);
+	ct_hmac_prepare(key, n, &fp_pre);
 	__atomic_store_n(&fp_keylen, n, __ATOMIC_RELEASE);
 }
 
@@ -505,7 +505,7 @@ static void fingerprint(const char *v, size_t n, char out[13])
 	out[0] = 0;
 	if (!kl)
 		return;
-	ct_hmac_sha256(fp_key, kl, (const unsigned char *)v, n, mac);
+	ct_hmac_sha256_pre(&fp_pre, (const unsigned char *)v, n, mac);
 	for (i = 0; i < 6; i++)
 		out[2 * i] = hex[mac[i] >> 4], out[2 * i + 1] = hex[mac[i] & 15];
 	out[12] = 0;

@@ -106,12 +106,10 @@ export "$MARK=$(canary)"
 
 verdict() { echo "$1" | tee -a "$OUT/verdict"; }
 
-# Known differences: cases that see the shim's own descriptors (the trace file, moved to fd 1000 or
-# 3/4 of a low RLIMIT_NOFILE, and libunwind's validation pipe at 512/513) when they list the fds of a
-# fresh process. Documented in docs/reliability.md; reported on every run, not counted. One per line:
-# case id, then why.
-KNOWN="test.test_subprocess.POSIXProcessTestCase.test_pass_fds_redirected shim fds 512,513,1000 listed by the child
-test.test_subprocess.POSIXProcessTestCase.test_close_fds_when_max_fd_is_lowered trace fd at 3/4 of RLIMIT_NOFILE=29 (21) listed by the child"
+# Known differences: a documented, understood difference is listed here (case id, then why, one per
+# line), reported on every run and not counted. None today: the two test_subprocess cases that listed
+# the shim's trace descriptor pass since the shim holds no descriptor between records.
+KNOWN=""
 known_why() { echo "$KNOWN" | awk -v id="$1" '$1 == id { $1 = ""; sub(/^ /, ""); print; exit }'; }
 
 # Extra regrtest arguments per module. test_multiprocessing_fork runs whole (about 75 s bare).

@@ -76,8 +76,10 @@ void ct_rec_hex(struct ct_rec *r, const char *key, uint64_t v) CT_HIDDEN; /* "0x
 void ct_rec_obj(struct ct_rec *r, const char *key) CT_HIDDEN;             /* key NULL inside arrays */
 void ct_rec_arr(struct ct_rec *r, const char *key) CT_HIDDEN;
 void ct_rec_end(struct ct_rec *r) CT_HIDDEN; /* closes the innermost object or array */
-/* Writes the record (closing what is open) to this process's trace. Safe in a vfork child. */
+/* Writes the record (closing what is open) to this process's trace; only where the caller knows it
+ * is not in a vfork child. ct_rec_emit_any checks, and in a vfork child writes the child's own file. */
 void ct_rec_emit(struct ct_rec *r) CT_HIDDEN;
+void ct_rec_emit_any(struct ct_rec *r) CT_HIDDEN;
 void ct_rec_finish(struct ct_rec *r) CT_HIDDEN; /* closes the record and adds the newline only */
 /* ct_rec_begin and friends never fail: a field that does not fit is dropped, never split. */
 

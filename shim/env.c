@@ -65,8 +65,12 @@ struct read_ent {
 	_Atomic uint64_t key; /* 0: empty; published last */
 	atomic_ulong count;
 	int rid;
+	int gen; /* read_gen when written: an entry of an older generation is an empty slot */
 };
 static struct read_ent reads[READS];
+/* Bumped in every fork child instead of clearing the table: clearing 32 KiB would copy eight pages
+ * the child shares with its parent, in every child, most of which never read a credential. */
+static int read_gen;
 static int next_rid;
 static atomic_int reads_full;
 
@@ -76,10 +80,10 @@ static struct read_ent *read_find(uint64_t key)
 	for (i = 0; i < READS; i++) {
 		struct read_ent *e = &reads[(at + i) % READS];
 		uint64_t k = atomic_load_explicit(&e->key, memory_order_acquire);
+		if (k == 0 || e->gen != read_gen)
+			return NULL;
 		if (k == key)
 			return e;
-		if (k == 0)
-			return NULL;
 	}
 	return NULL;
 }
@@ -93,11 +97,14 @@ static int read_insert(uint64_t key)
 	for (i = 0; i < READS; i++) {
 		struct read_ent *e = &reads[(at + i) % READS];
 		uint64_t k = atomic_load_explicit(&e->key, memory_order_relaxed);
-		if (k == key) {
+		if (k == key && e->gen == read_gen) {
 			atomic_fetch_add_explicit(&e->count, 1, memory_order_relaxed);
 			break;
 		}
-		if (k == 0) {
+		if (k == 0 || e->gen != read_gen) {
+			/* A stale slot is emptied first, so that no reader counts on it half-written. */
+			atomic_store_explicit(&e->key, 0, memory_order_release);
+			e->gen = read_gen;
 			e->rid = rid = ++next_rid;
 			atomic_store_explicit(&e->count, 1, memory_order_relaxed);
 			atomic_store_explicit(&e->key, key, memory_order_release);
@@ -561,7 +568,7 @@ void ct_env_fork_child(void)
 {
 	/* The child records its own first reads; the parent's lock may have been held by a thread
 	 * that does not exist here. */
-	memset(reads, 0, sizeof reads);
+	read_gen++;
 	next_rid = 0;
 	atomic_store(&reads_full, 0);
 	atomic_flag_clear(&env_lock);
@@ -574,7 +581,7 @@ void ct_env_exit(void)
 	int i, open_ = 0;
 	r.len = 0;
 	for (i = 0; i < READS; i++) {
-		if (!atomic_load(&reads[i].key))
+		if (!atomic_load(&reads[i].key) || reads[i].gen != read_gen)
 			continue;
 		if (open_ && r.len > CT_LINE_MAX - 200) { /* one more record rather than a cut one */
 			ct_rec_emit(&r);

@@ -49,7 +49,7 @@ void ct_exec_record(const char *fn, const char *path, char *const argv[], char *
 	ct_rec_int(&r, "gen", ct_gen);
 	ct_rec_int(&r, "forks", ct_forks);
 	ct_rec_site(&r, 2);
-	ct_rec_emit(&r);
+	ct_rec_emit_any(&r);
 }
 
 static void exec_err(const char *fn, int err)
@@ -58,7 +58,7 @@ static void exec_err(const char *fn, int err)
 	ct_rec_begin(&r, "exec_err");
 	ct_rec_str(&r, "fn", fn);
 	ct_rec_int(&r, "errno", err);
-	ct_rec_emit(&r);
+	ct_rec_emit_any(&r);
 }
 
 #define CALLER ((uintptr_t)__builtin_return_address(0))

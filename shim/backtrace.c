@@ -423,7 +423,7 @@ void ct_bt_fork_child(void)
 	__atomic_store_n(&mod_lock, 0, __ATOMIC_RELAXED);
 	for (int i = 0; i < nmods; i++)
 		mods[i].emitted = 0;
-	mods_pid = (pid_t)ct_raw_getpid();
+	mods_pid = ct_pid;
 	__atomic_store_n(&bt_used, 0, __ATOMIC_RELAXED);
 }
 
@@ -521,7 +521,7 @@ void ct_rec_frames(struct ct_rec *r, const uintptr_t *ips, int n)
 
 	/* Pass 3 under the lock: name new modules before the record that uses them is written. */
 	lock();
-	pid_t pid = (pid_t)ct_raw_getpid();
+	pid_t pid = ct_pid;    /* ct_self() already adopted a child that ran no atfork handler */
 	if (pid != mods_pid) { /* a child that ran no atfork handler: new file */
 		for (int i = 0; i < nmods; i++)
 			mods[i].emitted = 0;

@@ -383,7 +383,7 @@ static int open_child_file(void)
 	int expect = 0, fd;
 	if (!atomic_compare_exchange_strong(&state, &expect, 3))
 		return atomic_load(&state) == 1;
-	file_name(path, sizeof path, ct_raw_getpid(), ct_nonce);
+	file_name(path, sizeof path, ct_pid, ct_nonce);
 	fd = create_file();
 	if (fd < 0) {
 		atomic_store(&state, 2);
@@ -483,7 +483,7 @@ void ct_trace_fork_child(const char *origin)
 	child_origin = origin;
 	atomic_store(&written, 0);
 	atomic_store(&capped, 0);
-	random_hex(ct_nonce, 16, (uint64_t)ct_raw_getpid());
+	random_hex(ct_nonce, 16, (uint64_t)ct_pid);
 	/* A parent that gave up (no directory) stays off in its children. */
 	atomic_store(&state, dir[0] ? 0 : 2);
 }

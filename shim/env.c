@@ -370,10 +370,32 @@ static __attribute__((noinline)) char *read_slow(char *(*real)(const char *), co
 }
 
 /* Names of six bytes or more, and every name before init: the full name check, then libc. */
+/* The last credential name this thread looked up, and its bytes: a program that reads one key in a
+ * loop passes the same pointer each time, and comparing the bytes (the pointer may be a reused
+ * buffer) costs a tenth of classifying the name again. */
+static __thread const char *cred_last;
+static __thread char cred_last_copy[64];
+
+static int is_cred_cached(const char *name)
+{
+	size_t n;
+	if (name == cred_last && strcmp(name, cred_last_copy) == 0)
+		return 1;
+	if (!ct_cred_name(name))
+		return 0;
+	n = strlen(name);
+	if (n < sizeof cred_last_copy) {
+		cred_last = NULL; /* a signal handler between these lines sees no half-written entry */
+		memcpy(cred_last_copy, name, n + 1);
+		cred_last = name;
+	}
+	return 1;
+}
+
 static __attribute__((noinline)) char *read_maybe(char *(*real)(const char *), const char *fn,
                                                   const char *name, uintptr_t site)
 {
-	if (CT_LIKELY(real != NULL) && CT_LIKELY(!ct_cred_name(name)))
+	if (CT_LIKELY(real != NULL) && CT_LIKELY(!is_cred_cached(name)))
 		return real(name);
 	return read_slow(real, fn, name, site);
 }

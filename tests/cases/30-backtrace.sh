@@ -75,10 +75,10 @@ check "no CFI: frames stop at the unknown frame" tq "$W/nocfi" '1 <= len(by("rea
 # of a single-threaded parent may, since no other thread could have held a lock.
 traced "$W/fork-threads" "$P" fork-threads
 check "fork child of a multi-threaded parent: bt fresh-fork" tq "$W/fork-threads" \
-	'any(r["site"].get("bt") == "fresh-fork" for r in by("read") if r["gen"] == 1)'
+	'any((r.get("site") or {}).get("bt") == "fresh-fork" for r in by("read") if r["gen"] == 1)'
 traced "$W/fork" "$P" fork
 check "fork child of a single-threaded parent: frames" tq "$W/fork" \
-	'any(len(r["site"].get("frames", [])) > 0 for r in by("read") if r["gen"] == 1)'
+	'any(len((r.get("site") or {}).get("frames", [])) > 0 for r in by("read") if r["gen"] == 1)'
 
 # One call site unwinds once: 150 reads of different names and 150 sets from the same two lines
 # reuse the first unwind of each (all 300 records carry frames).

@@ -55,7 +55,7 @@ for p in "${pythons[@]}"; do
 		traced "$d/tr-a" "$p" "$a" >"$d/attr.out" 2>&1 || fail "$tag: attr_app runs" "status $?"
 	want() { # name file marker func module_level gen state
 		check "$tag: read $1 at $(basename "$2"):$3 in $4" tq "$d/tr-a" \
-			"[r for r in by('read') if r['name'] == '$1' and r['fn'] == 'os.environ' and r['site'].get('py') == {'file': '$2', 'line': $(line "$2" "$3"), 'func': '$4', 'module_level': $5} and r['gen'] == $6 and r['state'] == '$7']"
+			"[r for r in by('read') if r['name'] == '$1' and r['fn'] == 'os.environ' and (r.get('site') or {}).get('py') == {'file': '$2', 'line': $(line "$2" "$3"), 'func': '$4', 'module_level': $5} and r['gen'] == $6 and r['state'] == '$7']"
 	}
 	want CT_MOD_API_KEY "$m" mod '<module>' True 0 present
 	want CT_A_API_KEY "$a" a '<module>' True 0 present
@@ -86,15 +86,15 @@ for p in "${pythons[@]}"; do
 	CT_EV_API_KEY=$(canary) traced "$d/tr-e" "$p" "$e" >/dev/null 2>&1 || true
 	site() { # type fn marker
 		check "$tag: $1 $2 at events.py:$3" tq "$d/tr-e" \
-			"[r for r in by('$1') if r.get('fn') == '$2' and r['site'].get('py', {}).get('line') == $(line "$e" "$3") and r['site']['py']['file'] == '$e' and r['site']['py']['func'] == 'go']"
+			"[r for r in by('$1') if r.get('fn') == '$2' and (r.get('site') or {}).get('py', {}).get('line') == $(line "$e" "$3") and r['site']['py']['file'] == '$e' and r['site']['py']['func'] == 'go']"
 	}
 	site set setenv set
 	site set unsetenv unset
 	site fork fork fork
 	check "$tag: exec at events.py:$(line "$e" spawn)" tq "$d/tr-e" \
-		"[r for r in by('exec') if r['site'].get('py', {}).get('line') == $(line "$e" spawn)]"
+		"[r for r in by('exec') if (r.get('site') or {}).get('py', {}).get('line') == $(line "$e" spawn)]"
 	check "$tag: connect at events.py:$(line "$e" connect)" tq "$d/tr-e" \
-		"[r for r in by('connect') if r['site'].get('py', {}).get('line') == $(line "$e" connect)]"
+		"[r for r in by('connect') if (r.get('site') or {}).get('py', {}).get('line') == $(line "$e" connect)]"
 done
 
 # --- console scripts (Debian's: gunicorn; celery through python3 -m, Debian ships no celery script).

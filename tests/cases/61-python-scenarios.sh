@@ -59,7 +59,7 @@ scenario subproc 1
 has "subproc: the batch job lost the key on exec" "$got" CRED_LOST_ON_EXEC:error
 has "subproc: the batch job read a key it lacks" "$got" CRED_MISSING:error
 check "subproc: the exec site is the subprocess.run line" tq "$W/subproc" \
-	"[r for r in by('exec') if 'OPENAI_API_KEY' in r.get('lost', []) and r['site'].get('py', {}).get('file') == '$S']"
+	"[r for r in by('exec') if 'OPENAI_API_KEY' in r.get('lost', []) and (r.get('site') or {}).get('py', {}).get('file') == '$S']"
 scenario subproc-ok 0
 no_err_warn "subproc-ok: the child inherits the key: no error or warning" "$got"
 
@@ -67,7 +67,7 @@ scenario merge 1
 has "merge: the key was set to the empty string" "$got" CRED_EMPTY:error
 has "merge: set at run time, with the site" "$got" CRED_SET_AT_RUNTIME:info
 check "merge: the set site is the config line" tq "$W/merge" \
-	"[r for r in by('set') if r['name'] == 'OPENAI_API_KEY' and r['state'] == 'empty' and r['site'].get('py', {}).get('file') == '$S']"
+	"[r for r in by('set') if r['name'] == 'OPENAI_API_KEY' and r['state'] == 'empty' and (r.get('site') or {}).get('py', {}).get('file') == '$S']"
 
 scenario misname.single 1 -u OPENAI_API_KEY OPEN_AI_API_KEY="$KEY"
 has "OPEN_AI_API_KEY: name mismatch" "$got" CRED_NAME_MISMATCH:error

@@ -623,9 +623,9 @@ static const char *bt_refusal(void)
 	return NULL;
 }
 
-void ct_rec_site(struct ct_rec *r, int skip)
+void ct_rec_site(struct ct_rec *r)
 {
-	(void)skip; /* every frame inside libcredtrace.so is dropped by address */
+	/* Frames inside libcredtrace.so are dropped by address: no count of frames to skip. */
 	ct_rec_obj(r, "site");
 	if (ct_pysite.set) {
 		ct_rec_obj(r, "py");

@@ -175,8 +175,8 @@ extern __thread struct ct_pysite ct_pysite CT_HIDDEN;
  * ct_rec_site caches the frames (one unwind per call site). Set on slow paths only; consumed. */
 extern __thread uintptr_t ct_site_key CT_HIDDEN;
 /* Adds "site":{...} for the caller to r: the stashed Python site when there is one (and clears
- * it), else a native backtrace when enabled and safe. skip: frames of the shim to drop. */
-void ct_rec_site(struct ct_rec *r, int skip) CT_HIDDEN;
+ * it), else a native backtrace when enabled and safe. */
+void ct_rec_site(struct ct_rec *r) CT_HIDDEN;
 int ct_bt_init(char *why, size_t whylen) CT_HIDDEN; /* 1 when libunwind is usable */
 int ct_bt_capture(uintptr_t *ips, int max) CT_HIDDEN;
 void ct_rec_frames(struct ct_rec *r, const uintptr_t *ips, int n) CT_HIDDEN; /* "frames":[[mod,"0xoff"]..] */

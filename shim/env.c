@@ -157,7 +157,7 @@ static void read_record(const char *fn, const char *name, const char *value, uin
 	ct_rec_int(&r, "forks", ct_forks);
 	if (py)
 		ct_pysite = *py;
-	ct_rec_site(&r, 2);
+	ct_rec_site(&r);
 	ct_rec_emit(&r);
 }
 
@@ -234,7 +234,7 @@ static void set_record(const char *fn, const char *name, size_t nlen, const char
 		ct_rec_int(&r, "errno", err);
 	ct_rec_int(&r, "gen", ct_gen);
 	ct_rec_int(&r, "forks", ct_forks);
-	ct_rec_site(&r, 2);
+	ct_rec_site(&r);
 	ct_rec_emit(&r);
 }
 

@@ -55,7 +55,7 @@ static void fork_record(const char *fn, pid_t pid, int err, int threads)
 	ct_rec_int(&r, "forks", ct_forks);
 	/* A language-level site only: SHIM-RULES keeps native unwinding to reads, connects and uses. */
 	if (ct_pysite.set)
-		ct_rec_site(&r, 2);
+		ct_rec_site(&r);
 	ct_rec_emit(&r);
 }
 

@@ -49,7 +49,7 @@ void ct_exec_record(const char *fn, const char *path, char *const argv[], char *
 	ct_rec_int(&r, "gen", ct_gen);
 	ct_rec_int(&r, "forks", ct_forks);
 	if (ct_pysite.set) /* a language-level site; native unwinding is kept for reads, connects, uses */
-		ct_rec_site(&r, 2);
+		ct_rec_site(&r);
 	ct_rec_emit_any(&r);
 }
 

@@ -111,41 +111,6 @@ void ct_sha256(const unsigned char *msg, size_t n, unsigned char out[32])
 	sha_final(&s, out);
 }
 
-/* HMAC(K, m) = H((K' ^ opad) || H((K' ^ ipad) || m)), K' = K padded to 64 bytes, or H(K) when longer.
- * The intermediate key material is wiped before returning: it is as good as the key. */
-void ct_hmac_sha256(const unsigned char *key, size_t keylen, const unsigned char *msg, size_t n,
-                    unsigned char out[32])
-{
-	unsigned char k[64], pad[64], inner[32];
-	struct sha256 s;
-	int i;
-
-	memset(k, 0, sizeof k);
-	if (keylen > 64) {
-		sha_init(&s);
-		sha_update(&s, key, keylen);
-		sha_final(&s, k);
-	} else if (keylen) {
-		memcpy(k, key, keylen);
-	}
-	for (i = 0; i < 64; i++)
-		pad[i] = k[i] ^ 0x36;
-	sha_init(&s);
-	sha_update(&s, pad, 64);
-	sha_update(&s, msg, n);
-	sha_final(&s, inner);
-	for (i = 0; i < 64; i++)
-		pad[i] = k[i] ^ 0x5c;
-	sha_init(&s);
-	sha_update(&s, pad, 64);
-	sha_update(&s, inner, 32);
-	sha_final(&s, out);
-	/* volatile stores so the compiler cannot drop the wipe of dead locals */
-	for (i = 0; i < 64; i++)
-		((volatile unsigned char *)k)[i] = 0, ((volatile unsigned char *)pad)[i] = 0,
-		                         ((volatile unsigned char *)s.block)[i] = 0;
-}
-
 /* The states after the key's two padded blocks: every fingerprint under one key starts from them,
  * which saves two of the five or so compressions a short value costs. */
 void ct_hmac_prepare(const unsigned char *key, size_t keylen, struct ct_hmac_pre *p)
@@ -191,4 +156,16 @@ void ct_hmac_sha256_pre(const struct ct_hmac_pre *p, const unsigned char *msg, s
 	s.fill = 0;
 	sha_update(&s, inner, 32);
 	sha_final(&s, out);
+}
+
+/* HMAC(K, m) = H((K' ^ opad) || H((K' ^ ipad) || m)), K' = K padded to 64 bytes, or H(K) when longer:
+ * the prepared states are exactly the two padded key blocks. */
+void ct_hmac_sha256(const unsigned char *key, size_t keylen, const unsigned char *msg, size_t n,
+                    unsigned char out[32])
+{
+	struct ct_hmac_pre p;
+	ct_hmac_prepare(key, keylen, &p);
+	ct_hmac_sha256_pre(&p, msg, n, out);
+	for (size_t i = 0; i < sizeof p; i++) /* the states are as good as the key */
+		((volatile unsigned char *)&p)[i] = 0;
 }

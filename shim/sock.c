@@ -182,7 +182,6 @@ static int same_socket(int fd, const struct slot *s)
 	return sys_fstat(fd, &st) == 0 && (uint64_t)st.st_ino == s->ino && (uint64_t)st.st_dev == s->dev;
 }
 
-/* skip: shim frames between the application and ct_rec_site's caller. */
 static __attribute__((noinline)) void emit_use(int fd, const struct slot *s, enum ct_sock_op op)
 {
 	struct ct_rec r;
@@ -194,7 +193,7 @@ static __attribute__((noinline)) void emit_use(int fd, const struct slot *s, enu
 	ct_rec_int(&r, "owner", s->owner);
 	ct_rec_strn(&r, "peer", s->peer, s->peer_len);
 	ct_rec_int(&r, "gen", ct_gen);
-	ct_rec_site(&r, 3);
+	ct_rec_site(&r);
 	ct_rec_emit(&r);
 }
 
@@ -542,7 +541,7 @@ static __attribute__((noinline)) void connected(int fd, const struct sockaddr *s
 	ct_rec_int(&r, "errno", err);
 	ct_rec_int(&r, "gen", ct_gen);
 	ct_rec_int(&r, "forks", ct_forks);
-	ct_rec_site(&r, 2);
+	ct_rec_site(&r);
 	ct_rec_emit(&r);
 
 	/* Datagram sockets are recorded, not tracked: reuse of a connected UDP socket is not the bug. */

@@ -2,6 +2,8 @@
 /* python.c: the CPython adapter: os.environ reads and libc calls attributed to Python file:line. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <elf.h>
+#include <link.h>
 #include <string.h>
 #include <sys/types.h>
 
@@ -697,14 +699,92 @@ static const char *debug_allocators(void)
 	return NULL;
 }
 
-/* Called at the end of the constructor. In a process that is not Python this is one dlsym that
- * returns NULL (and a second one to tell a Python < 3.8 apart). */
+/* ---- is there a Python at all? -------------------------------------------------------------- */
+
+/* ElfW() spelled out (cppcheck does not read <link.h>). */
+#if UINTPTR_MAX == 0xffffffffu
+typedef Elf32_Addr elf_addr;
+typedef Elf32_Dyn elf_dyn;
+typedef Elf32_Sym elf_sym;
+#else
+typedef Elf64_Addr elf_addr;
+typedef Elf64_Dyn elf_dyn;
+typedef Elf64_Sym elf_sym;
+#endif
+
+/* A pointer from a dynamic entry: ld.so rewrites them to addresses where .dynamic is writable, not
+ * where it is read-only (the vDSO). */
+static const void *dyn_ptr(const struct dl_phdr_info *info, elf_addr p)
+{
+	return (const void *)(p < info->dlpi_addr ? p + info->dlpi_addr : p);
+}
+
+/* Does this object define name in its GNU hash table? -1 when it has none to look in. */
+static int gnu_defines(const struct dl_phdr_info *info, const char *name)
+{
+	const elf_dyn *dyn = NULL;
+	const uint32_t *ht = NULL;
+	const elf_sym *sym = NULL;
+	const char *str = NULL;
+	uint32_t h = 5381;
+	for (int i = 0; i < info->dlpi_phnum; i++)
+		if (info->dlpi_phdr[i].p_type == PT_DYNAMIC)
+			dyn = (const elf_dyn *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
+	for (; dyn && dyn->d_tag != DT_NULL; dyn++) {
+		if (dyn->d_tag == DT_GNU_HASH)
+			ht = dyn_ptr(info, dyn->d_un.d_ptr);
+		else if (dyn->d_tag == DT_SYMTAB)
+			sym = dyn_ptr(info, dyn->d_un.d_ptr);
+		else if (dyn->d_tag == DT_STRTAB)
+			str = dyn_ptr(info, dyn->d_un.d_ptr);
+	}
+	if (!ht || !sym || !str || !ht[0] || !ht[2])
+		return -1;
+	for (const char *c = name; *c; c++)
+		h = h * 33 + (unsigned char)*c;
+	const elf_addr *bloom = (const elf_addr *)(ht + 4);
+	const uint32_t *buckets = (const uint32_t *)(bloom + ht[2]);
+	const uint32_t *chain = buckets + ht[0];
+	unsigned bits = 8 * sizeof(elf_addr);
+	elf_addr word = bloom[(h / bits) % ht[2]];
+	elf_addr mask = ((elf_addr)1 << (h % bits)) | ((elf_addr)1 << ((h >> ht[3]) % bits));
+	if ((word & mask) != mask)
+		return 0;
+	for (uint32_t i = buckets[h % ht[0]]; i >= ht[1]; i++) {
+		uint32_t ch = chain[i - ht[1]];
+		if ((ch | 1) == (h | 1) && sym[i].st_shndx != SHN_UNDEF &&
+		    !strcmp(str + sym[i].st_name, name))
+			return 1;
+		if (ch & 1)
+			break;
+	}
+	return 0;
+}
+
+static int exports_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	return gnu_defines(info, data) != 0; /* defined, or no table: let dlsym decide */
+}
+
+/* May some loaded object define name? dlsym answers too, but when the answer is no (every process
+ * that is not Python) it allocates its error message: malloc's first use, two brk calls and a page
+ * or two of heap in a process that might never have touched malloc. */
+static int loaded_may_define(const char *name)
+{
+	return dl_iterate_phdr(exports_cb, (void *)name) != 0;
+}
+
+/* Called at the end of the constructor. In a process that is not Python this is a look at each
+ * loaded object's hash table for Py_GetVersion, with no dlsym. */
 void ct_py_init(void)
 {
 	extern char **environ;
 	const char *flag;
 	size_t i;
 	void *p;
+	if (!loaded_may_define("Py_GetVersion"))
+		return;
 	py.AddAuditHook = (int (*)(py_audit_fn, void *))dlsym(RTLD_DEFAULT, "PySys_AddAuditHook");
 	if (!py.AddAuditHook) {
 		py.GetVersion = (const char *(*)(void))dlsym(RTLD_DEFAULT, "Py_GetVersion");

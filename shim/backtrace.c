@@ -45,7 +45,6 @@ static int bt_lazy;
 static char bt_off_why[64] = "off";
 static int site_lock;              /* guards the site cache below */
 static uintptr_t self_lo, self_hi; /* libcredtrace.so's own mapping: its frames are dropped */
-static char exe_path[512];         /* /proc/self/exe at init: dl_iterate_phdr names the exe "" */
 /* libunwind >= 1.2 validates memory by writing to a pipe it opens among the application's fds and
  * keeps in a static; ssh lost data that way after closefrom() (libunwind#274, #291). We move that
  * pipe out of the application's way and stop unwinding if the application closes it anyway. */
@@ -159,7 +158,7 @@ static int find_cb(struct dl_phdr_info *info, size_t size, void *data)
 	o->lo = lo;
 	o->hi = hi;
 	o->bias = info->dlpi_addr;
-	o->name = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : index == 0 ? exe_path : "";
+	o->name = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : index == 0 ? ct_exe : "";
 	o->bidlen = 0;
 	read_build_id(info, o);
 	a->found = 1;
@@ -243,6 +242,18 @@ static int pipe_candidates(const struct rw_arg *a, int **c)
 	return n;
 }
 
+/* A raw close, invisible to every interposer. Under ThreadSanitizer, through libc instead (its
+ * interceptor, then ours, which the guard passes through): TSan keeps a table of open fds, and an fd
+ * it still believes is libunwind's pipe, reused by the program's next socket(), reads as a race. */
+static void close_quietly(int fd)
+{
+#if defined(__SANITIZE_THREAD__)
+	close(fd);
+#else
+	syscall(SYS_close, fd);
+#endif
+}
+
 /* After it: the one pair that now holds both ends of one new pipe is libunwind's; its ends are
  * moved up to high fds. Returns 0 when libunwind must not be used: a pipe we cannot find. */
 static int pipe_relocate(int **c, int n)
@@ -275,8 +286,8 @@ static int pipe_relocate(int **c, int n)
 	int old0 = found[0], old1 = found[1];
 	__atomic_store_n(&found[0], (int)r, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&found[1], (int)w, __ATOMIC_SEQ_CST);
-	syscall(SYS_close, old0);
-	syscall(SYS_close, old1);
+	close_quietly(old0);
+	close_quietly(old1);
 	unw_pipe[0] = (int)r;
 	unw_pipe[1] = (int)w;
 	unw_pipe_ino = fifo_ino((int)r);
@@ -407,9 +418,7 @@ int ct_bt_init(char *why, size_t whylen)
 		self_lo = self.lo;
 		self_hi = self.hi;
 	}
-	long k = syscall(SYS_readlink, "/proc/self/exe", exe_path, sizeof exe_path - 1);
-	exe_path[k > 0 ? k : 0] = 0;
-	mods_pid = (pid_t)ct_raw_getpid();
+	mods_pid = ct_pid;
 	bt_lazy = 1;
 	copy_str(why, whylen, "libunwind");
 	return ct_cfg_backtrace = 1;

@@ -24,8 +24,23 @@ extern int ct_on CT_HIDDEN;
 extern pid_t ct_pid CT_HIDDEN;
 /* fork generation: 0 in an exec'd image, parent's + 1 in a fork child. */
 extern int ct_gen CT_HIDDEN;
-/* number of fork children this process has started so far. */
-extern int ct_forks CT_HIDDEN;
+/* State written around a fork, kept in one cache line: after fork() every page the parent or the
+ * child writes costs a copy-on-write fault (a few microseconds here, the budget of a whole fork),
+ * so what the parent writes after each fork and what the atfork child handler writes live here. */
+struct ct_hot {
+	int forks;                /* number of fork children this process has started so far */
+	int read_gen;             /* env.c's read table generation: bumped in every child */
+	pid_t child_pid;          /* set by the atfork child handler: this memory is a fork child's,
+	                           * to re-initialise at its first slow-path call (ct_self) */
+	int threads_at_fork;      /* thread count, set by the atfork prepare handler before each fork */
+	uint64_t fork_ts;         /* when that fork began */
+	_Atomic uint64_t written; /* bytes written to this process's trace (writer.c) */
+} __attribute__((aligned(64)));
+extern struct ct_hot ct_hot CT_HIDDEN;
+static inline int ct_forks_now(void)
+{
+	return __atomic_load_n(&ct_hot.forks, __ATOMIC_RELAXED);
+}
 /* per-thread re-entrancy guard: while set, hooks pass straight through. */
 extern __thread int ct_guard CT_HIDDEN;
 /* config */
@@ -33,6 +48,7 @@ extern int ct_cfg_backtrace CT_HIDDEN;   /* CREDTRACE_BACKTRACE != 0 and libunwi
 extern int ct_cfg_debug CT_HIDDEN;       /* CREDTRACE_DEBUG */
 extern char ct_self_path[512] CT_HIDDEN; /* path of libcredtrace.so, to check LD_PRELOAD survives */
 extern char **ct_argv CT_HIDDEN;         /* the argv the constructor was given */
+extern char ct_exe[512] CT_HIDDEN;       /* /proc/self/exe at start */
 
 /* Where am I running? Only called on slow paths. */
 enum ct_self { CT_SELF_OWN, CT_SELF_FORKED, CT_SELF_VFORK };
@@ -56,14 +72,16 @@ void *ct_dlsym_next(const char *name, const void *self) CT_HIDDEN;
 void *ct_dlvsym_next(const char *name, const char *version, const void *self) CT_HIDDEN;
 
 /* ---- records (record.c): JSON built in a stack buffer, written with one write() ------------ */
+/* The fields come before buf: a short record (most are) then touches one contiguous stretch of
+ * stack, not both ends of a 4 KiB buffer (each stack page first written after a fork is a fault). */
 struct ct_rec {
-	char buf[CT_LINE_MAX];
 	size_t len;
 	int depth;           /* nesting level of objects/arrays */
 	unsigned first_mask; /* bit d set: nothing written yet at depth d */
 	int dead;            /* open containers that did not fit: their fields are dropped */
 	int full;            /* a field did not fit: it was dropped and "trunc":true is added */
 	char close[16];      /* closing bracket per open depth */
+	char buf[CT_LINE_MAX];
 };
 void ct_rec_begin(struct ct_rec *r, const char *type) CT_HIDDEN;                 /* {"t":type,"ts":us */
 void ct_rec_begin_at(struct ct_rec *r, const char *type, uint64_t ts) CT_HIDDEN; /* ts given */
@@ -155,6 +173,7 @@ void ct_hmac_sha256(const unsigned char *key, size_t keylen, const unsigned char
 void ct_env_snapshot(char **argv) CT_HIDDEN; /* header + "env" records at start */
 /* environ assigned by the program since we last looked? Records what changed. Slow paths only. */
 void ct_env_check_replaced(void) CT_HIDDEN;
+int ct_env_replaced(void) CT_HIDDEN; /* the test alone: writes nothing */
 /* "env", "lost", "emptied", "changed" of an exec record: envp against the credentials as last known. */
 void ct_env_diff(struct ct_rec *r, char *const envp[]) CT_HIDDEN;
 /* Looks name up in envp without libc (works before init). */
@@ -189,9 +208,12 @@ void ct_py_init(void) CT_HIDDEN;
 void ct_env_read_py(const char *name, const char *value, const struct ct_pysite *site) CT_HIDDEN;
 
 /* ---- identity (init.c, argv.c) ------------------------------------------------------------- */
-int ct_thread_count(void) CT_HIDDEN;                     /* from /proc/self/stat; 0 when unknown */
-int ct_fork_prepare(void) CT_HIDDEN;                     /* before fork: remember the thread count */
-void ct_fork_done(void) CT_HIDDEN;                       /* after fork, in the parent */
+int ct_thread_count(void) CT_HIDDEN; /* 1 when glibc says single-threaded, else from /proc; 0: unknown */
+/* The atfork handlers (proc.c calls them itself around _Fork, which runs none): prepare notes the
+ * thread count and time and marks tracked sockets for their first use after the fork; the child
+ * handler only marks the memory as a fork child's, re-initialised lazily by ct_self(). */
+void ct_fork_prepare(void) CT_HIDDEN;
+void ct_fork_mark_child(void) CT_HIDDEN;
 void ct_fork_child_reinit(const char *origin) CT_HIDDEN; /* "fork" or "clone" */
 /* argv as a JSON array, at most 16 arguments of 128 bytes, credential-looking ones redacted. */
 void ct_rec_argv(struct ct_rec *r, const char *key, char *const *argv) CT_HIDDEN;
@@ -207,13 +229,16 @@ void ct_proc_init(void) CT_HIDDEN; /* pthread_atfork */
  * (exec family, system, popen), 0 ok, else failed with err. Stack only. */
 void ct_exec_record(const char *fn, const char *path, char *const argv[], char *const envp[], long child,
                     int result, int err, uint64_t ts) CT_HIDDEN; /* ts 0: now */
-/* Called in a fork child (atfork child handler, our _Fork hook, or lazily by ct_self() for a child
- * that ran no handler) before anything else: mark every tracked socket inherited. No syscalls
- * beyond what is async-signal-safe, no locks (the parent's threads are gone). */
+/* Called in a fork child by ct_self()'s re-initialisation, before anything else: mark every tracked
+ * socket inherited. No syscalls, no locks (the parent's threads are gone). */
 void ct_sock_fork_child(void) CT_HIDDEN;
-/* Called in the parent after a successful fork: mark tracked sockets so their next use is recorded
- * once with role "parent". */
-void ct_sock_fork_parent(void) CT_HIDDEN;
+/* Before a fork (atfork prepare): every tracked socket is marked forked and watched, so that the
+ * first use in the child and the creator's next use take the slow path and are recorded once.
+ * Done before the fork because a page written before it costs nothing, after it a fault. */
+void ct_sock_fork_prepare(void) CT_HIDDEN;
+/* After it, in the parent: failed (undo the marks of this attempt) or succeeded (sockets whose
+ * parent use is recorded already stop being watched). */
+void ct_sock_fork_parent(int ok) CT_HIDDEN;
 void ct_env_fork_child(void) CT_HIDDEN;
 void ct_env_exit(void) CT_HIDDEN; /* read counts at normal exit */
 

@@ -68,9 +68,10 @@ struct read_ent {
 	int gen; /* read_gen when written: an entry of an older generation is an empty slot */
 };
 static struct read_ent reads[READS];
-/* Bumped in every fork child instead of clearing the table: clearing 32 KiB would copy eight pages
- * the child shares with its parent, in every child, most of which never read a credential. */
-static int read_gen;
+/* ct_hot.read_gen: bumped in every fork child instead of clearing the table: clearing 24 KiB would
+ * copy six pages the child shares with its parent, in every child, most of which never read a
+ * credential. next_rid is 0 while this generation has recorded nothing. */
+#define read_gen ct_hot.read_gen
 static int next_rid;
 static atomic_int reads_full;
 
@@ -154,7 +155,7 @@ static void read_record(const char *fn, const char *name, const char *value, uin
 	ct_rec_facts(&r, &f);
 	ct_rec_int(&r, "rid", rid);
 	ct_rec_int(&r, "gen", ct_gen);
-	ct_rec_int(&r, "forks", ct_forks);
+	ct_rec_int(&r, "forks", ct_forks_now());
 	if (py)
 		ct_pysite = *py;
 	ct_rec_site(&r);
@@ -233,13 +234,18 @@ static void set_record(const char *fn, const char *name, size_t nlen, const char
 	if (!ok)
 		ct_rec_int(&r, "errno", err);
 	ct_rec_int(&r, "gen", ct_gen);
-	ct_rec_int(&r, "forks", ct_forks);
+	ct_rec_int(&r, "forks", ct_forks_now());
 	ct_rec_site(&r);
 	ct_rec_emit(&r);
 }
 
 /* The program may assign environ itself (or call a setenv we do not see): compare every
  * credential with what we last knew and record what changed. Called on slow paths only. */
+int ct_env_replaced(void)
+{
+	return environ != last_environ;
+}
+
 void ct_env_check_replaced(void)
 {
 	char **e;
@@ -601,6 +607,8 @@ void ct_env_exit(void)
 {
 	struct ct_rec r;
 	int i, open_ = 0;
+	if (!next_rid) /* nothing read: the table is not even looked at */
+		return;
 	r.len = 0;
 	for (i = 0; i < READS; i++) {
 		if (!atomic_load(&reads[i].key) || reads[i].gen != read_gen)

@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/single_threaded.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -20,14 +21,14 @@ extern char **environ;
 int ct_on;
 pid_t ct_pid;
 int ct_gen;
-int ct_forks;
+struct ct_hot ct_hot;
 __thread int ct_guard;
 int ct_cfg_backtrace;
 int ct_cfg_debug;
 char ct_self_path[512];
 
 /* Identity, filled once at start; fork children keep the memory and update the parent fields. */
-static char exe[512];
+char ct_exe[512]; /* /proc/self/exe, read once at start (backtrace.c names the main program by it) */
 static char container[65];
 static char bt_state[64] = "off";
 char **ct_argv;
@@ -39,11 +40,18 @@ static struct {
 	int threads;
 	uint64_t fork_ts;
 } parent;
-static int threads_at_fork;
 
+/* Inline on x86-64: the atfork child handler calls it in every fork child, where each page of libc
+ * text first touched (syscall() is on one) is one more page fault. */
 long ct_raw_getpid(void)
 {
+#if defined(__x86_64__)
+	long r;
+	__asm__ volatile("syscall" : "=a"(r) : "a"((long)SYS_getpid) : "rcx", "r11", "memory");
+	return r;
+#else
 	return syscall(SYS_getpid);
+#endif
 }
 
 void *ct_dlsym_next(const char *name, const void *self)
@@ -88,6 +96,9 @@ static size_t read_small(const char *p, char *buf, size_t n)
 int ct_thread_count(void)
 {
 	struct stat st;
+	/* glibc clears it at the first pthread_create and never sets it again: 1 needs no syscall. */
+	if (__libc_single_threaded)
+		return 1;
 	if (syscall(SYS_newfstatat, AT_FDCWD, "/proc/self/task", &st, 0) != 0 || st.st_nlink < 3)
 		return 0;
 	return (int)st.st_nlink - 2;
@@ -123,12 +134,12 @@ void ct_hdr_build(struct ct_rec *r, const char *origin, const char *nonce)
 {
 	int vfork = origin[0] == 'v';
 	ct_rec_str(r, "schema", CT_SCHEMA);
-	ct_rec_int(r, "pid", ct_raw_getpid());
+	ct_rec_int(r, "pid", vfork ? ct_raw_getpid() : ct_pid);
 	ct_rec_int(r, "ppid", vfork ? ct_pid : syscall(SYS_getppid));
 	ct_rec_str(r, "host", ct_host);
 	ct_rec_str(r, "container", container[0] ? container : NULL);
 	ct_rec_str(r, "nonce", nonce);
-	ct_rec_str(r, "exe", exe);
+	ct_rec_str(r, "exe", ct_exe);
 	ct_rec_argv(r, "argv", ct_argv);
 	ct_rec_str(r, "origin", origin);
 	ct_rec_int(r, "gen", vfork ? ct_gen + 1 : ct_gen);
@@ -157,34 +168,41 @@ void ct_hdr_build(struct ct_rec *r, const char *origin, const char *nonce)
 	ct_rec_str(r, "shim", CT_VERSION);
 }
 
-/* Called before fork by our fork hook: the parent's thread count goes into the child's header.
- * ct_fork_done() forgets it, so that a fork we did not see (daemon()) counts as unknown. */
-int ct_fork_prepare(void)
+/* Atfork prepare: runs in the parent before every fork that runs handlers (ours, daemon()'s) and
+ * is called by our _Fork hook. Everything here is written before the fork, where it is free. */
+void ct_fork_prepare(void)
 {
-	return threads_at_fork = ct_thread_count();
+	ct_hot.threads_at_fork = ct_thread_count();
+	ct_hot.fork_ts = ct_now_us();
+	ct_sock_fork_prepare();
 }
 
-void ct_fork_done(void)
+/* Atfork child: the least that makes the child tell itself apart (one syscall, one page). The
+ * read table's generation moves now because repeated reads are counted without ct_self(). */
+void ct_fork_mark_child(void)
 {
-	threads_at_fork = 0;
+	ct_hot.child_pid = (pid_t)ct_raw_getpid();
+	ct_hot.read_gen++;
 }
 
-/* Everything a new child process must reset before it records anything. Runs in the atfork child
- * handler, in our _Fork hook, or lazily from ct_self(): async-signal-safe work only. */
+/* Everything a new child process must reset before it records anything. Runs from ct_self() at the
+ * child's first slow-path call (lazily: most children of a fork loop exit or exec before that) or
+ * for a child that ran no atfork handler; async-signal-safe work only. */
 void ct_fork_child_reinit(const char *origin)
 {
+	int fork_ = origin[0] == 'f';
 	parent.pid = ct_pid;
 	memcpy(parent.nonce, ct_nonce, sizeof parent.nonce);
-	parent.threads = origin[0] == 'f' ? threads_at_fork : 0;
-	parent.fork_ts = ct_now_us();
+	parent.threads = fork_ ? ct_hot.threads_at_fork : 0;
+	parent.fork_ts = fork_ ? ct_hot.fork_ts : ct_now_us();
 	origin_now = origin;
 	ct_pid = (pid_t)ct_raw_getpid();
 	ct_gen++;
-	ct_forks = 0;
+	ct_hot.forks = 0;
 	/* A child of a single-threaded parent cannot inherit a lock held by another thread, so it
 	 * may unwind; for any other child (or an unknown thread count) dl_iterate_phdr's lock may be
 	 * held by a thread that does not exist here. */
-	ct_bt_child_fresh = !(origin[0] == 'f' && threads_at_fork == 1);
+	ct_bt_child_fresh = !(fork_ && ct_hot.threads_at_fork == 1);
 	ct_pysite.set = 0; /* a site stashed for the fork itself belongs to the parent's record */
 	ct_trace_fork_child(origin);
 	ct_sock_fork_child();
@@ -200,10 +218,20 @@ enum ct_self ct_self(void)
 	long pid = ct_raw_getpid(), k;
 	if (CT_LIKELY(pid == ct_pid))
 		return CT_SELF_OWN;
+	if (pid == ct_hot.child_pid) { /* a fork child (atfork handler ran): its first slow path */
+		int g = ct_guard;
+		ct_guard = 1; /* a signal handler's hooks pass through while the state is half reset */
+		ct_fork_child_reinit("fork");
+		ct_guard = g;
+		return CT_SELF_OWN;
+	}
 	if (syscall(SYS_getppid) == ct_pid) {
 		k = syscall(SYS_kcmp, pid, (long)ct_pid, KCMP_VM, 0, 0);
 		if (k == 1 || k == 2) { /* ordered, not equal: a separate address space */
+			int g = ct_guard;
+			ct_guard = 1;
 			ct_fork_child_reinit("clone");
+			ct_guard = g;
 			return CT_SELF_FORKED;
 		}
 	}
@@ -245,8 +273,8 @@ __attribute__((constructor(101))) static void ct_init(int argc, char **argv, cha
 	ct_argv = argv;
 	for (e = environ; e && *e; e++)
 		start_vars++;
-	got = syscall(SYS_readlink, "/proc/self/exe", exe, sizeof exe - 1);
-	exe[got > 0 ? got : 0] = 0;
+	got = syscall(SYS_readlink, "/proc/self/exe", ct_exe, sizeof ct_exe - 1);
+	ct_exe[got > 0 ? got : 0] = 0;
 	find_container();
 	find_self();
 	if (ct_trace_init() != 0)

@@ -24,22 +24,23 @@ void ct_proc_resolve(void)
 	ct_proc_spawn_resolve();
 }
 
-static void atfork_parent(void)
+/* The atfork handlers: see ct_fork_prepare and ct_fork_mark_child (init.c). No parent handler: the
+ * fork hook does the parent's part itself, and a fork it did not see needs none. */
+static void atfork_prepare(void)
 {
 	if (ct_on)
-		ct_sock_fork_parent();
+		ct_fork_prepare();
 }
 
-/* Runs in every child of fork(), whoever called it (also libc-internal forks such as daemon()). */
 static void atfork_child(void)
 {
 	if (ct_on)
-		ct_fork_child_reinit("fork");
+		ct_fork_mark_child();
 }
 
 void ct_proc_init(void)
 {
-	pthread_atfork(NULL, atfork_parent, atfork_child);
+	pthread_atfork(atfork_prepare, NULL, atfork_child);
 }
 
 static void fork_record(const char *fn, pid_t pid, int err, int threads)
@@ -52,72 +53,66 @@ static void fork_record(const char *fn, pid_t pid, int err, int threads)
 		ct_rec_int(&r, "errno", err);
 	ct_rec_int(&r, "threads", threads);
 	ct_rec_int(&r, "gen", ct_gen);
-	ct_rec_int(&r, "forks", ct_forks);
+	ct_rec_int(&r, "forks", ct_forks_now());
 	/* A language-level site only: SHIM-RULES keeps native unwinding to reads, connects and uses. */
 	if (ct_pysite.set)
 		ct_rec_site(&r);
 	ct_rec_emit(&r);
 }
 
-/* fork: made exactly as asked. In the child the guard we held is dropped (the child's only thread
- * is this one); the child's own state was reset by the atfork child handler. */
+/* The parent's side after the fork. Written for the cost of a fork: the pages it writes (the fork
+ * record on the stack, ct_hot) are the only ones copied for it while the child shares them. No
+ * guard is needed: nothing here calls a hooked function, and errno is written back only when it
+ * changed (libc leaves it alone on success). */
+static pid_t fork_parent(const char *fn, pid_t pid)
+{
+	int err = errno;
+	ct_sock_fork_parent(pid > 0);
+	if (pid > 0)
+		__atomic_add_fetch(&ct_hot.forks, 1, __ATOMIC_RELAXED); /* other threads' records read it */
+	fork_record(fn, pid, err, ct_hot.threads_at_fork);
+	if (errno != err)
+		errno = err;
+	return pid;
+}
+
+/* fork: made exactly as asked. The atfork prepare handler notes what the child's header needs, the
+ * child handler marks the child, which re-initialises at its first slow path (ct_self). */
 CT_EXPORT pid_t fork(void)
 {
-	pid_t pid;
-	int e, threads;
+	int e;
 	if (CT_UNLIKELY(!real_fork))
 		ct_real_resolve();
 	if (!ct_on || ct_guard || ct_self() == CT_SELF_VFORK)
 		return real_fork();
-	e = errno;
-	ct_guard = 1;
-	ct_site_key = (uintptr_t)__builtin_return_address(0);
-	ct_env_check_replaced();
-	threads = ct_fork_prepare();
-	errno = e;
-	pid = real_fork();
-	if (pid == 0) {
+	if (ct_env_replaced()) { /* checked first: the guard is a page written per fork */
+		e = errno;
+		ct_guard = 1;
+		ct_env_check_replaced();
 		ct_guard = 0;
-		return 0;
+		errno = e;
 	}
-	e = errno;
-	ct_fork_done();
-	if (pid > 0)
-		ct_forks++;
-	fork_record("fork", pid, e, threads);
-	ct_guard = 0;
-	errno = e;
-	return pid;
+	pid_t pid = real_fork();
+	if (pid == 0)
+		return 0;
+	return fork_parent("fork", pid);
 }
 
-/* _Fork (glibc 2.34): a fork that runs no atfork handlers, so both sides are handled here. */
+/* _Fork (glibc 2.34): a fork that runs no atfork handlers, so ours are called here. */
 CT_EXPORT pid_t _Fork(void)
 {
-	pid_t pid;
-	int e, threads;
+	int e;
 	if (CT_UNLIKELY(!real__Fork))
 		ct_real_resolve();
 	if (!ct_on || ct_guard || ct_self() == CT_SELF_VFORK)
 		return real__Fork();
 	e = errno;
-	ct_guard = 1;
-	ct_site_key = (uintptr_t)__builtin_return_address(0);
-	threads = ct_fork_prepare();
+	ct_fork_prepare();
 	errno = e;
-	pid = real__Fork();
+	pid_t pid = real__Fork();
 	if (pid == 0) {
-		ct_fork_child_reinit("fork");
-		ct_guard = 0;
+		ct_fork_mark_child();
 		return 0;
 	}
-	e = errno;
-	ct_fork_done();
-	if (pid > 0) {
-		ct_forks++;
-		ct_sock_fork_parent();
-	}
-	fork_record("_Fork", pid, e, threads);
-	ct_guard = 0;
-	errno = e;
-	return pid;
+	return fork_parent("_Fork", pid);
 }

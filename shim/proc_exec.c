@@ -47,7 +47,7 @@ void ct_exec_record(const char *fn, const char *path, char *const argv[], char *
 			ct_rec_int(&r, "errno", err);
 	}
 	ct_rec_int(&r, "gen", ct_gen);
-	ct_rec_int(&r, "forks", ct_forks);
+	ct_rec_int(&r, "forks", ct_forks_now());
 	if (ct_pysite.set) /* a language-level site; native unwinding is kept for reads, connects, uses */
 		ct_rec_site(&r);
 	ct_rec_emit_any(&r);

@@ -45,9 +45,14 @@ struct slot {
 	unsigned char forked;    /* this process is the creator and has forked since: role parent */
 	unsigned char used;      /* the `use` record of this (socket, process) is written */
 	unsigned char peer_len;
+	unsigned fork_seq; /* the fork attempt that set forked (undone if that fork fails) */
 	char peer[112];
 };
 static struct slot slots[NSLOT];
+/* Slots at or above hwm were never live: loops stop there, so that a process without sockets never
+ * reads (and a fork never copies) the 144 KiB table. Only grows, under lk. */
+static unsigned hwm;
+static unsigned fork_seq;
 static unsigned short fdslot[CT_FD_MAX];
 static int lk;
 static int table_full_noted;
@@ -83,7 +88,7 @@ static int tracked(int fd)
 /* Is another fd of this process (a dup) still holding the socket of s? Lock held. */
 static int other_ref_locked(const struct slot *s)
 {
-	for (unsigned i = 0; i < NSLOT; i++)
+	for (unsigned i = 0; i < hwm; i++)
 		if (slots[i].live && slots[i].ino == s->ino && slots[i].dev == s->dev)
 			return 1;
 	return 0;
@@ -103,18 +108,18 @@ static int untrack_locked(int fd, struct slot *out)
 	return 1;
 }
 
-/* Gives fd a copy of s (fd's old slot, if any, is reused). 0 when the table is full. Lock held. */
+/* Gives fd a copy of s (fd's old slot, if any, is reused). 0 when the table is full. Lock held.
+ * First fit, so that hwm stays at the most sockets ever open at once. */
 static int track_locked(int fd, const struct slot *s)
 {
-	static unsigned hint;
 	unsigned i = fdslot[fd];
-	if (!i) {
-		for (unsigned n = 0; n < NSLOT && !i; n++, hint = (hint + 1) % NSLOT)
-			if (!slots[hint].live)
-				i = hint + 1;
-		if (!i)
-			return 0;
-	}
+	for (unsigned n = 0; n < NSLOT && !i; n++)
+		if (!slots[n].live)
+			i = n + 1;
+	if (!i)
+		return 0;
+	if (i > hwm)
+		__atomic_store_n(&hwm, i, __ATOMIC_RELEASE);
 	slots[i - 1] = *s;
 	slots[i - 1].live = 1;
 	slots[i - 1].fd = fd;
@@ -124,12 +129,13 @@ static int track_locked(int fd, const struct slot *s)
 	return 1;
 }
 
-/* Atfork child: every tracked socket is now inherited; its first use here gets a record. No locks
- * (re-initialised), no syscalls: the parent's other threads are gone. */
+/* Fork child (re-initialised by ct_self): every tracked socket is now inherited; its first use
+ * here gets a record (ct_sock_fork_prepare left it watched). No locks: lk is re-initialised, the
+ * parent's other threads are gone. */
 void ct_sock_fork_child(void)
 {
 	lk = 0;
-	for (unsigned i = 0; i < NSLOT; i++) {
+	for (unsigned i = 0; i < hwm; i++) {
 		struct slot *s = &slots[i];
 		if (!s->live)
 			continue;
@@ -140,19 +146,60 @@ void ct_sock_fork_child(void)
 	}
 }
 
-/* Atfork parent (successful fork): the creator's next use of each socket gets one record. Without
- * the lock: a fork from a signal handler that interrupted this thread inside the lock must not
- * deadlock, and the only race (a socket connected by another thread during the fork) is benign. */
-void ct_sock_fork_parent(void)
+/* Atfork prepare, before every fork: each live socket is now forked away (role parent) and watched
+ * in both processes; a parent whose use was recorded already clears the watch at its next use
+ * (ct_sock_use), not here: the parent writes no page of the table after the fork. Under the lock,
+ * unless this thread is inside the shim (ct_guard: a fork from a signal handler that interrupted
+ * us, maybe holding the lock): then the marks are made without it, where the only race (another
+ * thread connecting during that fork) is benign. */
+static void mark_forked(unsigned n, unsigned seq)
 {
-	for (unsigned i = 0; i < NSLOT; i++) {
+	for (unsigned i = 0; i < n; i++) {
 		struct slot *s = &slots[i];
 		if (!__atomic_load_n(&s->live, __ATOMIC_RELAXED))
 			continue;
-		__atomic_store_n(&s->forked, 1, __ATOMIC_RELAXED);
-		if (!__atomic_load_n(&s->used, __ATOMIC_RELAXED))
-			set_flag(s->fd, CT_FD_TRACKED | CT_FD_WATCH);
+		if (!__atomic_load_n(&s->forked, __ATOMIC_RELAXED)) {
+			__atomic_store_n(&s->fork_seq, seq, __ATOMIC_RELAXED);
+			__atomic_store_n(&s->forked, 1, __ATOMIC_RELAXED);
+		}
+		set_flag(s->fd, CT_FD_TRACKED | CT_FD_WATCH);
 	}
+}
+
+void ct_sock_fork_prepare(void)
+{
+	unsigned n = __atomic_load_n(&hwm, __ATOMIC_ACQUIRE);
+	if (!n)
+		return; /* no socket was ever tracked: write nothing (each page written costs a fault) */
+	if (ct_guard) {
+		mark_forked(n, __atomic_add_fetch(&fork_seq, 1, __ATOMIC_RELAXED));
+		return;
+	}
+	ct_guard = 1;
+	lock();
+	mark_forked(hwm, __atomic_add_fetch(&fork_seq, 1, __ATOMIC_RELAXED));
+	unlock();
+	ct_guard = 0;
+}
+
+/* After our fork hook's fork, in the parent. A failed fork forked nothing away: its marks go. */
+void ct_sock_fork_parent(int ok)
+{
+	if (ok || !__atomic_load_n(&hwm, __ATOMIC_ACQUIRE))
+		return;
+	ct_guard = 1;
+	lock();
+	for (unsigned i = 0; i < hwm; i++) {
+		struct slot *s = &slots[i];
+		if (!s->live || s->fork_seq != __atomic_load_n(&fork_seq, __ATOMIC_RELAXED))
+			continue;
+		s->forked = 0;
+		s->fork_seq = 0;
+		if (!s->inherited)
+			set_flag(s->fd, CT_FD_TRACKED);
+	}
+	unlock();
+	ct_guard = 0;
 }
 
 /* ---- records ------------------------------------------------------------------------------- */
@@ -226,14 +273,17 @@ void ct_sock_use(int fd, enum ct_sock_op op)
 	unsigned i = fdslot[fd];
 	if (!i) {
 		set_flag(fd, 0);
-	} else if (ct_fdflag[fd] & CT_FD_WATCH) {
+	} else if (__atomic_load_n(&ct_fdflag[fd], __ATOMIC_RELAXED) & CT_FD_WATCH) {
 		struct slot *sl = &slots[i - 1];
 		if (!alive || (uint64_t)st.st_ino != sl->ino || (uint64_t)st.st_dev != sl->dev) {
 			untrack_locked(fd, NULL);
+		} else if (sl->used || !(sl->inherited || sl->forked)) {
+			set_flag(fd, CT_FD_TRACKED); /* recorded already (watched again by a fork), or the
+			                                fork failed */
 		} else {
 			s = *sl;
 			rec = 1;
-			for (unsigned k = 0; k < NSLOT; k++) {
+			for (unsigned k = 0; k < hwm; k++) {
 				struct slot *o = &slots[k];
 				if (o->live && o->ino == s.ino && o->dev == s.dev) {
 					o->used = 1;
@@ -540,7 +590,7 @@ static __attribute__((noinline)) void connected(int fd, const struct sockaddr *s
 	ct_rec_bool(&r, "ok", 1);
 	ct_rec_int(&r, "errno", err);
 	ct_rec_int(&r, "gen", ct_gen);
-	ct_rec_int(&r, "forks", ct_forks);
+	ct_rec_int(&r, "forks", ct_forks_now());
 	ct_rec_site(&r);
 	ct_rec_emit(&r);
 
@@ -611,7 +661,7 @@ static void closing_range(unsigned first, unsigned last, const char *fn)
 	for (;;) {
 		int fd = -1;
 		lock();
-		for (unsigned i = 0; i < NSLOT && fd < 0; i++)
+		for (unsigned i = 0; i < hwm && fd < 0; i++)
 			if (slots[i].live && (unsigned)slots[i].fd >= first && (unsigned)slots[i].fd <= last)
 				fd = slots[i].fd;
 		unlock();

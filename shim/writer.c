@@ -30,12 +30,16 @@ static char path[PATH_MAX];
 static dev_t trace_dev;
 static ino_t trace_ino;
 static uint64_t cap = DEFAULT_CAP;
-static _Atomic uint64_t written;
 static atomic_int capped;
 /* 0: no file yet (a fork child opens one at its first record), 1: open, 2: given up */
 static atomic_int state;
 
 static const char hexd[] = "0123456789abcdef";
+/* The descriptor of the file just created, held only while the constructor runs (no program code
+ * runs then): the start-up batch goes through it, with no second open. */
+static int init_fd = -1;
+static uint64_t init_size;
+static uid_t euid;
 
 static long sys_write(int fd, const void *b, size_t n)
 {
@@ -127,7 +131,7 @@ static int dir_ok(const char *d, int is_default)
 		return 0;
 	if (!S_ISDIR(st.st_mode))
 		return 0;
-	if (is_default && (st.st_uid != geteuid() || (st.st_mode & 022)))
+	if (is_default && (st.st_uid != euid || (st.st_mode & 022)))
 		return 0;
 	return 1;
 }
@@ -136,14 +140,17 @@ static int setup_dir(void)
 {
 	const char *d = ct_env_lookup(environ, "CREDTRACE_DIR");
 	int is_default = !d || !*d;
+	euid = geteuid();
 	if (is_default) {
 		size_t n = append(dir, 0, sizeof dir, "/tmp/credtrace-");
-		append_u(dir, n, sizeof dir, (unsigned long)geteuid());
+		append_u(dir, n, sizeof dir, (unsigned long)euid);
 	} else {
 		if (strlen(d) >= sizeof dir)
 			return 0;
 		append(dir, 0, sizeof dir, d);
 	}
+	if (dir_ok(dir, is_default)) /* the usual case: one stat, no mkdir */
+		return 1;
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
 		ct_debug("cannot create trace directory", dir);
 		return 0;
@@ -162,7 +169,7 @@ static int read_key(const char *kp, unsigned char *key, size_t *n)
 	long got;
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) || st.st_uid != geteuid()) {
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) || st.st_uid != euid) {
 		sys_close(fd);
 		return -2; /* readable by others or not ours: not a key to trust */
 	}
@@ -311,13 +318,14 @@ int ct_trace_init(void)
 	if (!setup_dir())
 		return -1;
 	setup_key();
-	file_name(path, sizeof path, ct_raw_getpid(), ct_nonce);
+	file_name(path, sizeof path, ct_pid, ct_nonce);
 	fd = create_file();
 	if (fd < 0) {
 		ct_debug("cannot create trace file", path);
 		return -1;
 	}
-	sys_close(fd);
+	init_fd = fd;
+	init_size = 0;
 	atomic_store(&state, 1);
 	return 0;
 }
@@ -372,7 +380,7 @@ static void write_header(int fd, const char *origin)
 	ct_hdr_build(&r, origin, ct_nonce);
 	ct_rec_finish(&r);
 	write_all(fd, r.buf, r.len);
-	atomic_fetch_add(&written, r.len);
+	atomic_fetch_add(&ct_hot.written, r.len);
 }
 
 static const char *child_origin = "fork";
@@ -408,7 +416,7 @@ static void write_now(const char *buf, size_t len);
 static void flush_batch(void)
 {
 	size_t at = 0;
-	if (batch_len && atomic_load(&written) + batch_len + 128 <= cap) {
+	if (batch_len && atomic_load(&ct_hot.written) + batch_len + 128 <= cap) {
 		write_now(batch, batch_len);
 	} else {
 		while (at < batch_len) {
@@ -430,6 +438,10 @@ void ct_trace_batch(int on)
 	}
 	batching = 0;
 	flush_batch();
+	if (init_fd >= 0) { /* the constructor is done: from now on each record opens the file */
+		sys_close(init_fd);
+		init_fd = -1;
+	}
 }
 
 void ct_trace_write(const char *buf, size_t len)
@@ -446,6 +458,23 @@ void ct_trace_write(const char *buf, size_t len)
 	write_now(buf, len);
 }
 
+/* The cap: a soak test must never fill a disk. Say so once, then stop. Out of line: its record
+ * would otherwise put 4 KiB more on the stack of every write. */
+static __attribute__((noinline, cold)) void write_cap(void)
+{
+	off_t size = 0;
+	int fd;
+	if (!atomic_exchange(&capped, 1) && (fd = open_ours(&size)) >= 0) {
+		struct ct_rec r;
+		ct_rec_begin(&r, "cap");
+		ct_rec_int(&r, "bytes", (long long)cap);
+		ct_rec_finish(&r);
+		if (fsize_ok(size, r.len))
+			write_all(fd, r.buf, r.len);
+		sys_close(fd);
+	}
+}
+
 static void write_now(const char *buf, size_t len)
 {
 	int fd, e = errno;
@@ -455,16 +484,14 @@ static void write_now(const char *buf, size_t len)
 		goto out;
 	if (atomic_load(&capped))
 		goto out;
-	if (atomic_fetch_add(&written, len) + len + 128 > cap) {
-		/* The cap: a soak test must never fill a disk. Say so once, then stop. */
-		if (!atomic_exchange(&capped, 1) && (fd = open_ours(&size)) >= 0) {
-			struct ct_rec r;
-			ct_rec_begin(&r, "cap");
-			ct_rec_int(&r, "bytes", (long long)cap);
-			ct_rec_finish(&r);
-			if (fsize_ok(size, r.len))
-				write_all(fd, r.buf, r.len);
-			sys_close(fd);
+	if (atomic_fetch_add(&ct_hot.written, len) + len + 128 > cap) {
+		write_cap();
+		goto out;
+	}
+	if (init_fd >= 0) {
+		if (fsize_ok((off_t)init_size, len)) {
+			write_all(init_fd, buf, len);
+			init_size += len;
 		}
 		goto out;
 	}
@@ -475,13 +502,14 @@ static void write_now(const char *buf, size_t len)
 		sys_close(fd);
 	}
 out:
-	errno = e;
+	if (errno != e)
+		errno = e;
 }
 
 void ct_trace_fork_child(const char *origin)
 {
 	child_origin = origin;
-	atomic_store(&written, 0);
+	atomic_store(&ct_hot.written, 0);
 	atomic_store(&capped, 0);
 	random_hex(ct_nonce, 16, (uint64_t)ct_pid);
 	/* A parent that gave up (no directory) stays off in its children. */

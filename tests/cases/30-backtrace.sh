@@ -80,6 +80,14 @@ traced "$W/fork" "$P" fork
 check "fork child of a single-threaded parent: frames" tq "$W/fork" \
 	'any(len((r.get("site") or {}).get("frames", [])) > 0 for r in by("read") if r["gen"] == 1)'
 
+# A read the parent made already, repeated by a fork child at the same site: recorded in the child
+# (its own first read, gen 1); the parent counts its two (the child leaves with _exit: no end record).
+traced "$W/fork-again" "$P" fork-again
+check "fork child repeats the parent's read: recorded in the child" tq "$W/fork-again" \
+	'len([r for r in by("read") if r["gen"] == 1]) == 1 and len([r for r in by("read") if r["gen"] == 0]) == 1'
+check "fork child repeats the parent's read: the parent counts 2" tq "$W/fork-again" \
+	'[c for r in by("end") for _, c in r["reads"]] == [2]'
+
 # One call site unwinds once: 150 reads of different names and 150 sets from the same two lines
 # reuse the first unwind of each (all 300 records carry frames).
 traced "$W/many" "$P" many 150

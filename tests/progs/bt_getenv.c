@@ -74,12 +74,23 @@ int main(int argc, char **argv)
 		if (p == 0)
 			_exit(read_the_key() < -1);
 		waitpid(p, NULL, 0);
+	} else if (!strcmp(mode, "fork-again")) {
+		/* The parent reads first: the child's read from the same site, with the same value, is
+		 * the child's own first read and must be recorded in its trace, not counted as the
+		 * parent's (repeated reads are counted without a system call). */
+		pid_t p;
+		read_the_key();
+		p = fork();
+		if (p == 0)
+			_exit(read_the_key() < -1);
+		waitpid(p, NULL, 0);
+		read_the_key();
 	} else if (!strcmp(mode, "nocfi")) {
 		nocfi_call(read_the_key);
 	} else if (!strcmp(mode, "many")) {
 		many(argc > 2 ? atoi(argv[2]) : 300);
 	} else {
-		fprintf(stderr, "usage: bt_getenv [once|deep N|fork|fork-threads|nocfi|many N]\n");
+		fprintf(stderr, "usage: bt_getenv [once|deep N|fork|fork-threads|fork-again|nocfi|many N]\n");
 		return 2;
 	}
 	return 0;

@@ -44,7 +44,7 @@ PROG_BIN  := $(PROG_SRC:tests/progs/%.c=$(B)/tests/progs/%)
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 
-.PHONY: all shim cli tests check lint fmt valgrind bench fuzz soak transparency demo install \
+.PHONY: all shim cli tests check lint fmt valgrind tsan bench fuzz soak transparency demo install \
         uninstall clean deps
 all: $(B)/libcredtrace.so $(B)/credtrace
 shim: $(B)/libcredtrace.so
@@ -92,6 +92,10 @@ fmt:
 
 valgrind: tests
 	@CT_VALGRIND=1 tests/run.sh
+
+# The shim under ThreadSanitizer (tests/cases/73-tsan.sh, also part of check).
+tsan: tests
+	@TESTS=73-tsan CC='$(CC)' CT_BUILD='$(B)' tests/run.sh
 
 bench: all $(BENCH_BIN)
 	@scripts/bench.sh

@@ -4,9 +4,10 @@
 
 #include "ct.h"
 
-#if defined(__x86_64__)
-#include <cpuid.h>
+#if defined(__x86_64__) && __has_include(<sys/platform/x86.h>)
+#define CT_SHA_NI 1
 #include <immintrin.h>
+#include <sys/platform/x86.h>
 #endif
 
 struct sha256 {
@@ -54,7 +55,7 @@ static void compress_c(uint32_t h[8], const unsigned char *p)
 	h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += k;
 }
 
-#if defined(__x86_64__)
+#if defined(CT_SHA_NI)
 /* The same compression with the SHA extensions (Intel SHA-NI, AMD Zen): about a tenth of the
  * instructions. At start-up every credential in the environment is fingerprinted, and the portable
  * compression was an eighth of the shim's start-up work. The state is kept as ABEF/CDGH words,
@@ -93,14 +94,11 @@ __attribute__((target("sha,sse4.1,ssse3"))) static void compress_ni(uint32_t h[8
 /* -1 not asked yet, 0 portable, 1 SHA-NI. A race between threads asks twice and agrees. */
 static int use_ni = -1;
 
+/* What ld.so found at start (glibc 2.33+): no cpuid of our own, which in a VM is an exit to the
+ * hypervisor costing tens of microseconds (two of them were a tenth of a traced /bin/true). */
 static int cpu_has_sha(void)
 {
-	unsigned a, b, c, d;
-	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSE4_1) || !(c & bit_SSSE3))
-		return 0;
-	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
-		return 0;
-	return (b & bit_SHA) != 0;
+	return CPU_FEATURE_ACTIVE(SHA) && CPU_FEATURE_ACTIVE(SSE4_1) && CPU_FEATURE_ACTIVE(SSSE3);
 }
 #endif
 
@@ -108,7 +106,7 @@ static int cpu_has_sha(void)
 void ct_sha256_portable(int on) CT_HIDDEN;
 void ct_sha256_portable(int on)
 {
-#if defined(__x86_64__)
+#if defined(CT_SHA_NI)
 	__atomic_store_n(&use_ni, on ? 0 : -1, __ATOMIC_RELAXED);
 #else
 	(void)on;
@@ -117,7 +115,7 @@ void ct_sha256_portable(int on)
 
 static void compress(uint32_t h[8], const unsigned char *p)
 {
-#if defined(__x86_64__)
+#if defined(CT_SHA_NI)
 	int ni = __atomic_load_n(&use_ni, __ATOMIC_RELAXED);
 	if (CT_UNLIKELY(ni < 0)) {
 		ni = cpu_has_sha();

@@ -386,7 +386,9 @@ static void write_header(int fd, const char *origin)
 static const char *child_origin = "fork";
 
 /* A fork child's first record creates its file, header first. */
-static int open_child_file(void)
+/* The descriptor stays open for the record that asked (*keep, with the file's size), saving
+ * that record its own open, fstat, prlimit and close; *keep is -1 when another thread made it. */
+static int open_child_file(int *keep, off_t *size)
 {
 	int expect = 0, fd;
 	if (!atomic_compare_exchange_strong(&state, &expect, 3))
@@ -398,8 +400,9 @@ static int open_child_file(void)
 		return 0;
 	}
 	write_header(fd, child_origin);
-	sys_close(fd);
 	atomic_store(&state, 1);
+	*keep = fd;
+	*size = (off_t)atomic_load(&ct_hot.written);
 	return 1;
 }
 
@@ -477,15 +480,16 @@ static __attribute__((noinline, cold)) void write_cap(void)
 
 static void write_now(const char *buf, size_t len)
 {
-	int fd, e = errno;
+	int fd = -1, e = errno;
 	off_t size = 0;
 	int st = atomic_load(&state);
-	if (st != 1 && !(st == 0 && open_child_file()))
+	if (st != 1 && !(st == 0 && open_child_file(&fd, &size)))
 		goto out;
-	if (atomic_load(&capped))
-		goto out;
-	if (atomic_fetch_add(&ct_hot.written, len) + len + 128 > cap) {
-		write_cap();
+	if (atomic_load(&capped) || atomic_fetch_add(&ct_hot.written, len) + len + 128 > cap) {
+		if (fd >= 0)
+			sys_close(fd);
+		if (!atomic_load(&capped))
+			write_cap();
 		goto out;
 	}
 	if (init_fd >= 0) {
@@ -495,7 +499,8 @@ static void write_now(const char *buf, size_t len)
 		}
 		goto out;
 	}
-	fd = open_ours(&size);
+	if (fd < 0)
+		fd = open_ours(&size);
 	if (fd >= 0) {
 		if (fsize_ok(size, len))
 			write_all(fd, buf, len);

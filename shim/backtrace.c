@@ -22,7 +22,7 @@
 #define BID_MAX   64  /* build id bytes kept (GNU ids are 20) */
 
 __thread struct ct_pysite ct_pysite;
-int ct_bt_child_fresh;
+CT_STATE int ct_bt_child_fresh;
 
 extern char **environ;
 
@@ -36,14 +36,14 @@ static struct {
 	int (*get_proc_info)(unw_cursor_t *, unw_proc_info_t *);
 	int (*is_signal_frame)(unw_cursor_t *);
 } uw;
-static int bt_ready;
-static int bt_used; /* backtraces taken by this process (atomic) */
+CT_STATE static int bt_ready;
+CT_STATE static int bt_used; /* backtraces taken by this process (atomic) */
 /* libunwind is loaded at the first site that wants a backtrace, not in the constructor: most
  * processes of a traced tree (shells, helpers, `true`) never need one, and loading it costs about
  * 300k instructions and twenty system calls. 1: not yet loaded; 2: being loaded by one thread. */
 static int bt_lazy;
 static char bt_off_why[64] = "off";
-static int site_lock;              /* guards the site cache below */
+CT_STATE static int site_lock;     /* guards the site cache below */
 static uintptr_t self_lo, self_hi; /* libcredtrace.so's own mapping: its frames are dropped */
 /* libunwind >= 1.2 validates memory by writing to a pipe it opens among the application's fds and
  * keeps in a static; ssh lost data that way after closefrom() (libunwind#274, #291). We move that
@@ -68,8 +68,8 @@ static struct mod {
 	int mapped;  /* o.lo..o.hi still describes it (cleared when objects were unloaded) */
 } mods[MOD_MAX];
 static int nmods;
-static int mod_lock;
-static pid_t mods_pid;               /* process whose file the emitted flags describe */
+CT_STATE static int mod_lock;
+CT_STATE static pid_t mods_pid;      /* process whose file the emitted flags describe */
 static unsigned long long mods_subs; /* dlpi_subs when the ranges were last valid */
 
 static void lock(void)
@@ -430,9 +430,8 @@ void ct_bt_fork_child(void)
 {
 	__atomic_store_n(&site_lock, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&mod_lock, 0, __ATOMIC_RELAXED);
-	for (int i = 0; i < nmods; i++)
-		mods[i].emitted = 0;
-	mods_pid = ct_pid;
+	/* mods[].emitted stay as they are: the first frames this child records see mods_pid is not
+	 * its pid and clear them then (a child that records none never writes that table's pages). */
 	__atomic_store_n(&bt_used, 0, __ATOMIC_RELAXED);
 }
 
@@ -531,7 +530,7 @@ void ct_rec_frames(struct ct_rec *r, const uintptr_t *ips, int n)
 	/* Pass 3 under the lock: name new modules before the record that uses them is written. */
 	lock();
 	pid_t pid = ct_pid;    /* ct_self() already adopted a child that ran no atfork handler */
-	if (pid != mods_pid) { /* a child that ran no atfork handler: new file */
+	if (pid != mods_pid) { /* a fork child: a new file, where no module is named yet */
 		for (int i = 0; i < nmods; i++)
 			mods[i].emitted = 0;
 		mods_pid = pid;

@@ -48,7 +48,7 @@ static uint64_t fnv(const char *s, size_t n, uint64_t h)
 
 /* ---- the lock shared by the read table and the known-state table --------------------------- */
 /* A spinlock held for a few hundred instructions without syscalls; the fork child resets it. */
-static atomic_flag env_lock = ATOMIC_FLAG_INIT;
+CT_STATE static atomic_flag env_lock = ATOMIC_FLAG_INIT;
 static void lock(void)
 {
 	while (atomic_flag_test_and_set_explicit(&env_lock, memory_order_acquire))
@@ -72,8 +72,8 @@ static struct read_ent reads[READS];
  * copy six pages the child shares with its parent, in every child, most of which never read a
  * credential. next_rid is 0 while this generation has recorded nothing. */
 #define read_gen ct_hot.read_gen
-static int next_rid;
-static atomic_int reads_full;
+CT_STATE static int next_rid;
+CT_STATE static atomic_int reads_full;
 
 static struct read_ent *read_find(uint64_t key)
 {
@@ -171,8 +171,8 @@ struct known {
 	int empty;
 };
 static struct known known[KNOWN];
-static atomic_int nknown; /* published after the entry's name is written */
-static char **last_environ;
+CT_STATE static atomic_int nknown; /* published after the entry's name is written */
+CT_STATE static char **last_environ;
 
 static struct known *known_slot(const char *name, size_t n)
 {

@@ -18,10 +18,10 @@
 
 extern char **environ;
 
-int ct_on;
-pid_t ct_pid;
-int ct_gen;
-struct ct_hot ct_hot;
+CT_STATE int ct_on;
+CT_STATE pid_t ct_pid;
+CT_STATE int ct_gen;
+CT_STATE struct ct_hot ct_hot;
 __thread int ct_guard;
 int ct_cfg_backtrace;
 int ct_cfg_debug;
@@ -33,8 +33,8 @@ static char container[65];
 static char bt_state[64] = "off";
 char **ct_argv;
 static int start_vars;
-static const char *origin_now = "exec";
-static struct {
+CT_STATE static const char *origin_now = "exec";
+CT_STATE static struct {
 	long pid;
 	char nonce[17];
 	int threads;

@@ -51,11 +51,11 @@ struct slot {
 static struct slot slots[NSLOT];
 /* Slots at or above hwm were never live: loops stop there, so that a process without sockets never
  * reads (and a fork never copies) the 144 KiB table. Only grows, under lk. */
-static unsigned hwm;
-static unsigned fork_seq;
+CT_STATE static unsigned hwm;
+CT_STATE static unsigned fork_seq;
 static unsigned short fdslot[CT_FD_MAX];
-static int lk;
-static int table_full_noted;
+CT_STATE static int lk;
+CT_STATE static int table_full_noted;
 
 static void lock(void)
 {

@@ -18,7 +18,7 @@
 
 extern char **environ;
 
-char ct_nonce[17];
+CT_STATE char ct_nonce[17];
 char ct_host[65];
 
 static char dir[PATH_MAX - 128];
@@ -27,19 +27,19 @@ static char path[PATH_MAX];
  * ours (test_subprocess lists its fds; daemons close every one and dup2 over ranges), none can be
  * stolen, and a program at RLIMIT_NOFILE loses no slot to us. dev and ino of the file as created:
  * a write goes only into that file. */
-static dev_t trace_dev;
-static ino_t trace_ino;
-static uint64_t cap = DEFAULT_CAP;
-static atomic_int capped;
+CT_STATE static dev_t trace_dev;
+CT_STATE static ino_t trace_ino;
+CT_STATE static uint64_t cap = DEFAULT_CAP;
+CT_STATE static atomic_int capped;
 /* 0: no file yet (a fork child opens one at its first record), 1: open, 2: given up */
-static atomic_int state;
+CT_STATE static atomic_int state;
 
 static const char hexd[] = "0123456789abcdef";
 /* The descriptor of the file just created, held only while the constructor runs (no program code
  * runs then): the start-up batch goes through it, with no second open. */
-static int init_fd = -1;
-static uint64_t init_size;
-static uid_t euid;
+CT_STATE static int init_fd = -1;
+CT_STATE static uint64_t init_size;
+CT_STATE static uid_t euid;
 
 static long sys_write(int fd, const void *b, size_t n)
 {
@@ -383,7 +383,7 @@ static void write_header(int fd, const char *origin)
 	atomic_fetch_add(&ct_hot.written, r.len);
 }
 
-static const char *child_origin = "fork";
+CT_STATE static const char *child_origin = "fork";
 
 /* A fork child's first record creates its file, header first. */
 /* The descriptor stays open for the record that asked (*keep, with the file's size), saving
@@ -410,8 +410,8 @@ static int open_child_file(int *keep, off_t *size)
  * instead of one write (plus its descriptor and size checks) each. Single-threaded by nature: the
  * constructor of a preloaded object runs before the program's main. */
 static char batch[16384];
-static size_t batch_len;
-static int batching;
+CT_STATE static size_t batch_len;
+CT_STATE static int batching;
 
 static void write_now(const char *buf, size_t len);
 

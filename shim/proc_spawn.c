@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* proc_spawn.c: posix_spawn and posix_spawnp at both glibc symbol versions, system and popen. They
- * reach exec through glibc-internal calls that no hook sees, so they are recorded here. */
+/* proc_spawn.c: posix_spawn, posix_spawnp, system and popen. They reach exec through glibc-internal
+ * calls that no hook sees, so they are recorded here. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <spawn.h>
@@ -13,38 +13,19 @@ extern char **environ;
 
 typedef int (*spawn_fn)(pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
                         char *const[], char *const[]);
-static spawn_fn real_spawn, real_spawn_old, real_spawnp, real_spawnp_old;
+static spawn_fn real_spawn, real_spawnp;
 static int (*real_system)(const char *);
 static FILE *(*real_popen)(const char *, const char *);
 
-/* The exported names: posix_spawn@@GLIBC_2.15 (current) and posix_spawn@GLIBC_2.2.5 (binaries
- * linked before glibc 2.15, whose version falls back to /bin/sh for ENOEXEC); each calls its own
- * real version. */
-int ct_spawn_new(pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
-                 char *const[], char *const[]) CT_EXPORT;
-int ct_spawn_old(pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
-                 char *const[], char *const[]) CT_EXPORT;
-int ct_spawnp_new(pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
-                  char *const[], char *const[]) CT_EXPORT;
-int ct_spawnp_old(pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
-                  char *const[], char *const[]) CT_EXPORT;
-__asm__(".symver ct_spawn_new, posix_spawn@@GLIBC_2.15");
-__asm__(".symver ct_spawn_old, posix_spawn@GLIBC_2.2.5");
-__asm__(".symver ct_spawnp_new, posix_spawnp@@GLIBC_2.15");
-__asm__(".symver ct_spawnp_old, posix_spawnp@GLIBC_2.2.5");
-
+/* Unversioned, like every hook: they interpose on whichever glibc version a binary bound to and
+ * call the current one (GLIBC_2.15). Exporting both versions would mean defining glibc's version
+ * names in this object; the price of not doing so is that a binary linked against glibc < 2.15
+ * (2011), whose posix_spawn ran a script without #! through /bin/sh, gets ENOEXEC instead. */
 void ct_proc_spawn_resolve(void);
 void ct_proc_spawn_resolve(void)
 {
-	real_spawn = (spawn_fn)ct_dlvsym_next("posix_spawn", "GLIBC_2.15", (void *)ct_spawn_new);
-	real_spawn_old = (spawn_fn)ct_dlvsym_next("posix_spawn", "GLIBC_2.2.5", (void *)ct_spawn_old);
-	real_spawnp = (spawn_fn)ct_dlvsym_next("posix_spawnp", "GLIBC_2.15", (void *)ct_spawnp_new);
-	real_spawnp_old = (spawn_fn)ct_dlvsym_next("posix_spawnp", "GLIBC_2.2.5", (void *)ct_spawnp_old);
-	/* A libc without the old version (other architectures): use the current one. */
-	if (!real_spawn_old)
-		real_spawn_old = real_spawn;
-	if (!real_spawnp_old)
-		real_spawnp_old = real_spawnp;
+	real_spawn = (spawn_fn)ct_dlsym_next("posix_spawn", (void *)posix_spawn);
+	real_spawnp = (spawn_fn)ct_dlsym_next("posix_spawnp", (void *)posix_spawnp);
 	real_system = (int (*)(const char *))ct_dlsym_next("system", (void *)system);
 	real_popen = (FILE * (*)(const char *, const char *)) ct_dlsym_next("popen", (void *)popen);
 }
@@ -79,28 +60,16 @@ static int spawn(const char *fn, spawn_fn *real, pid_t *pid, const char *path,
 
 /* posix_spawn, posix_spawnp: made exactly as asked (the pid is written where the caller wanted it
  * once the call returns); one "exec" record with the child's pid, or the error returned. */
-int ct_spawn_new(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
-                 const posix_spawnattr_t *at, char *const argv[], char *const envp[])
+CT_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+                          const posix_spawnattr_t *at, char *const argv[], char *const envp[])
 {
 	return spawn("posix_spawn", &real_spawn, pid, path, fa, at, argv, envp,
 	             (uintptr_t)__builtin_return_address(0));
 }
-int ct_spawn_old(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
-                 const posix_spawnattr_t *at, char *const argv[], char *const envp[])
-{
-	return spawn("posix_spawn", &real_spawn_old, pid, path, fa, at, argv, envp,
-	             (uintptr_t)__builtin_return_address(0));
-}
-int ct_spawnp_new(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
-                  const posix_spawnattr_t *at, char *const argv[], char *const envp[])
+CT_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+                           const posix_spawnattr_t *at, char *const argv[], char *const envp[])
 {
 	return spawn("posix_spawnp", &real_spawnp, pid, file, fa, at, argv, envp,
-	             (uintptr_t)__builtin_return_address(0));
-}
-int ct_spawnp_old(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
-                  const posix_spawnattr_t *at, char *const argv[], char *const envp[])
-{
-	return spawn("posix_spawnp", &real_spawnp_old, pid, file, fa, at, argv, envp,
 	             (uintptr_t)__builtin_return_address(0));
 }
 

@@ -72,9 +72,8 @@ void ct_real_resolve(void) CT_HIDDEN;
 void ct_env_resolve(void) CT_HIDDEN;
 void ct_proc_resolve(void) CT_HIDDEN;
 void ct_sock_resolve(void) CT_HIDDEN;
-/* dlsym(RTLD_NEXT)/dlvsym that rejects our own wrapper (returns NULL then, or when missing). */
+/* dlsym(RTLD_NEXT) that rejects our own wrapper (returns NULL then, or when missing). */
 void *ct_dlsym_next(const char *name, const void *self) CT_HIDDEN;
-void *ct_dlvsym_next(const char *name, const char *version, const void *self) CT_HIDDEN;
 
 /* ---- records (record.c): JSON built in a stack buffer, written with one write() ------------ */
 /* The fields come before buf: a short record (most are) then touches one contiguous stretch of
@@ -241,8 +240,8 @@ void ct_sock_fork_child(void) CT_HIDDEN;
  * first use in the child and the creator's next use take the slow path and are recorded once.
  * Done before the fork because a page written before it costs nothing, after it a fault. */
 void ct_sock_fork_prepare(void) CT_HIDDEN;
-/* After it, in the parent: failed (undo the marks of this attempt) or succeeded (sockets whose
- * parent use is recorded already stop being watched). */
+/* After it, in the parent: a failed fork's marks are undone; after a successful one nothing is
+ * written (a socket whose parent use is recorded already drops its watch at its next use). */
 void ct_sock_fork_parent(int ok) CT_HIDDEN;
 void ct_env_fork_child(void) CT_HIDDEN;
 void ct_env_exit(void) CT_HIDDEN; /* read counts at normal exit */

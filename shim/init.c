@@ -60,12 +60,6 @@ void *ct_dlsym_next(const char *name, const void *self)
 	return p == self ? NULL : p;
 }
 
-void *ct_dlvsym_next(const char *name, const char *version, const void *self)
-{
-	void *p = dlvsym(RTLD_NEXT, name, version);
-	return p == self ? NULL : p;
-}
-
 void ct_real_resolve(void)
 {
 	static atomic_int done;
@@ -213,25 +207,29 @@ void ct_fork_child_reinit(const char *origin)
 /* A child that shares our memory (vfork, CLONE_VM) must not touch it; one with its own memory that
  * ran no atfork handler is made a traced process of its own here. kcmp tells the two apart; where
  * kcmp is unavailable we assume shared memory, the safe side. */
+/* Re-initialisation from a slow path: a signal handler's hooks pass through while the state is
+ * half reset. */
+static void reinit_guarded(const char *origin)
+{
+	int g = ct_guard;
+	ct_guard = 1;
+	ct_fork_child_reinit(origin);
+	ct_guard = g;
+}
+
 enum ct_self ct_self(void)
 {
 	long pid = ct_raw_getpid(), k;
 	if (CT_LIKELY(pid == ct_pid))
 		return CT_SELF_OWN;
 	if (pid == ct_hot.child_pid) { /* a fork child (atfork handler ran): its first slow path */
-		int g = ct_guard;
-		ct_guard = 1; /* a signal handler's hooks pass through while the state is half reset */
-		ct_fork_child_reinit("fork");
-		ct_guard = g;
+		reinit_guarded("fork");
 		return CT_SELF_OWN;
 	}
 	if (syscall(SYS_getppid) == ct_pid) {
 		k = syscall(SYS_kcmp, pid, (long)ct_pid, KCMP_VM, 0, 0);
 		if (k == 1 || k == 2) { /* ordered, not equal: a separate address space */
-			int g = ct_guard;
-			ct_guard = 1;
-			ct_fork_child_reinit("clone");
-			ct_guard = g;
+			reinit_guarded("clone");
 			return CT_SELF_FORKED;
 		}
 	}

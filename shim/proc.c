@@ -108,7 +108,8 @@ CT_EXPORT pid_t _Fork(void)
 		return real__Fork();
 	e = errno;
 	ct_fork_prepare();
-	errno = e;
+	if (errno != e)
+		errno = e;
 	pid_t pid = real__Fork();
 	if (pid == 0) {
 		ct_fork_mark_child();

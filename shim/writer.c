@@ -385,9 +385,9 @@ static void write_header(int fd, const char *origin)
 
 CT_STATE static const char *child_origin = "fork";
 
-/* A fork child's first record creates its file, header first. */
-/* The descriptor stays open for the record that asked (*keep, with the file's size), saving
- * that record its own open, fstat, prlimit and close; *keep is -1 when another thread made it. */
+/* A fork child's first record creates its file, header first. The descriptor stays open for that
+ * record (*keep, with the file's size), saving it its own open, fstat, prlimit and close; *keep
+ * stays -1 when another thread made the file. */
 static int open_child_file(int *keep, off_t *size)
 {
 	int expect = 0, fd;
@@ -488,8 +488,7 @@ static void write_now(const char *buf, size_t len)
 	if (atomic_load(&capped) || atomic_fetch_add(&ct_hot.written, len) + len + 128 > cap) {
 		if (fd >= 0)
 			sys_close(fd);
-		if (!atomic_load(&capped))
-			write_cap();
+		write_cap(); /* says so once */
 		goto out;
 	}
 	if (init_fd >= 0) {

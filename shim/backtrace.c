@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <link.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -308,11 +309,12 @@ static int in_self(uintptr_t ip)
  * keeps among the application's fds, which a daemon may have closed and reused. */
 int ct_bt_capture(uintptr_t *ips, int max)
 {
-	if (!bt_ready || max <= 0)
+	if (!__atomic_load_n(&bt_ready, __ATOMIC_ACQUIRE) || max <= 0)
 		return 0;
 	CT_SAVE_ERRNO;
 	if (unw_pipe_ino && !(is_unw_pipe(unw_pipe[0]) && is_unw_pipe(unw_pipe[1]))) {
-		bt_ready = 0; /* the application closed or reused it: libunwind would read its data */
+		/* the application closed or reused it: libunwind would read its data */
+		__atomic_store_n(&bt_ready, 0, __ATOMIC_RELEASE);
 		CT_RESTORE_ERRNO;
 		return 0;
 	}
@@ -381,11 +383,11 @@ static int bt_load(char *why, size_t whylen)
 	int *cand[PIPE_CANDIDATES];
 	dl_iterate_phdr(rw_cb, &rw);
 	int ncand = pipe_candidates(&rw, cand);
-	bt_ready = 1;
+	__atomic_store_n(&bt_ready, 1, __ATOMIC_RELEASE);
 	uintptr_t ips[BT_MAX];
 	ct_bt_capture(ips, BT_MAX);
 	if (ncand < 0 || !pipe_relocate(cand, ncand)) {
-		bt_ready = 0;
+		__atomic_store_n(&bt_ready, 0, __ATOMIC_RELEASE);
 		copy_str(why, whylen, "off: libunwind's validation pipe not found");
 		return 0;
 	}
@@ -447,7 +449,8 @@ static void hex_bytes(const unsigned char *b, int n, char *out)
 	out[2 * (size_t)n] = 0;
 }
 
-static void emit_mod(int id, const struct mod *m)
+/* The module's record goes out ahead of the record r that names it, in r's write when it fits. */
+static void emit_mod(struct ct_rec *into, int id, const struct mod *m)
 {
 	struct ct_rec r;
 	char bid[2 * BID_MAX + 1];
@@ -460,7 +463,9 @@ static void emit_mod(int id, const struct mod *m)
 	else
 		ct_rec_null(&r, "build_id");
 	ct_rec_hex(&r, "base", m->o.bias);
-	ct_rec_emit(&r);
+	ct_rec_finish(&r);
+	if (!ct_rec_prepend(into, r.buf, r.len))
+		ct_trace_write(r.buf, r.len);
 }
 
 static int same_obj(const struct mod *m, const struct obj *o)
@@ -541,7 +546,7 @@ void ct_rec_frames(struct ct_rec *r, const uintptr_t *ips, int n)
 		if (m == -1)
 			m = mod_add(&found[i]);
 		if (m >= 0 && !mods[m].emitted) {
-			emit_mod(m + 1, &mods[m]);
+			emit_mod(r, m + 1, &mods[m]);
 			mods[m].emitted = 1;
 		}
 		/* module 0: unknown, the offset is then the absolute address */
@@ -595,6 +600,109 @@ static void site_cache_put(uintptr_t key, const uintptr_t *ips, int n)
 	__atomic_store_n(&site_lock, 0, __ATOMIC_RELEASE);
 }
 
+/* Sites shared by fork siblings. The children of a prefork server or a fork loop reach the same
+ * call sites, each in its own copy of the cache above, each unwinding them again: in a fork child
+ * that is the most expensive part of its first record (libunwind masks signals twice per frame).
+ * A MAP_SHARED page made in the parent before a fork lets the first child's frames serve its
+ * siblings and the parent. Return addresses are only comparable where the same objects sit at the
+ * same addresses: a region serves only processes whose loader counters (objects added, removed)
+ * still equal those of its maker when it was made, i.e. that loaded and unloaded nothing since.
+ * No process ever waits on another: an entry being written is skipped (a writer killed half-way
+ * leaves its slot unused), a torn read is detected by the sequence number and is a miss. */
+#define SHARED_SITES   64
+#define SHARED_REGIONS 4 /* regions one process makes (one per layout it forks with), never unmapped */
+struct shared_site {
+	unsigned seq; /* odd while being written */
+	int n;
+	uintptr_t key, sp;
+	uintptr_t ips[BT_MAX];
+};
+struct shared_sites {
+	unsigned long long adds, subs;
+	struct shared_site e[SHARED_SITES];
+};
+CT_STATE static struct shared_sites *shsites;
+CT_STATE static int shsites_made;
+
+struct layout {
+	unsigned long long adds, subs;
+};
+
+static int layout_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct layout *l = data;
+	(void)size;
+	l->adds = info->dlpi_adds;
+	l->subs = info->dlpi_subs;
+	return 1;
+}
+
+static struct shared_sites *shared_for_us(void)
+{
+	struct shared_sites *sh = __atomic_load_n(&shsites, __ATOMIC_ACQUIRE);
+	struct layout l = {0, 0};
+	if (!sh)
+		return NULL;
+	dl_iterate_phdr(layout_cb, &l);
+	return l.adds == sh->adds && l.subs == sh->subs ? sh : NULL;
+}
+
+/* Parent, before a fork (atfork prepare): make a region for this layout if there is none. Only once
+ * native backtraces are in use (libunwind loaded), never from a signal handler inside the shim. */
+void ct_bt_fork_prepare(void)
+{
+	struct layout l = {0, 0};
+	struct shared_sites *sh = __atomic_load_n(&shsites, __ATOMIC_ACQUIRE);
+	void *p;
+	if (!__atomic_load_n(&bt_ready, __ATOMIC_ACQUIRE) || ct_guard ||
+	    __atomic_load_n(&shsites_made, __ATOMIC_RELAXED) >= SHARED_REGIONS)
+		return;
+	dl_iterate_phdr(layout_cb, &l);
+	if (sh && sh->adds == l.adds && sh->subs == l.subs)
+		return;
+	p = (void *)syscall(SYS_mmap, NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+	                    -1, 0);
+	if (p == MAP_FAILED)
+		return;
+	sh = p;
+	sh->adds = l.adds;
+	sh->subs = l.subs;
+	__atomic_fetch_add(&shsites_made, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&shsites, sh, __ATOMIC_RELEASE);
+}
+
+static int shared_get(struct shared_sites *sh, uintptr_t key, uintptr_t sp, uintptr_t *ips)
+{
+	struct shared_site *e = &sh->e[(key >> 4) % SHARED_SITES];
+	unsigned s = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
+	int n;
+	if ((s & 1) || __atomic_load_n(&e->key, __ATOMIC_RELAXED) != key ||
+	    __atomic_load_n(&e->sp, __ATOMIC_RELAXED) != sp)
+		return 0;
+	n = __atomic_load_n(&e->n, __ATOMIC_RELAXED);
+	if (n <= 0 || n > BT_MAX)
+		return 0;
+	/* acquire loads: the second look at seq cannot move above them (no fence: TSan has none) */
+	for (int k = 0; k < n; k++)
+		ips[k] = __atomic_load_n(&e->ips[k], __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&e->seq, __ATOMIC_RELAXED) == s ? n : 0;
+}
+
+static void shared_put(struct shared_sites *sh, uintptr_t key, uintptr_t sp, const uintptr_t *ips, int n)
+{
+	struct shared_site *e = &sh->e[(key >> 4) % SHARED_SITES];
+	unsigned s = __atomic_load_n(&e->seq, __ATOMIC_RELAXED);
+	if ((s & 1) ||
+	    !__atomic_compare_exchange_n(&e->seq, &s, s + 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return; /* someone is writing it: leave it to them */
+	__atomic_store_n(&e->key, key, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->sp, sp, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->n, n, __ATOMIC_RELAXED);
+	for (int k = 0; k < n; k++)
+		__atomic_store_n(&e->ips[k], ips[k], __ATOMIC_RELAXED);
+	__atomic_store_n(&e->seq, s + 2, __ATOMIC_RELEASE);
+}
+
 /* Why no native backtrace may be taken here, or NULL when one may. */
 static const char *bt_unsafe(void)
 {
@@ -624,7 +732,7 @@ static const char *bt_refusal(void)
 		if (!ct_cfg_backtrace)
 			return bt_off_why;
 	}
-	if (!bt_ready)
+	if (!__atomic_load_n(&bt_ready, __ATOMIC_ACQUIRE))
 		return bt_off_why;
 	if (__atomic_fetch_add(&bt_used, 1, __ATOMIC_RELAXED) >= BT_BUDGET)
 		return "limit";
@@ -651,12 +759,22 @@ void ct_rec_site(struct ct_rec *r)
 		uintptr_t key = ct_site_key, ips[BT_MAX];
 		int n = 0;
 		if (!why) {
+			/* Shared entries also match the stack depth: siblings have the same stack addresses,
+			 * so the same call path gives the same frame address here. */
+			uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+			struct shared_sites *sh = NULL;
 			ct_site_key = 0;
 			n = key ? site_cache_get(key, ips) : 0;
+			if (n == 0 && key && (sh = shared_for_us()) != NULL)
+				n = shared_get(sh, key, sp, ips); /* not copied to this process's cache: one
+				                                     page fewer written in a fork child */
 			if (n == 0 && !(why = bt_refusal())) {
 				n = ct_bt_capture(ips, BT_MAX);
-				if (key && n > 0)
+				if (key && n > 0) {
 					site_cache_put(key, ips, n);
+					if (sh || (sh = shared_for_us()) != NULL)
+						shared_put(sh, key, sp, ips, n);
+				}
 			}
 		}
 		if (n > 0)

@@ -89,6 +89,7 @@ struct ct_rec {
 };
 void ct_rec_begin(struct ct_rec *r, const char *type) CT_HIDDEN;                 /* {"t":type,"ts":us */
 void ct_rec_begin_at(struct ct_rec *r, const char *type, uint64_t ts) CT_HIDDEN; /* ts given */
+int ct_rec_prepend(struct ct_rec *r, const char *lines, size_t n) CT_HIDDEN;     /* whole lines first */
 void ct_rec_str(struct ct_rec *r, const char *key, const char *val) CT_HIDDEN;   /* null when val NULL */
 void ct_rec_strn(struct ct_rec *r, const char *key, const char *val, size_t n) CT_HIDDEN;
 void ct_rec_int(struct ct_rec *r, const char *key, long long v) CT_HIDDEN;
@@ -225,6 +226,7 @@ void ct_rec_argv(struct ct_rec *r, const char *key, char *const *argv) CT_HIDDEN
 int ct_preload_names_us(const char *ld_preload) CT_HIDDEN;
 const char *ct_fp_state(void) CT_HIDDEN; /* "hmac-sha256/48" or "off: ..." (writer.c) */
 const char *ct_fp_kid(void) CT_HIDDEN;   /* 8 hex digits naming the key, NULL when off */
+void ct_bt_fork_prepare(void) CT_HIDDEN; /* backtrace.c: share sites with the children */
 void ct_bt_fork_child(void) CT_HIDDEN;   /* backtrace.c: reset its module table lock */
 
 /* ---- processes (proc.c) and sockets (sock.c) ----------------------------------------------- */

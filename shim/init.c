@@ -169,6 +169,7 @@ void ct_fork_prepare(void)
 	ct_hot.threads_at_fork = ct_thread_count();
 	ct_hot.fork_ts = ct_now_us();
 	ct_sock_fork_prepare();
+	ct_bt_fork_prepare();
 }
 
 /* Atfork child: the least that makes the child tell itself apart (one syscall, one page). The

@@ -259,7 +259,7 @@ static void emit_close(int fd, const struct slot *s, const char *fn)
 /* Slow path of the I/O hooks (sock.h). The inode is checked before the record: an fd closed with a
  * raw syscall and reused for something else is untracked silently. One record per (socket,
  * process): every slot of the same socket (dups) is marked used with it. */
-void ct_sock_use(int fd, enum ct_sock_op op)
+void ct_sock_use(int fd, enum ct_sock_op op, uintptr_t site)
 {
 	CT_SAVE_ERRNO;
 	if (ct_guard || !ct_on || ct_self() == CT_SELF_VFORK)
@@ -293,8 +293,10 @@ void ct_sock_use(int fd, enum ct_sock_op op)
 		}
 	}
 	unlock();
-	if (rec)
+	if (rec) {
+		ct_site_key = site;
 		emit_use(fd, &s, op);
+	}
 	ct_guard = 0;
 out:
 	CT_RESTORE_ERRNO;
@@ -790,6 +792,6 @@ CT_EXPORT int fcntl64(int fd, int cmd, ...)
 CT_EXPORT int shutdown(int fd, int how)
 {
 	if (CT_UNLIKELY(ct_fd_watched(fd)))
-		ct_sock_use(fd, CT_OP_SHUTDOWN);
+		ct_sock_use(fd, CT_OP_SHUTDOWN, (uintptr_t)__builtin_return_address(0));
 	return real_shutdown(fd, how);
 }

@@ -40,7 +40,7 @@ static inline int ct_fd_watched(int fd)
 /* Slow path of every I/O hook on a watched fd, called before the real call: writes the one `use`
  * record of this (socket, process), or untracks fd when it is no longer the socket we saw. Keeps
  * errno; passes when the guard is set, tracing is off, or in a vfork child. */
-void ct_sock_use(int fd, enum ct_sock_op op) CT_HIDDEN;
+void ct_sock_use(int fd, enum ct_sock_op op, uintptr_t site) CT_HIDDEN;
 void ct_sock_io_resolve(void) CT_HIDDEN; /* sock_io.c's real functions, from ct_sock_resolve */
 
 /* Resolves name to var when the next definition exists and is not ours; var keeps its fallback

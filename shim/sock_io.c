@@ -144,16 +144,18 @@ void ct_sock_io_resolve(void)
  * result and errno untouched (ct_sock_use keeps errno). The fast path is one bounds check, one
  * byte load and a tail call (the slow path is out of line, so nothing is spilled): no syscall, no
  * lock, no TLS. */
+#define CT_UNPAREN(...) __VA_ARGS__
+/* The caller's return address keys the site cache (one unwind per call site, shared by siblings). */
 #define IO_HOOK(rtype, name, op, params, args)                                                               \
-	static __attribute__((noinline, cold)) rtype slow_##name params                                      \
+	static __attribute__((noinline, cold)) rtype slow_##name(uintptr_t site, CT_UNPAREN params)          \
 	{                                                                                                    \
-		ct_sock_use(fd, op);                                                                         \
+		ct_sock_use(fd, op, site);                                                                   \
 		return real_##name args;                                                                     \
 	}                                                                                                    \
 	CT_EXPORT rtype name params                                                                          \
 	{                                                                                                    \
 		if (CT_UNLIKELY(ct_fd_watched(fd)))                                                          \
-			return slow_##name args;                                                             \
+			return slow_##name((uintptr_t)__builtin_return_address(0), CT_UNPAREN args);         \
 		return real_##name args;                                                                     \
 	}
 

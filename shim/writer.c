@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -358,6 +359,25 @@ static void write_all(int fd, const char *buf, size_t len)
 	}
 }
 
+/* Header and record in one append; a short write (full disk) finishes with plain writes. */
+static void writev_all(int fd, struct iovec *iov)
+{
+	long w;
+	do
+		w = syscall(SYS_writev, fd, iov, 2);
+	while (w < 0 && errno == EINTR);
+	if (w < 0)
+		return;
+	if ((size_t)w < iov[0].iov_len) {
+		write_all(fd, (const char *)iov[0].iov_base + w, iov[0].iov_len - (size_t)w);
+		w = 0;
+	} else {
+		w -= (long)iov[0].iov_len;
+	}
+	if ((size_t)w < iov[1].iov_len)
+		write_all(fd, (const char *)iov[1].iov_base + w, iov[1].iov_len - (size_t)w);
+}
+
 /* Opens our file for one write: it must still be the file we created (not replaced, not a FIFO). */
 static int open_ours(off_t *size)
 {
@@ -373,36 +393,49 @@ static int open_ours(off_t *size)
 	return fd;
 }
 
-static void write_header(int fd, const char *origin)
-{
-	struct ct_rec r;
-	ct_rec_begin(&r, "hdr");
-	ct_hdr_build(&r, origin, ct_nonce);
-	ct_rec_finish(&r);
-	write_all(fd, r.buf, r.len);
-	atomic_fetch_add(&ct_hot.written, r.len);
-}
-
 CT_STATE static const char *child_origin = "fork";
+static void write_cap(void);
 
-/* A fork child's first record creates its file, header first. The descriptor stays open for that
- * record (*keep, with the file's size), saving it its own open, fstat, prlimit and close; *keep
- * stays -1 when another thread made the file. */
-static int open_child_file(int *keep, off_t *size)
+/* A fork child's first record creates its file and goes out with the header in one writev (one
+ * append: a reader never sees the record without its header). Returns 0 when another thread made
+ * the file meanwhile (the caller then writes as usual) or the file cannot be made (dropped). */
+static int child_first_write(const char *buf, size_t len, int *done)
 {
 	int expect = 0, fd;
-	if (!atomic_compare_exchange_strong(&state, &expect, 3))
+	struct ct_rec h;
+	struct iovec iov[2];
+	*done = 1;
+	if (!atomic_compare_exchange_strong(&state, &expect, 3)) {
+		*done = 0;
 		return atomic_load(&state) == 1;
+	}
 	file_name(path, sizeof path, ct_pid, ct_nonce);
 	fd = create_file();
 	if (fd < 0) {
 		atomic_store(&state, 2);
 		return 0;
 	}
-	write_header(fd, child_origin);
+	ct_rec_begin(&h, "hdr");
+	ct_hdr_build(&h, child_origin, ct_nonce);
+	ct_rec_finish(&h);
+	iov[0].iov_base = h.buf;
+	iov[0].iov_len = h.len;
+	iov[1].iov_base = (void *)buf;
+	iov[1].iov_len = len;
+	/* The header always goes in; the record only under the cap (a cap below one header and record
+	 * still names the process). */
+	if (atomic_fetch_add(&ct_hot.written, h.len + len) + h.len + len + 128 > cap) {
+		atomic_fetch_sub(&ct_hot.written, len);
+		write_all(fd, h.buf, h.len);
+		sys_close(fd);
+		atomic_store(&state, 1);
+		write_cap();
+		return 1;
+	}
+	if (fsize_ok(0, h.len + len))
+		writev_all(fd, iov);
+	sys_close(fd);
 	atomic_store(&state, 1);
-	*keep = fd;
-	*size = (off_t)atomic_load(&ct_hot.written);
 	return 1;
 }
 
@@ -480,14 +513,14 @@ static __attribute__((noinline, cold)) void write_cap(void)
 
 static void write_now(const char *buf, size_t len)
 {
-	int fd = -1, e = errno;
+	int fd = -1, e = errno, done;
 	off_t size = 0;
 	int st = atomic_load(&state);
-	if (st != 1 && !(st == 0 && open_child_file(&fd, &size)))
-		goto out;
+	if (st != 1) {
+		if (st != 0 || !child_first_write(buf, len, &done) || done)
+			goto out;
+	}
 	if (atomic_load(&capped) || atomic_fetch_add(&ct_hot.written, len) + len + 128 > cap) {
-		if (fd >= 0)
-			sys_close(fd);
 		write_cap(); /* says so once */
 		goto out;
 	}

@@ -110,3 +110,38 @@ check "budget: then bt limit" tq "$W/sites.t" 'any(r.get("site", {}).get("bt") =
 # libunwind's validation pipe is moved out of the application's fd range.
 low=$(traced "$W/fds" ls -l /proc/self/fd | awk '$9 ~ /^[0-9]+$/ && $9 > 2 && $9 < 100 && $11 ~ /^pipe:/' || true)
 expect_eq "no pipe of ours among low fds" "$low" ""
+
+# Fork siblings share sites: four children write an inherited socket from the same call path; the
+# first unwinds (libunwind masks signals around each frame), the others take its frames from the
+# region the parent shared before forking and unwind nothing. A fifth child reaches the same write()
+# one frame deeper and gets frames of its own. Each child's header, module and use records go out in
+# one write to one file it opens once.
+if ! command -v strace >/dev/null; then
+	skip "siblings share sites" "strace not installed (scripts/install-deps installs it)"
+else
+	S=$PROGS/sock_siblings
+	mkdir -p "$W/sib"
+	strace -f -qq -o "$W/sib.st" -e trace=openat,writev,rt_sigprocmask -E "LD_PRELOAD=$PRELOAD" \
+		-E "CREDTRACE_DIR=$W/sib" "$S" 4 && ok "siblings: exit 0 under strace" || fail "siblings: exit 0 under strace" "status $?"
+	kids=$(tq "$W/sib" "[h['pid'] for h in sorted(H, key=lambda h: h['ts']) if h['origin'] == 'fork']" | tr -d '[],')
+	read -r -a K <<<"$kids"
+	set -- "${K[@]}"
+	expect_eq "siblings: five fork children recorded" "$#" 5
+	masks() { grep -c "^$1 .*rt_sigprocmask" "$W/sib.st" || true; }
+	[ "$(masks "$1")" -gt 0 ] && ok "siblings: the first child unwinds" ||
+		fail "siblings: the first child unwinds" "no rt_sigprocmask in pid $1"
+	expect_eq "siblings: the next three unwind nothing" "$(masks "$2") $(masks "$3") $(masks "$4")" "0 0 0"
+	[ "$(masks "$5")" -gt 0 ] && ok "siblings: the deeper child unwinds its own path" ||
+		fail "siblings: the deeper child unwinds its own path" "no rt_sigprocmask in pid $5"
+	check "siblings: same path, same frames" tq "$W/sib" \
+		'len({str(u["site"]["frames"]) for u in by("use") if u["role"] == "child"}) == 2'
+	check "siblings: the deeper path has one frame more" tq "$W/sib" \
+		'(lambda n: n[-1] == n[0] + 1)(sorted(len(u["site"]["frames"]) for u in by("use") if u["role"] == "child"))'
+	one=$(for p in "$@"; do printf '%s:%s/%s ' "$p" "$(grep -c "^$p .*openat.*\.jsonl" "$W/sib.st")" \
+		"$(grep -c "^$p .*writev(" "$W/sib.st")"; done)
+	expect_eq "siblings: each child opens its file once and writes it once" "$one" \
+		"$1:1/1 $2:1/1 $3:1/1 $4:1/1 $5:1/1 "
+	check "siblings: each child file is hdr, its mods, use" tq "$W/sib" \
+		'all([r["t"] for r in R if r["_file"] == h["_file"]][0] == "hdr" and
+		     [r["t"] for r in R if r["_file"] == h["_file"]][-1] == "use" for h in H if h["origin"] == "fork")'
+fi

@@ -183,6 +183,7 @@ int ct_env_replaced(void) CT_HIDDEN; /* the test alone: writes nothing */
 void ct_env_diff(struct ct_rec *r, char *const envp[]) CT_HIDDEN;
 /* Looks name up in envp without libc (works before init). */
 const char *ct_env_lookup(char *const *envp, const char *name) CT_HIDDEN;
+int ct_env_exit_pending(void) CT_HIDDEN; /* ct_env_exit has reads to write */
 
 /* ---- sites (backtrace.c, python.c) --------------------------------------------------------- */
 /* A language-level site stashed by a runtime adapter just before it calls into libc, consumed by

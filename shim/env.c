@@ -603,6 +603,11 @@ void ct_env_fork_child(void)
 }
 
 /* Read counts at normal exit. Nothing is written for a process that read no credential. */
+int ct_env_exit_pending(void)
+{
+	return __atomic_load_n(&next_rid, __ATOMIC_RELAXED) != 0;
+}
+
 void ct_env_exit(void)
 {
 	struct ct_rec r;

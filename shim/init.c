@@ -98,7 +98,21 @@ int ct_thread_count(void)
 	return (int)st.st_nlink - 2;
 }
 
-/* Docker, containerd and Kubernetes put a 64-hex container id in the cgroup path. */
+/* Docker, containerd and Kubernetes put a 64-hex container id in the cgroup path. Reading it costs
+ * a process 10 us or more (procfs, nine hierarchies under cgroup v1), so only where a container is
+ * likely: a Kubernetes pod (KUBERNETES_SERVICE_HOST), or a host name of 12 hex digits (Docker's and
+ * Podman's default, the id's first digits). Elsewhere the host name tells processes apart. */
+static int container_likely(void)
+{
+	size_t i;
+	if (ct_env_lookup(environ, "KUBERNETES_SERVICE_HOST"))
+		return 1;
+	for (i = 0; ct_host[i]; i++)
+		if (!((ct_host[i] >= '0' && ct_host[i] <= '9') || (ct_host[i] >= 'a' && ct_host[i] <= 'f')))
+			return 0;
+	return i == 12;
+}
+
 static void find_container(void)
 {
 	char b[4096];
@@ -258,7 +272,6 @@ static void find_self(void)
 __attribute__((constructor(101))) static void ct_init(int argc, char **argv, char **envp)
 {
 	long got;
-	char **e;
 	(void)argc;
 	(void)envp;
 	if (ct_on)
@@ -270,14 +283,15 @@ __attribute__((constructor(101))) static void ct_init(int argc, char **argv, cha
 	read_config();
 	ct_pid = (pid_t)ct_raw_getpid();
 	ct_argv = argv;
-	for (e = environ; e && *e; e++)
+	for (char **e = environ; e && *e; e++)
 		start_vars++;
 	got = syscall(SYS_readlink, "/proc/self/exe", ct_exe, sizeof ct_exe - 1);
 	ct_exe[got > 0 ? got : 0] = 0;
-	find_container();
 	find_self();
 	if (ct_trace_init() != 0)
 		goto out;
+	if (container_likely())
+		find_container();
 	if (env_flag("CREDTRACE_BACKTRACE", 1)) {
 		ct_cfg_backtrace = ct_bt_init(bt_state, sizeof bt_state);
 	} else {
@@ -295,7 +309,7 @@ out:
 
 __attribute__((destructor)) static void ct_fini(void)
 {
-	if (!ct_on || ct_self() != CT_SELF_OWN)
+	if (!ct_on || !ct_env_exit_pending() || ct_self() != CT_SELF_OWN)
 		return;
 	ct_guard = 1;
 	ct_env_exit();

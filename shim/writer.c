@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -141,7 +142,7 @@ static int setup_dir(void)
 {
 	const char *d = ct_env_lookup(environ, "CREDTRACE_DIR");
 	int is_default = !d || !*d;
-	euid = geteuid();
+	euid = (uid_t)getauxval(AT_EUID); /* the kernel's word at exec: no system call */
 	if (is_default) {
 		size_t n = append(dir, 0, sizeof dir, "/tmp/credtrace-");
 		append_u(dir, n, sizeof dir, (unsigned long)euid);

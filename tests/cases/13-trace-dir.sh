@@ -65,3 +65,15 @@ expect_eq "tiny RLIMIT_FSIZE: same output and status, no SIGXFSZ" "$t" "$b"
 env OPENAI_API_KEY="$key" LD_PRELOAD="$PRELOAD" CREDTRACE_DIR="$W/cap" CREDTRACE_MAX_BYTES=4096 "$PROGS/proc_spawn_env" >/dev/null 2>&1 || true
 big=$(find "$W/cap" -name '*.jsonl' -size +4k | wc -l)
 expect_eq "CREDTRACE_MAX_BYTES bounds every file" "$big" "0"
+
+# The container id: /proc/self/cgroup is read in a pod (KUBERNETES_SERVICE_HOST) or under a Docker-style
+# host name, and not elsewhere (the read costs every process 10 us or more).
+if ! command -v strace >/dev/null; then
+	skip "container id only where likely" "strace not installed (scripts/install-deps installs it)"
+else
+	cg() { strace -qq -e trace=openat -o "$W/cg.st" env "$@" /bin/true && grep -c '/proc/self/cgroup' "$W/cg.st" || true; }
+	host_hex=$(uname -n | grep -cE '^[0-9a-f]{12}$' || true)
+	expect_eq "container id read in a pod" "$(cg -u KUBERNETES_SERVICE_HOST KUBERNETES_SERVICE_HOST=10.0.0.1 LD_PRELOAD="$PRELOAD" CREDTRACE_DIR="$W/cg")" 1
+	expect_eq "container id read only under a docker-style host name elsewhere" \
+		"$(cg -u KUBERNETES_SERVICE_HOST LD_PRELOAD="$PRELOAD" CREDTRACE_DIR="$W/cg")" "$host_hex"
+fi

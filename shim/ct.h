@@ -220,7 +220,7 @@ int ct_thread_count(void) CT_HIDDEN; /* 1 when glibc says single-threaded, else 
  * handler only marks the memory as a fork child's, re-initialised lazily by ct_self(). */
 void ct_fork_prepare(void) CT_HIDDEN;
 void ct_fork_mark_child(void) CT_HIDDEN;
-void ct_fork_child_reinit(const char *origin) CT_HIDDEN; /* "fork" or "clone" */
+void ct_fork_child_reinit(const char *origin, pid_t pid) CT_HIDDEN; /* "fork"/"clone" */
 /* argv as a JSON array, at most 16 arguments of 128 bytes, credential-looking ones redacted. */
 void ct_rec_argv(struct ct_rec *r, const char *key, char *const *argv) CT_HIDDEN;
 /* Does this LD_PRELOAD value name the shim? */

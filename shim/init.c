@@ -23,16 +23,16 @@ CT_STATE pid_t ct_pid;
 CT_STATE int ct_gen;
 CT_STATE struct ct_hot ct_hot;
 __thread int ct_guard;
-int ct_cfg_backtrace;
-int ct_cfg_debug;
-char ct_self_path[512];
+CT_STATE int ct_cfg_backtrace;
+CT_STATE int ct_cfg_debug;
+CT_STATE char ct_self_path[512];
 
 /* Identity, filled once at start; fork children keep the memory and update the parent fields. */
-char ct_exe[512]; /* /proc/self/exe, read once at start (backtrace.c names the main program by it) */
-static char container[65];
+CT_STATE char ct_exe[512]; /* /proc/self/exe, read once at start (backtrace.c names the main program by it) */
+CT_STATE static char container[65];
 static char bt_state[64] = "off";
-char **ct_argv;
-static int start_vars;
+CT_STATE char **ct_argv;
+CT_STATE static int start_vars;
 CT_STATE static const char *origin_now = "exec";
 CT_STATE static struct {
 	long pid;
@@ -62,7 +62,7 @@ void *ct_dlsym_next(const char *name, const void *self)
 
 void ct_real_resolve(void)
 {
-	static atomic_int done;
+	CT_STATE static atomic_int done;
 	if (atomic_exchange(&done, 1))
 		return;
 	ct_env_resolve();
@@ -197,7 +197,7 @@ void ct_fork_mark_child(void)
 /* Everything a new child process must reset before it records anything. Runs from ct_self() at the
  * child's first slow-path call (lazily: most children of a fork loop exit or exec before that) or
  * for a child that ran no atfork handler; async-signal-safe work only. */
-void ct_fork_child_reinit(const char *origin)
+void ct_fork_child_reinit(const char *origin, pid_t pid)
 {
 	int fork_ = origin[0] == 'f';
 	parent.pid = ct_pid;
@@ -205,7 +205,7 @@ void ct_fork_child_reinit(const char *origin)
 	parent.threads = fork_ ? ct_hot.threads_at_fork : 0;
 	parent.fork_ts = fork_ ? ct_hot.fork_ts : ct_now_us();
 	origin_now = origin;
-	ct_pid = (pid_t)ct_raw_getpid();
+	ct_pid = pid;
 	ct_gen++;
 	ct_hot.forks = 0;
 	/* A child of a single-threaded parent cannot inherit a lock held by another thread, so it
@@ -224,11 +224,11 @@ void ct_fork_child_reinit(const char *origin)
  * kcmp is unavailable we assume shared memory, the safe side. */
 /* Re-initialisation from a slow path: a signal handler's hooks pass through while the state is
  * half reset. */
-static void reinit_guarded(const char *origin)
+static void reinit_guarded(const char *origin, pid_t pid)
 {
 	int g = ct_guard;
 	ct_guard = 1;
-	ct_fork_child_reinit(origin);
+	ct_fork_child_reinit(origin, pid);
 	ct_guard = g;
 }
 
@@ -238,13 +238,13 @@ enum ct_self ct_self(void)
 	if (CT_LIKELY(pid == ct_pid))
 		return CT_SELF_OWN;
 	if (pid == ct_hot.child_pid) { /* a fork child (atfork handler ran): its first slow path */
-		reinit_guarded("fork");
+		reinit_guarded("fork", (pid_t)pid);
 		return CT_SELF_OWN;
 	}
 	if (syscall(SYS_getppid) == ct_pid) {
 		k = syscall(SYS_kcmp, pid, (long)ct_pid, KCMP_VM, 0, 0);
 		if (k == 1 || k == 2) { /* ordered, not equal: a separate address space */
-			reinit_guarded("clone");
+			reinit_guarded("clone", (pid_t)pid);
 			return CT_SELF_FORKED;
 		}
 	}

@@ -36,21 +36,21 @@ static struct {
 	int (*get_reg)(unw_cursor_t *, unw_regnum_t, unw_word_t *);
 	int (*get_proc_info)(unw_cursor_t *, unw_proc_info_t *);
 	int (*is_signal_frame)(unw_cursor_t *);
-} uw;
+} uw CT_STATE;
 CT_STATE static int bt_ready;
 CT_STATE static int bt_used; /* backtraces taken by this process (atomic) */
 /* libunwind is loaded at the first site that wants a backtrace, not in the constructor: most
  * processes of a traced tree (shells, helpers, `true`) never need one, and loading it costs about
  * 300k instructions and twenty system calls. 1: not yet loaded; 2: being loaded by one thread. */
-static int bt_lazy;
+CT_STATE static int bt_lazy;
 static char bt_off_why[64] = "off";
-CT_STATE static int site_lock;     /* guards the site cache below */
-static uintptr_t self_lo, self_hi; /* libcredtrace.so's own mapping: its frames are dropped */
+CT_STATE static int site_lock;              /* guards the site cache below */
+CT_STATE static uintptr_t self_lo, self_hi; /* libcredtrace.so's own mapping: its frames are dropped */
 /* libunwind >= 1.2 validates memory by writing to a pipe it opens among the application's fds and
  * keeps in a static; ssh lost data that way after closefrom() (libunwind#274, #291). We move that
  * pipe out of the application's way and stop unwinding if the application closes it anyway. */
 static int unw_pipe[2] = {-1, -1};
-static unsigned long unw_pipe_ino;
+CT_STATE static unsigned long unw_pipe_ino;
 
 /* One loaded object, as dl_iterate_phdr describes it. */
 struct obj {

@@ -11,12 +11,12 @@
 
 extern char **environ;
 
-static char *(*real_getenv)(const char *);
-static char *(*real_secure_getenv)(const char *);
-static int (*real_setenv)(const char *, const char *, int);
-static int (*real_unsetenv)(const char *);
-static int (*real_putenv)(char *);
-static int (*real_clearenv)(void);
+CT_STATE static char *(*real_getenv)(const char *);
+CT_STATE static char *(*real_secure_getenv)(const char *);
+CT_STATE static int (*real_setenv)(const char *, const char *, int);
+CT_STATE static int (*real_unsetenv)(const char *);
+CT_STATE static int (*real_putenv)(char *);
+CT_STATE static int (*real_clearenv)(void);
 
 void ct_env_resolve(void)
 {
@@ -170,7 +170,8 @@ struct known {
 	int present;
 	int empty;
 };
-static struct known known[KNOWN];
+/* Page-aligned: the constructor fills its first entries, one page rather than two. */
+static struct known known[KNOWN] __attribute__((aligned(4096)));
 CT_STATE static atomic_int nknown; /* published after the entry's name is written */
 CT_STATE static char **last_environ;
 

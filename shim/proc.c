@@ -13,8 +13,8 @@ extern pid_t _Fork(void);
 void ct_proc_exec_resolve(void);
 void ct_proc_spawn_resolve(void);
 
-static pid_t (*real_fork)(void);
-static pid_t (*real__Fork)(void);
+CT_STATE static pid_t (*real_fork)(void);
+CT_STATE static pid_t (*real__Fork)(void);
 
 void ct_proc_resolve(void)
 {

@@ -15,9 +15,9 @@ extern char **environ;
 
 typedef int (*execve_fn)(const char *, char *const[], char *const[]);
 typedef int (*execv_fn)(const char *, char *const[]);
-static execve_fn real_execve, real_execvpe;
-static execv_fn real_execv, real_execvp;
-static int (*real_fexecve)(int, char *const[], char *const[]);
+CT_STATE static execve_fn real_execve, real_execvpe;
+CT_STATE static execv_fn real_execv, real_execvp;
+CT_STATE static int (*real_fexecve)(int, char *const[], char *const[]);
 
 void ct_proc_exec_resolve(void);
 void ct_proc_exec_resolve(void)

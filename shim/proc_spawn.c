@@ -13,9 +13,9 @@ extern char **environ;
 
 typedef int (*spawn_fn)(pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
                         char *const[], char *const[]);
-static spawn_fn real_spawn, real_spawnp;
-static int (*real_system)(const char *);
-static FILE *(*real_popen)(const char *, const char *);
+CT_STATE static spawn_fn real_spawn, real_spawnp;
+CT_STATE static int (*real_system)(const char *);
+CT_STATE static FILE *(*real_popen)(const char *, const char *);
 
 /* Unversioned, like every hook: they interpose on whichever glibc version a binary bound to and
  * call the current one (GLIBC_2.15). Exporting both versions would mean defining glibc's version

@@ -45,11 +45,11 @@ static int eqf(const char *s, size_t n, size_t j, const char *p, size_t k)
 /* ---- CREDTRACE_VARS ---- */
 #define CFG_MAX   32
 #define CFG_BYTES 1024
-static char cfg_buf[CFG_BYTES];
+CT_STATE static char cfg_buf[CFG_BYTES];
 static struct {
 	unsigned short off, len;
-} cfg_pat[CFG_MAX];
-static int cfg_n;
+} cfg_pat[CFG_MAX] CT_STATE;
+CT_STATE static int cfg_n;
 /* Names shorter than this match nothing: the hot path rejects HOME or TZ by looking at 6 bytes. */
 unsigned ct_cred_name_min = NAME_MIN_BUILTIN;
 #define name_min ct_cred_name_min
@@ -481,8 +481,8 @@ static const char *entropy_band(const unsigned char *s, size_t n)
 
 /* ---- fingerprints ---- */
 #define KEY_MAX 256
-static struct ct_hmac_pre fp_pre; /* the key as HMAC states; the key itself is not kept */
-static size_t fp_keylen;
+CT_STATE static struct ct_hmac_pre fp_pre; /* the key as HMAC states; the key itself is not kept */
+CT_STATE static size_t fp_keylen;
 
 /* Called at init (and again never concurrently with itself); a key longer than KEY_MAX bytes is cut. */
 void ct_fp_key(const unsigned char *key, size_t n)

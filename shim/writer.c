@@ -21,10 +21,20 @@
 extern char **environ;
 
 CT_STATE char ct_nonce[17];
-char ct_host[65];
+CT_STATE char ct_host[65];
 
-static char dir[PATH_MAX - 128];
-static char path[PATH_MAX];
+/* What the constructor writes, in one page: the directory (at most DIR_MAX - 1 bytes; a longer
+ * CREDTRACE_DIR turns tracing off), this process's file name, and the start of the start-up batch,
+ * whose records usually fit in the rest of it. Each page a new process touches costs it a fault. */
+#define DIR_MAX 1024
+static struct {
+	char dir[DIR_MAX];
+	char path[DIR_MAX + 128];
+	char batch[16384];
+} wbuf __attribute__((aligned(4096)));
+#define dir   wbuf.dir
+#define path  wbuf.path
+#define batch wbuf.batch
 /* The file is opened for each write and closed right after: the program never sees a descriptor of
  * ours (test_subprocess lists its fds; daemons close every one and dup2 over ranges), none can be
  * stolen, and a program at RLIMIT_NOFILE loses no slot to us. dev and ino of the file as created:
@@ -184,7 +194,8 @@ static int read_key(const char *kp, unsigned char *key, size_t *n)
 }
 
 static const char *fp_state = "off: no trace directory";
-static char kid[9]; /* names the key without revealing it: hosts compare fingerprints only when equal */
+CT_STATE static char
+    kid[9]; /* names the key without revealing it: hosts compare fingerprints only when equal */
 
 const char *ct_fp_state(void)
 {
@@ -443,7 +454,6 @@ static int child_first_write(const char *buf, size_t len, int *done)
 /* Start-up batch: the constructor's header and env records go out in one write() of whole lines
  * instead of one write (plus its descriptor and size checks) each. Single-threaded by nature: the
  * constructor of a preloaded object runs before the program's main. */
-static char batch[16384];
 CT_STATE static size_t batch_len;
 CT_STATE static int batching;
 

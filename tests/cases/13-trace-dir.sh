@@ -77,3 +77,12 @@ else
 	expect_eq "container id read only under a docker-style host name elsewhere" \
 		"$(cg -u KUBERNETES_SERVICE_HOST LD_PRELOAD="$PRELOAD" CREDTRACE_DIR="$W/cg")" "$host_hex"
 fi
+
+# A CREDTRACE_DIR longer than 1023 bytes turns tracing off; the program runs as bare.
+long=$W/long
+while [ ${#long} -lt 1100 ]; do long=$long/dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd; done
+mkdir -p "$long"
+out=$(LD_PRELOAD="$PRELOAD" CREDTRACE_DIR="$long" sh -c 'echo hi; exit 3'; echo "status $?")
+expect_eq "dir over 1023 bytes: same output and status" "$out" "hi
+status 3"
+expect_eq "dir over 1023 bytes: nothing written" "$(find "$W/long" -type f | wc -l)" "0"

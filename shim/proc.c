@@ -28,8 +28,11 @@ void ct_proc_resolve(void)
  * fork hook does the parent's part itself, and a fork it did not see needs none. */
 static void atfork_prepare(void)
 {
+	int e = errno; /* a failed system call in the handler must not show in the host's errno */
 	if (ct_on)
 		ct_fork_prepare();
+	if (errno != e)
+		errno = e;
 }
 
 static void atfork_child(void)

@@ -671,18 +671,21 @@ void ct_bt_fork_prepare(void)
 	__atomic_store_n(&shsites, sh, __ATOMIC_RELEASE);
 }
 
+/* A seqlock without fences (ThreadSanitizer has none): the writer's data stores are releases after
+ * its odd sequence number, the reader's data loads acquires before its second look at it, so a
+ * reader that saw any word of a write in progress sees the sequence number move. Plain moves on
+ * x86-64. */
 static int shared_get(struct shared_sites *sh, uintptr_t key, uintptr_t sp, uintptr_t *ips)
 {
 	struct shared_site *e = &sh->e[(key >> 4) % SHARED_SITES];
 	unsigned s = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
 	int n;
-	if ((s & 1) || __atomic_load_n(&e->key, __ATOMIC_RELAXED) != key ||
-	    __atomic_load_n(&e->sp, __ATOMIC_RELAXED) != sp)
+	if ((s & 1) || __atomic_load_n(&e->key, __ATOMIC_ACQUIRE) != key ||
+	    __atomic_load_n(&e->sp, __ATOMIC_ACQUIRE) != sp)
 		return 0;
-	n = __atomic_load_n(&e->n, __ATOMIC_RELAXED);
+	n = __atomic_load_n(&e->n, __ATOMIC_ACQUIRE);
 	if (n <= 0 || n > BT_MAX)
 		return 0;
-	/* acquire loads: the second look at seq cannot move above them (no fence: TSan has none) */
 	for (int k = 0; k < n; k++)
 		ips[k] = __atomic_load_n(&e->ips[k], __ATOMIC_ACQUIRE);
 	return __atomic_load_n(&e->seq, __ATOMIC_RELAXED) == s ? n : 0;
@@ -695,11 +698,11 @@ static void shared_put(struct shared_sites *sh, uintptr_t key, uintptr_t sp, con
 	if ((s & 1) ||
 	    !__atomic_compare_exchange_n(&e->seq, &s, s + 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return; /* someone is writing it: leave it to them */
-	__atomic_store_n(&e->key, key, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->sp, sp, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->n, n, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->key, key, __ATOMIC_RELEASE);
+	__atomic_store_n(&e->sp, sp, __ATOMIC_RELEASE);
+	__atomic_store_n(&e->n, n, __ATOMIC_RELEASE);
 	for (int k = 0; k < n; k++)
-		__atomic_store_n(&e->ips[k], ips[k], __ATOMIC_RELAXED);
+		__atomic_store_n(&e->ips[k], ips[k], __ATOMIC_RELEASE);
 	__atomic_store_n(&e->seq, s + 2, __ATOMIC_RELEASE);
 }
 

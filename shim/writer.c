@@ -194,8 +194,8 @@ static int read_key(const char *kp, unsigned char *key, size_t *n)
 }
 
 static const char *fp_state = "off: no trace directory";
-CT_STATE static char
-    kid[9]; /* names the key without revealing it: hosts compare fingerprints only when equal */
+/* names the key without revealing it: hosts compare fingerprints only when equal */
+CT_STATE static char kid[9];
 
 const char *ct_fp_state(void)
 {
@@ -409,8 +409,9 @@ CT_STATE static const char *child_origin = "fork";
 static void write_cap(void);
 
 /* A fork child's first record creates its file and goes out with the header in one writev (one
- * append: a reader never sees the record without its header). Returns 0 when another thread made
- * the file meanwhile (the caller then writes as usual) or the file cannot be made (dropped). */
+ * append: a reader never sees the record without its header); *done then says it is written.
+ * Another thread made the file meanwhile: 1 with *done 0, the caller writes as usual. The file is
+ * being made by another thread or cannot be made: 0, the record is dropped. */
 static int child_first_write(const char *buf, size_t len, int *done)
 {
 	int expect = 0, fd;

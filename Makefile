@@ -67,9 +67,9 @@ UNIT_TOOL_OBJ := $(filter-out $(B)/tools/main.o,$(TOOL_OBJ))
 $(B)/tests/unit/%: tests/unit/%.c $(SHIM_OBJ) $(TOOL_OBJ) | $(B)/tests/unit
 	$(CC) $(CFLAGS) -D_GNU_SOURCE -Ishim -Itools $(LDFLAGS) -o $@ $< \
 	  $(if $(findstring shim_,$*),$(UNIT_SHIM_OBJ),) $(if $(findstring tool_,$*),$(UNIT_TOOL_OBJ) $(TOOL_LIBS),) -lpthread
-$(B)/tests/progs/%: tests/progs/%.c | $(B)/tests/progs
+$(B)/tests/progs/%: tests/progs/%.c bench/loopback_pair.h | $(B)/tests/progs
 	$(CC) $(filter-out -Wmissing-prototypes -Wvla,$(CFLAGS)) -D_GNU_SOURCE $(LDFLAGS) -o $@ $< -lpthread
-$(B)/bench/%: bench/%.c | $(B)/bench
+$(B)/bench/%: bench/%.c bench/loopback_pair.h | $(B)/bench
 	$(CC) $(filter-out -Wmissing-prototypes,$(CFLAGS)) -D_GNU_SOURCE $(LDFLAGS) -o $@ $< -lpthread
 
 $(B)/shim $(B)/tools $(B)/tests/unit $(B)/tests/progs $(B)/bench:

@@ -2,30 +2,13 @@
 /* fork_sock: the socket-reuse pattern at its worst for the shim: the parent holds a connected
  * loopback socket and every one of N fork children writes one byte on it (each child is a finding).
  * Usage: fork_sock [N] (default 2000). */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* A connected pair over 127.0.0.1 without a second thread: connect completes through the backlog. */
-static int loopback_pair(int *client, int *server)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t al = sizeof a;
-	int l = socket(AF_INET, SOCK_STREAM, 0);
-	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof a) || listen(l, 1) ||
-	    getsockname(l, (struct sockaddr *)&a, &al))
-		return -1;
-	*client = socket(AF_INET, SOCK_STREAM, 0);
-	if (*client < 0 || connect(*client, (struct sockaddr *)&a, sizeof a))
-		return -1;
-	*server = accept(l, NULL, NULL);
-	close(l);
-	return *server < 0 ? -1 : 0;
-}
+#include "loopback_pair.h"
 
 int main(int argc, char **argv)
 {

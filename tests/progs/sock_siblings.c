@@ -3,8 +3,6 @@
  * same call path (a prefork server's workers), and one last child from a deeper path (through
  * deeper(), whose frame is larger). Usage: sock_siblings [N] (default 4). Exit 0 when every child
  * wrote its byte and the server side got them all. */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,21 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int loopback_pair(int *client, int *server)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t al = sizeof a;
-	int l = socket(AF_INET, SOCK_STREAM, 0);
-	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof a) || listen(l, 1) ||
-	    getsockname(l, (struct sockaddr *)&a, &al))
-		return -1;
-	*client = socket(AF_INET, SOCK_STREAM, 0);
-	if (*client < 0 || connect(*client, (struct sockaddr *)&a, sizeof a))
-		return -1;
-	*server = accept(l, NULL, NULL);
-	close(l);
-	return *server < 0 ? -1 : 0;
-}
+#include "../../bench/loopback_pair.h"
 
 static __attribute__((noinline)) int use(int fd)
 {

@@ -775,7 +775,8 @@ void ct_rec_site(struct ct_rec *r)
 				n = ct_bt_capture(ips, BT_MAX);
 				if (key && n > 0) {
 					site_cache_put(key, ips, n);
-					if (sh || (sh = shared_for_us()) != NULL)
+					/* sh: looked up above, on the private cache's miss */
+					if (sh)
 						shared_put(sh, key, sp, ips, n);
 				}
 			}

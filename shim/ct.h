@@ -249,6 +249,18 @@ void ct_sock_fork_parent(int ok) CT_HIDDEN;
 void ct_env_fork_child(void) CT_HIDDEN;
 void ct_env_exit(void) CT_HIDDEN; /* read counts at normal exit */
 
+/* ---- aggregation of repeated events (aggregate.c) -------------------------------------------- */
+/* Counts one event of kind (a static string: "connect") under key (ct_agg_hash of its site and
+ * state fields). Returns 1 when it is the first of its key, to be written individually with
+ * "agg":*id; 0 when it is counted only (an "agg" record carries the running count, first and last
+ * times). *id 0: the table is full, write it individually without an id. */
+int ct_agg_event(const char *kind, uint64_t key, uint64_t ts, int *id) CT_HIDDEN;
+uint64_t ct_agg_hash(uint64_t h, const void *p, size_t n) CT_HIDDEN; /* h 0: start a new hash */
+uint64_t ct_agg_site_key(uint64_t h, uintptr_t native) CT_HIDDEN;     /* Python site or native */
+int ct_agg_exit_pending(void) CT_HIDDEN;
+void ct_agg_exit(void) CT_HIDDEN; /* the counts not written yet, at normal exit */
+void ct_agg_fork_child(void) CT_HIDDEN;
+
 /* ---- errno-preserving guard helpers -------------------------------------------------------- */
 #define CT_SAVE_ERRNO    int ct_saved_errno_ = errno
 #define CT_RESTORE_ERRNO errno = ct_saved_errno_

@@ -216,6 +216,7 @@ void ct_fork_child_reinit(const char *origin, pid_t pid)
 	ct_trace_fork_child(origin);
 	ct_sock_fork_child();
 	ct_env_fork_child();
+	ct_agg_fork_child();
 	ct_bt_fork_child();
 }
 
@@ -309,9 +310,10 @@ out:
 
 __attribute__((destructor)) static void ct_fini(void)
 {
-	if (!ct_on || !ct_env_exit_pending() || ct_self() != CT_SELF_OWN)
+	if (!ct_on || (!ct_env_exit_pending() && !ct_agg_exit_pending()) || ct_self() != CT_SELF_OWN)
 		return;
 	ct_guard = 1;
 	ct_env_exit();
+	ct_agg_exit();
 	ct_guard = 0;
 }

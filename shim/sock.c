@@ -46,6 +46,12 @@ struct slot {
 	unsigned char used;      /* the `use` record of this (socket, process) is written */
 	unsigned char peer_len;
 	unsigned fork_seq; /* the fork attempt that set forked (undone if that fork fails) */
+	unsigned char late;   /* its connect was counted, not written: written at a fork (aggregate.c) */
+	unsigned char family; /* of the connect, for a late record */
+	unsigned char dgram;  /* a connected datagram socket (recorded, never tracked) */
+	short agg;            /* its aggregate's id */
+	int err, forks;       /* the connect's errno and fork count, for a late record */
+	uint64_t ts;          /* when it connected */
 	char peer[112];
 };
 static struct slot slots[NSLOT];
@@ -56,6 +62,7 @@ CT_STATE static unsigned fork_seq;
 static unsigned short fdslot[CT_FD_MAX];
 CT_STATE static int lk;
 CT_STATE static int table_full_noted;
+CT_STATE static int any_late; /* a slot may be late: the next fork looks */
 
 static void lock(void)
 {
@@ -166,11 +173,46 @@ static void mark_forked(unsigned n, unsigned seq)
 	}
 }
 
+static void emit_connect(int fd, const struct slot *s, int late);
+
+/* Every socket alive at a fork has its own connect record (the finding rests on it): those whose
+ * connect was only counted are written now, before the fork, with their connect time. */
+static void write_late(unsigned n)
+{
+	int g = ct_guard;
+	__atomic_store_n(&any_late, 0, __ATOMIC_RELAXED);
+	for (unsigned i = 0; i < n; i++) {
+		struct slot s;
+		int rec = 0;
+		if (!__atomic_load_n(&slots[i].late, __ATOMIC_RELAXED))
+			continue;
+		if (!g)
+			lock();
+		if (slots[i].live && slots[i].late) {
+			s = slots[i];
+			rec = 1;
+			for (unsigned k = 0; k < n; k++)
+				if (slots[k].live && slots[k].ino == s.ino && slots[k].dev == s.dev)
+					slots[k].late = 0;
+		}
+		if (!g)
+			unlock();
+		if (rec)
+			emit_connect(s.fd, &s, 1);
+	}
+}
+
 void ct_sock_fork_prepare(void)
 {
 	unsigned n = __atomic_load_n(&hwm, __ATOMIC_ACQUIRE);
 	if (!n)
 		return; /* no socket was ever tracked: write nothing (each page written costs a fault) */
+	if (__atomic_load_n(&any_late, __ATOMIC_RELAXED)) {
+		int g = ct_guard;
+		ct_guard = 1;
+		write_late(n);
+		ct_guard = g;
+	}
 	if (ct_guard) {
 		mark_forked(n, __atomic_add_fetch(&fork_seq, 1, __ATOMIC_RELAXED));
 		return;
@@ -560,6 +602,33 @@ CT_EXPORT int socket(int domain, int type, int protocol)
 	return fresh_fd(real_socket(domain, type, protocol));
 }
 
+/* The connect record of s; late: written after the fact (at a fork), its site is its aggregate's
+ * first record's. */
+static void emit_connect(int fd, const struct slot *s, int late)
+{
+	struct ct_rec r;
+	ct_rec_begin_at(&r, "connect", s->ts);
+	ct_rec_int(&r, "fd", fd);
+	ct_rec_int(&r, "ino", (long long)s->ino);
+	ct_rec_str(&r, "type", s->dgram ? "dgram" : "stream");
+	ct_rec_str(&r, "family",
+	           s->family == AF_INET    ? "inet"
+	           : s->family == AF_INET6 ? "inet6"
+	                                   : "unix");
+	ct_rec_strn(&r, "peer", s->peer, s->peer_len);
+	ct_rec_bool(&r, "ok", 1);
+	ct_rec_int(&r, "errno", s->err);
+	ct_rec_int(&r, "gen", ct_gen);
+	ct_rec_int(&r, "forks", s->forks);
+	if (s->agg)
+		ct_rec_int(&r, "agg", s->agg);
+	if (late)
+		ct_rec_bool(&r, "late", 1);
+	else
+		ct_rec_site(&r);
+	ct_rec_emit(&r);
+}
+
 /* Records a connected (or connecting) inet/inet6/unix stream or datagram socket and tracks the
  * stream ones. Runs after the real call; the application sees its result and errno unchanged. */
 static __attribute__((noinline)) void connected(int fd, const struct sockaddr *sa, socklen_t len, int err)
@@ -579,22 +648,26 @@ static __attribute__((noinline)) void connected(int fd, const struct sockaddr *s
 	s.owner = ct_pid;
 	s.peer_len = (unsigned char)format_peer(sa, len, s.peer, sizeof s.peer);
 
-	struct ct_rec r;
-	ct_rec_begin(&r, "connect");
-	ct_rec_int(&r, "fd", fd);
-	ct_rec_int(&r, "ino", (long long)s.ino);
-	ct_rec_str(&r, "type", type == SOCK_STREAM ? "stream" : "dgram");
-	ct_rec_str(&r, "family",
-	           sa->sa_family == AF_INET    ? "inet"
-	           : sa->sa_family == AF_INET6 ? "inet6"
-	                                       : "unix");
-	ct_rec_strn(&r, "peer", s.peer, s.peer_len);
-	ct_rec_bool(&r, "ok", 1);
-	ct_rec_int(&r, "errno", err);
-	ct_rec_int(&r, "gen", ct_gen);
-	ct_rec_int(&r, "forks", ct_forks_now());
-	ct_rec_site(&r);
-	ct_rec_emit(&r);
+	s.ts = ct_now_us();
+	s.family = (unsigned char)sa->sa_family;
+	s.dgram = type != SOCK_STREAM;
+	s.err = err;
+	s.forks = ct_forks_now();
+	/* Repeated connects (same site, peer, type and result) are counted; the first is written. */
+	uint64_t key = ct_agg_hash(0, &type, sizeof type);
+	key = ct_agg_hash(key, &s.family, sizeof s.family);
+	key = ct_agg_hash(key, &err, sizeof err);
+	key = ct_agg_hash(key, s.peer, s.peer_len);
+	int agg;
+	if (ct_agg_event("connect", ct_agg_site_key(key, ct_site_key), s.ts, &agg)) {
+		s.agg = (short)agg;
+		emit_connect(fd, &s, 0);
+	} else {
+		s.agg = (short)agg;
+		s.late = type == SOCK_STREAM;
+		ct_pysite.set = 0; /* the stashed site was this connect's */
+		ct_site_key = 0;
+	}
 
 	/* Datagram sockets are recorded, not tracked: reuse of a connected UDP socket is not the bug. */
 	if (type != SOCK_STREAM || (unsigned)fd >= CT_FD_MAX)
@@ -602,7 +675,12 @@ static __attribute__((noinline)) void connected(int fd, const struct sockaddr *s
 	lock();
 	int ok = track_locked(fd, &s);
 	unlock();
+	if (s.late)
+		__atomic_store_n(&any_late, 1, __ATOMIC_RELAXED);
+	if (!ok && s.late) /* untracked: it cannot be reused unseen, but it must not vanish either */
+		emit_connect(fd, &s, 1);
 	if (!ok && !table_full_noted) {
+		struct ct_rec r;
 		table_full_noted = 1;
 		ct_rec_begin(&r, "note");
 		ct_rec_str(&r, "what", "socket table full: later connected sockets are not tracked");

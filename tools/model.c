@@ -190,6 +190,39 @@ static int is_node(const struct proc *p)
 	return !strcmp(b, "node") || !strcmp(b, "nodejs");
 }
 
+/* The first connect record of an aggregate: the one that carries its site. */
+static struct conn *agg_first(struct proc *p, int id)
+{
+	for (size_t i = 0; id && i < p->nconns; i++)
+		if (p->conns[i].agg == id && !p->conns[i].late)
+			return &p->conns[i];
+	return NULL;
+}
+
+/* A connect written late (alive at a fork, counted before) has its aggregate's site. */
+static void conn_site_from_agg(struct proc *p, struct conn *c)
+{
+	struct conn *f;
+	if (!c->late || c->site.text || !(f = agg_first(p, c->agg)) || f == c)
+		return;
+	c->site.text = f->site.text ? estrdup(f->site.text) : NULL;
+	c->site.module_level = f->site.module_level;
+	c->site.js = f->site.js;
+}
+
+/* "agg": a running count of connects like the first one of its id (each supersedes the last). */
+static void add_agg(struct proc *p, const cJSON *r)
+{
+	const char *kind = str(r, "kind");
+	struct conn *f;
+	if (!kind || strcmp(kind, "connect") || !(f = agg_first(p, (int)json_num(r, "id", 0))))
+		return;
+	if (json_num(r, "count", 1) > f->count)
+		f->count = (long)json_num(r, "count", 1);
+	if (json_num(r, "last", 0) > f->last_ts)
+		f->last_ts = json_num(r, "last", 0);
+}
+
 static void add_record(struct proc *p, const cJSON *r, struct mod **mods, size_t *nm)
 {
 	const char *t = str(r, "t"), *name = str(r, "name");
@@ -253,7 +286,14 @@ static void add_record(struct proc *p, const cJSON *r, struct mod **mods, size_t
 		c->ok = flag(r, "ok", 1);
 		c->forks = (int)json_num(r, "forks", 0);
 		c->peer = estrdup(str(r, "peer") ? str(r, "peer") : "?");
+		c->agg = (int)json_num(r, "agg", 0);
+		c->late = flag(r, "late", 0);
+		c->count = 1;
+		c->last_ts = ts;
 		site_parse(r, *mods, *nm, SITE_OTHER, &c->site);
+		conn_site_from_agg(p, c);
+	} else if (!strcmp(t, "agg")) {
+		add_agg(p, r);
 	} else if (!strcmp(t, "use")) {
 		struct use *u = PUSH(p->uses, p->nuses);
 		const char *role = str(r, "role");

@@ -100,6 +100,10 @@ static cJSON *sockets_json(const struct proc *p)
 		cJSON_AddStringToObject(j, "peer", c->peer);
 		cJSON_AddStringToObject(j, "type", c->stream ? "stream" : "dgram");
 		cJSON_AddItemToObject(j, "ts", llnum(c->ts));
+		if (c->count > 1) { /* aggregated: this record stands for count connects */
+			cJSON_AddItemToObject(j, "count", llnum(c->count));
+			cJSON_AddItemToObject(j, "last_ts", llnum(c->last_ts));
+		}
 		cJSON_AddItemToObject(j, "site", site_json(&c->site));
 		cJSON_AddItemToArray(a, j);
 	}

@@ -120,10 +120,17 @@ static void creds_text(const struct pen *p, const struct proc *pr, int depth)
 			        c->sets[k].site.js ? "process.env (JavaScript)" : E(p, c->sets[k].site.text));
 		fputc('\n', p->out);
 	}
-	for (size_t i = 0; i < pr->nconns; i++)
-		fprintf(p->out, "%*ssocket: connected fd %d to %s (inode %llu)%s\n", depth * 2 + 4, "",
+	for (size_t i = 0; i < pr->nconns; i++) {
+		fprintf(p->out, "%*ssocket: connected fd %d to %s (inode %llu)%s", depth * 2 + 4, "",
 		        pr->conns[i].fd, E(p, pr->conns[i].peer), pr->conns[i].ino,
 		        pr->conns[i].stream ? "" : " dgram");
+		if (pr->conns[i].count > 1) {
+			char d[32];
+			fmt_dur(pr->conns[i].ts, pr->conns[i].last_ts, d, sizeof d);
+			fprintf(p->out, "; %ld connects like it (same site, peer, result) over %s", pr->conns[i].count, d);
+		}
+		fputc('\n', p->out);
+	}
 	for (size_t i = 0; i < pr->nuses; i++)
 		fprintf(p->out, "%*ssocket: %s fd %d to %s (inode %llu, from %ld): %s\n", depth * 2 + 4, "",
 		        pr->uses[i].role_child ? "inherited" : "shared with children", pr->uses[i].fd,

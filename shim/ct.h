@@ -112,6 +112,14 @@ void ct_trace_write(const char *buf, size_t len) CT_HIDDEN; /* one complete line
 void ct_trace_batch(int on) CT_HIDDEN; /* constructor only: gather records, write them at off */
 void ct_trace_fork_child(const char *origin) CT_HIDDEN; /* new file opened lazily */
 uint64_t ct_trace_cap(void) CT_HIDDEN;
+/* For cap_ring.c: our file opened for one write (-1 when it is no longer the file we made). */
+int ct_trace_open(int append, off_t *size) CT_HIDDEN;
+int ct_trace_fsize_ok(off_t size, size_t n) CT_HIDDEN; /* under RLIMIT_FSIZE */
+void ct_trace_write_all(int fd, const char *buf, size_t len) CT_HIDDEN;
+/* The tail ring past half the cap (cap_ring.c): a record written there, whether it is on. */
+void ct_ring_write(const char *buf, size_t len) CT_HIDDEN;
+int ct_ring_on(void) CT_HIDDEN;
+void ct_ring_fork_child(void) CT_HIDDEN;
 /* In a vfork child: writes hdr (origin "vfork") and buf into the child's own file, open/write/close,
  * stack only. */
 void ct_trace_write_vfork(const char *buf, size_t len) CT_HIDDEN;

@@ -42,7 +42,8 @@ static struct {
 CT_STATE static dev_t trace_dev;
 CT_STATE static ino_t trace_ino;
 CT_STATE static uint64_t cap = DEFAULT_CAP;
-CT_STATE static atomic_int capped;
+/* Plain appends fill the first half of the cap; past it the file's tail is a ring (cap_ring.c). */
+#define HEAD_CAP (cap / 2)
 /* 0: no file yet (a fork child opens one at its first record), 1: open, 2: given up */
 CT_STATE static atomic_int state;
 
@@ -350,7 +351,7 @@ uint64_t ct_trace_cap(void)
 
 /* Would writing n more bytes exceed RLIMIT_FSIZE? Then the kernel would send SIGXFSZ, which by
  * default kills the host: write nothing instead. */
-static int fsize_ok(off_t size, size_t n)
+int ct_trace_fsize_ok(off_t size, size_t n)
 {
 	struct rlimit rl;
 	if (syscall(SYS_prlimit64, 0, RLIMIT_FSIZE, NULL, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
@@ -358,7 +359,7 @@ static int fsize_ok(off_t size, size_t n)
 	return (uint64_t)size + n <= (uint64_t)rl.rlim_cur;
 }
 
-static void write_all(int fd, const char *buf, size_t len)
+void ct_trace_write_all(int fd, const char *buf, size_t len)
 {
 	while (len > 0) {
 		long w = sys_write(fd, buf, len);
@@ -381,20 +382,21 @@ static void writev_all(int fd, struct iovec *iov)
 	if (w < 0)
 		return;
 	if ((size_t)w < iov[0].iov_len) {
-		write_all(fd, (const char *)iov[0].iov_base + w, iov[0].iov_len - (size_t)w);
+		ct_trace_write_all(fd, (const char *)iov[0].iov_base + w, iov[0].iov_len - (size_t)w);
 		w = 0;
 	} else {
 		w -= (long)iov[0].iov_len;
 	}
 	if ((size_t)w < iov[1].iov_len)
-		write_all(fd, (const char *)iov[1].iov_base + w, iov[1].iov_len - (size_t)w);
+		ct_trace_write_all(fd, (const char *)iov[1].iov_base + w, iov[1].iov_len - (size_t)w);
 }
 
-/* Opens our file for one write: it must still be the file we created (not replaced, not a FIFO). */
-static int open_ours(off_t *size)
+/* Opens our file for one write: it must still be the file we created (not replaced, not a FIFO).
+ * append 0: for a positioned write into the ring (pwrite ignores the offset under O_APPEND). */
+int ct_trace_open(int append, off_t *size)
 {
 	struct stat st;
-	int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	int fd = open(path, O_WRONLY | (append ? O_APPEND : 0) | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st) != 0 || st.st_dev != trace_dev || st.st_ino != trace_ino) {
@@ -406,7 +408,6 @@ static int open_ours(off_t *size)
 }
 
 CT_STATE static const char *child_origin = "fork";
-static void write_cap(void);
 
 /* A fork child's first record creates its file and goes out with the header in one writev (one
  * append: a reader never sees the record without its header); *done then says it is written.
@@ -435,17 +436,17 @@ static int child_first_write(const char *buf, size_t len, int *done)
 	iov[0].iov_len = h.len;
 	iov[1].iov_base = (void *)buf;
 	iov[1].iov_len = len;
-	/* The header always goes in; the record only under the cap (a cap below one header and record
-	 * still names the process). */
-	if (atomic_fetch_add(&ct_hot.written, h.len + len) + h.len + len + 128 > cap) {
+	/* The header always goes in; the record past the head goes to the ring (a cap below one
+	 * header and record still names the process). */
+	if (atomic_fetch_add(&ct_hot.written, h.len + len) + h.len + len + 128 > HEAD_CAP) {
 		atomic_fetch_sub(&ct_hot.written, len);
-		write_all(fd, h.buf, h.len);
+		ct_trace_write_all(fd, h.buf, h.len);
 		sys_close(fd);
 		atomic_store(&state, 1);
-		write_cap();
+		ct_ring_write(buf, len);
 		return 1;
 	}
-	if (fsize_ok(0, h.len + len))
+	if (ct_trace_fsize_ok(0, h.len + len))
 		writev_all(fd, iov);
 	sys_close(fd);
 	atomic_store(&state, 1);
@@ -464,7 +465,7 @@ static void write_now(const char *buf, size_t len);
 static void flush_batch(void)
 {
 	size_t at = 0;
-	if (batch_len && atomic_load(&ct_hot.written) + batch_len + 128 <= cap) {
+	if (batch_len && atomic_load(&ct_hot.written) + batch_len + 128 <= HEAD_CAP) {
 		write_now(batch, batch_len);
 	} else {
 		while (at < batch_len) {
@@ -506,23 +507,6 @@ void ct_trace_write(const char *buf, size_t len)
 	write_now(buf, len);
 }
 
-/* The cap: a soak test must never fill a disk. Say so once, then stop. Out of line: its record
- * would otherwise put 4 KiB more on the stack of every write. */
-static __attribute__((noinline, cold)) void write_cap(void)
-{
-	off_t size = 0;
-	int fd;
-	if (!atomic_exchange(&capped, 1) && (fd = open_ours(&size)) >= 0) {
-		struct ct_rec r;
-		ct_rec_begin(&r, "cap");
-		ct_rec_int(&r, "bytes", (long long)cap);
-		ct_rec_finish(&r);
-		if (fsize_ok(size, r.len))
-			write_all(fd, r.buf, r.len);
-		sys_close(fd);
-	}
-}
-
 static void write_now(const char *buf, size_t len)
 {
 	int fd = -1, e = errno, done;
@@ -532,22 +516,23 @@ static void write_now(const char *buf, size_t len)
 		if (st != 0 || !child_first_write(buf, len, &done) || done)
 			goto out;
 	}
-	if (atomic_load(&capped) || atomic_fetch_add(&ct_hot.written, len) + len + 128 > cap) {
-		write_cap(); /* says so once */
+	/* The cap: a soak test must never fill a disk, and must keep its start and its newest events. */
+	if (ct_ring_on() || atomic_fetch_add(&ct_hot.written, len) + len + 128 > HEAD_CAP) {
+		ct_ring_write(buf, len);
 		goto out;
 	}
 	if (init_fd >= 0) {
-		if (fsize_ok((off_t)init_size, len)) {
-			write_all(init_fd, buf, len);
+		if (ct_trace_fsize_ok((off_t)init_size, len)) {
+			ct_trace_write_all(init_fd, buf, len);
 			init_size += len;
 		}
 		goto out;
 	}
 	if (fd < 0)
-		fd = open_ours(&size);
+		fd = ct_trace_open(1, &size);
 	if (fd >= 0) {
-		if (fsize_ok(size, len))
-			write_all(fd, buf, len);
+		if (ct_trace_fsize_ok(size, len))
+			ct_trace_write_all(fd, buf, len);
 		sys_close(fd);
 	}
 out:
@@ -559,7 +544,7 @@ void ct_trace_fork_child(const char *origin)
 {
 	child_origin = origin;
 	atomic_store(&ct_hot.written, 0);
-	atomic_store(&capped, 0);
+	ct_ring_fork_child();
 	random_hex(ct_nonce, 16, (uint64_t)ct_pid);
 	/* A parent that gave up (no directory) stays off in its children. */
 	atomic_store(&state, dir[0] ? 0 : 2);
@@ -588,15 +573,15 @@ void ct_trace_write_vfork(const char *buf, size_t len)
 	fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
 	if (fd < 0)
 		goto out;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && fsize_ok(st.st_size, len + CT_LINE_MAX)) {
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ct_trace_fsize_ok(st.st_size, len + CT_LINE_MAX)) {
 		if (st.st_size == 0) {
 			struct ct_rec r;
 			ct_rec_begin(&r, "hdr");
 			ct_hdr_build(&r, "vfork", nonce);
 			ct_rec_finish(&r);
-			write_all(fd, r.buf, r.len);
+			ct_trace_write_all(fd, r.buf, r.len);
 		}
-		write_all(fd, buf, len);
+		ct_trace_write_all(fd, buf, len);
 	}
 	sys_close(fd);
 out:

@@ -317,6 +317,7 @@ static void add_record(struct proc *p, const cJSON *r, struct mod **mods, size_t
 		add_counts(p, get(r, "reads"));
 	} else if (!strcmp(t, "cap")) {
 		p->capped = 1;
+		p->dropped = get(r, "head") ? (long)json_num(r, "dropped", 0) : -1;
 	}
 }
 

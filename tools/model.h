@@ -115,6 +115,7 @@ struct proc {
 	char **argv;
 	size_t argc;
 	int input, argv_trunc, gen, capped, has_end, bad_lines;
+	long dropped; /* capped: records overwritten in its tail ring (-1: cut, the old cap) */
 	long pid, ppid, parent_pid;
 	char *parent_nonce;
 	enum origin origin;

@@ -103,7 +103,7 @@ static int load_file(const char *path, int input, struct traceset *ts)
 	FILE *f = fopen(path, "r");
 	struct trace t = {0};
 	char *line = NULL;
-	size_t cap = 0, lineno = 0;
+	size_t cap = 0, lineno = 0, ring_at = 0; /* index + 1 of the cap record that starts a ring */
 	ssize_t len;
 	int ok = 1;
 
@@ -113,11 +113,16 @@ static int load_file(const char *path, int input, struct traceset *ts)
 		return 0;
 	}
 	while (ok && (len = getline(&line, &cap, f)) >= 0) {
-		cJSON *rec = parse_line(path, ++lineno, line, len, &t.bad_lines);
+		cJSON *rec;
 		const char *type;
+		if (ring_at && !ring_line(line, (size_t)len) && ++lineno)
+			continue; /* a remnant of an overwritten ring record */
+		rec = parse_line(path, ++lineno, line, len, &t.bad_lines);
 		if (!rec)
 			continue;
 		type = cJSON_GetObjectItemCaseSensitive(rec, "t")->valuestring;
+		if (!ring_at && !strcmp(type, "cap") && cJSON_GetObjectItemCaseSensitive(rec, "head"))
+			ring_at = t.n + 1;
 		if (t.n == 0 && strcmp(type, "hdr") != 0) {
 			fprintf(stderr, "%s:%zu: first record is \"%s\", not a header: file skipped\n", path,
 			        lineno, type);
@@ -153,6 +158,8 @@ static int load_file(const char *path, int input, struct traceset *ts)
 	}
 	free(line);
 	fclose(f);
+	if (ok && ring_at)
+		ring_order(&t, ring_at - 1);
 	if (ok && t.n == 0) {
 		fprintf(stderr, "%s: no header record: file skipped\n", path);
 		ok = 0;

@@ -167,6 +167,8 @@ static cJSON *proc_json(const struct proc *p)
 	cJSON_AddItemToObject(o, "runtime", strornull(p->rt_name));
 	cJSON_AddItemToObject(o, "reads_hidden", strornull(p->blind ? p->blind_why : NULL));
 	cJSON_AddBoolToObject(o, "capped", p->capped);
+	if (p->capped && p->dropped >= 0) /* a tail ring: records lost between head and tail */
+		cJSON_AddItemToObject(o, "dropped", llnum(p->dropped));
 	for (size_t i = 0; i < p->ncreds; i++)
 		cJSON_AddItemToArray(creds, cred_json(&p->creds[i]));
 	cJSON_AddItemToObject(o, "credentials", creds);

@@ -234,11 +234,16 @@ static void blind_spots(const struct pen *p, const struct model *m)
 				        e->preload ? "static or setuid, or its file is missing"
 				                   : "LD_PRELOAD removed");
 		}
-		if (pr->capped && ++any)
+		if (pr->capped && pr->dropped < 0 && ++any)
 			fprintf(
 			    p->out,
 			    "  - %s: trace file %s reached CREDTRACE_MAX_BYTES; later events are missing\n",
 			    E(p, lab), E(p, pr->file));
+		else if (pr->capped && ++any)
+			fprintf(p->out,
+			        "  - %s: trace file %s reached CREDTRACE_MAX_BYTES: its first and its newest "
+			        "records are kept, %ld in between were dropped\n",
+			        E(p, lab), E(p, pr->file), pr->dropped);
 		if (pr->bad_lines && ++any)
 			fprintf(p->out, "  - %s: %d unreadable line%s skipped in %s\n", E(p, lab),
 			        pr->bad_lines, pr->bad_lines == 1 ? "" : "s", E(p, pr->file));

@@ -17,5 +17,10 @@ int render_text(FILE *out, const struct model *m, const struct findings *fs, int
 /* A copy of s for a terminal (malloc'd): newline, tab and CR as \n \t \r; other control characters,
  * bytes that are not UTF-8, C1 controls and bidirectional overrides as \xNN per byte. */
 char *text_escape(const char *s);
+/* text_agg.c: lines alike but for their numbers, pids and fingerprints; the length of the run of
+ * such lines starting at from. A longer run than TEXT_RUN_SHOWN shows its first and last lines. */
+#define TEXT_RUN_SHOWN 5
+int text_same_shape(const char *a, const char *b);
+size_t text_run(char *const *lines, size_t n, size_t from);
 
 #endif

@@ -66,8 +66,19 @@ static void findings(const struct pen *p, const struct findings *fs)
 		for (size_t k = 0; k < f->npids; k++)
 			fprintf(p->out, "%s%ld", k ? "," : " ", f->pids[k]);
 		fprintf(p->out, "\n  %s\n", E(p, f->message));
-		for (size_t k = 0; k < f->nev; k++)
-			fprintf(p->out, "  %s- %s%s\n", DIM(p), E(p, f->evidence[k]), RESET(p));
+		for (size_t k = 0; k < f->nev;) {
+			size_t run = text_run(f->evidence, f->nev, k);
+			if (run <= TEXT_RUN_SHOWN) {
+				for (size_t e = 0; e < run; e++)
+					fprintf(p->out, "  %s- %s%s\n", DIM(p), E(p, f->evidence[k + e]), RESET(p));
+			} else { /* first two, a count, the last: --format json has every line */
+				fprintf(p->out, "  %s- %s%s\n", DIM(p), E(p, f->evidence[k]), RESET(p));
+				fprintf(p->out, "  %s- %s%s\n", DIM(p), E(p, f->evidence[k + 1]), RESET(p));
+				fprintf(p->out, "  %s- ... %zu more like these ...%s\n", DIM(p), run - 3, RESET(p));
+				fprintf(p->out, "  %s- %s%s\n", DIM(p), E(p, f->evidence[k + run - 1]), RESET(p));
+			}
+			k += run;
+		}
 		fprintf(p->out, "  %sfix:%s %s\n", BOLD(p), RESET(p), E(p, f->hint));
 	}
 }
@@ -87,6 +98,17 @@ static void facts_text(const struct pen *p, const struct facts *f)
 		fprintf(p->out, " fp %s", E(p, f->fp));
 }
 
+/* A variable read or set thousands of times: its first three and last two entries on its line, and
+ * a count of those in between (--format json lists every one). 1 when entry k is not shown. */
+static int skip_middle(const struct pen *p, size_t k, size_t n, const char *what)
+{
+	if (n <= 8 || k < 3 || k >= n - 2)
+		return 0;
+	if (k == 3)
+		fprintf(p->out, "; ... %zu more %s ...", n - 5, what);
+	return 1;
+}
+
 static void creds_text(const struct pen *p, const struct proc *pr, int depth)
 {
 	for (size_t i = 0; i < pr->ncreds; i++) {
@@ -98,6 +120,8 @@ static void creds_text(const struct pen *p, const struct proc *pr, int depth)
 			fputs(" (parent's at fork)", p->out);
 		for (size_t k = 0; k < c->nreads; k++) {
 			const struct cread *r = &c->reads[k];
+			if (skip_middle(p, k, c->nreads, "reads"))
+				continue;
 			/* process.env's long note is in the findings; the tree only says where the read came
 			 * from */
 			fprintf(p->out, "; read %ldx%s%s%s%s (%s)", r->count,
@@ -112,7 +136,8 @@ static void creds_text(const struct pen *p, const struct proc *pr, int depth)
 			        state_name(r->f.state));
 		}
 		for (size_t k = 0; k < c->nsets; k++)
-			fprintf(p->out, "; %s%s -> %s%s%s", E(p, c->sets[k].fn),
+			if (!skip_middle(p, k, c->nsets, "changes"))
+				fprintf(p->out, "; %s%s -> %s%s%s", E(p, c->sets[k].fn),
 			        c->sets[k].ok ? "" : " (failed)", state_name(c->sets[k].f.state),
 			        !c->sets[k].site.text ? ""
 			        : c->sets[k].site.js  ? " via "
@@ -239,6 +264,11 @@ static void blind_spots(const struct pen *p, const struct model *m)
 			    p->out,
 			    "  - %s: trace file %s reached CREDTRACE_MAX_BYTES; later events are missing\n",
 			    E(p, lab), E(p, pr->file));
+		else if (pr->capped && !pr->dropped && ++any)
+			fprintf(p->out,
+			        "  - %s: trace file %s reached half of CREDTRACE_MAX_BYTES: its newest records "
+			        "go to a ring at its end, none dropped so far\n",
+			        E(p, lab), E(p, pr->file));
 		else if (pr->capped && ++any)
 			fprintf(p->out,
 			        "  - %s: trace file %s reached CREDTRACE_MAX_BYTES: its first and its newest "

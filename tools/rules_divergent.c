@@ -21,6 +21,7 @@ struct fpent {
 struct fpset {
 	struct fpent *v;
 	size_t n;
+	size_t *idx, cap; /* index + 1 into v by hash of (fp, input, kid); cap a power of two */
 };
 
 /* Were a and b made with the same key? Two files that name their key compare only when the names
@@ -33,18 +34,59 @@ static int same_key(const struct fpent *a, const struct fpent *b)
 	return a->input == b->input;
 }
 
+static size_t fp_hash(const char *fp, int input)
+{
+	size_t h = 1469598103934665603ull ^ (size_t)input;
+	for (; *fp; fp++)
+		h = (h ^ (unsigned char)*fp) * 1099511628211ull;
+	return h;
+}
+
+static int fp_match(const struct fpent *e, const struct proc *p, const char *fp)
+{
+	return !strcmp(e->fp, fp) && e->input == p->input &&
+	       (e->kid && p->kid ? !strcmp(e->kid, p->kid) : e->kid == p->kid);
+}
+
+/* The index of s->v: a process that set its variable 40,000 times has as many fingerprints, and a
+ * linear search per note made the report quadratic (issue 14). */
+static size_t *fp_slot(struct fpset *s, const struct proc *p, const char *fp)
+{
+	size_t i = fp_hash(fp, p->input) & (s->cap - 1);
+	while (s->idx[i] && !fp_match(&s->v[s->idx[i] - 1], p, fp))
+		i = (i + 1) & (s->cap - 1);
+	return &s->idx[i];
+}
+
+static void fp_reindex(struct fpset *s)
+{
+	free(s->idx);
+	s->cap = s->cap ? s->cap * 2 : 64;
+	s->idx = erealloc(NULL, s->cap * sizeof *s->idx);
+	memset(s->idx, 0, s->cap * sizeof *s->idx);
+	for (size_t i = 0; i < s->n; i++) {
+		struct proc q = {0};
+		q.input = s->v[i].input;
+		q.kid = (char *)s->v[i].kid;
+		*fp_slot(s, &q, s->v[i].fp) = i + 1;
+	}
+}
+
 static void note_fp(struct fpset *s, const struct proc *p, const char *fp)
 {
-	struct fpent *e = NULL;
+	struct fpent *e;
+	size_t *slot;
 
-	for (size_t i = 0; i < s->n && !e; i++)
-		if (!strcmp(s->v[i].fp, fp) && s->v[i].input == p->input &&
-		    (s->v[i].kid && p->kid ? !strcmp(s->v[i].kid, p->kid) : s->v[i].kid == p->kid))
-			e = &s->v[i];
-	if (!e) {
+	if (2 * (s->n + 1) > s->cap)
+		fp_reindex(s);
+	slot = fp_slot(s, p, fp);
+	if (*slot) {
+		e = &s->v[*slot - 1];
+	} else {
 		s->v = erealloc(s->v, (s->n + 1) * sizeof *s->v);
 		e = &s->v[s->n++];
 		*e = (struct fpent){fp, p->kid, p->input, NULL, 0, 0};
+		*slot = s->n;
 	}
 	for (size_t k = 0; k < e->nprocs; k++)
 		if (e->procs[k] == p)
@@ -102,7 +144,8 @@ static int note_proc(const struct model *m, const struct proc *p, const struct c
  * value that changed during one process's life. */
 void rules_divergent(const struct model *m, const char *var, struct findings *out)
 {
-	struct fpset s = {NULL, 0};
+	struct fpset s = {NULL, 0, NULL, 0};
+	const char *kid0 = NULL;
 	struct finding *f = NULL;
 	const struct proc **changed = NULL;
 	size_t nchanged = 0;
@@ -116,11 +159,15 @@ void rules_divergent(const struct model *m, const char *var, struct findings *ou
 		}
 	}
 	for (size_t i = 0; i < s.n; i++) {
-		for (size_t k = i + 1; k < s.n; k++) {
-			if (strcmp(s.v[i].fp, s.v[k].fp) != 0 && same_key(&s.v[i], &s.v[k]))
-				s.v[i].shown = s.v[k].shown = 1;
-			keys |= s.v[i].kid && s.v[k].kid && strcmp(s.v[i].kid, s.v[k].kid) != 0;
+		if (s.v[i].kid) { /* several key ids: two different ones among the entries */
+			keys |= kid0 && strcmp(kid0, s.v[i].kid) != 0;
+			kid0 = kid0 ? kid0 : s.v[i].kid;
 		}
+		/* One other value under the same key is enough: stop at the first (linear when one key
+		 * holds many values). */
+		for (size_t k = 0; k < s.n && !s.v[i].shown; k++)
+			if (k != i && strcmp(s.v[i].fp, s.v[k].fp) != 0 && same_key(&s.v[i], &s.v[k]))
+				s.v[i].shown = 1;
 		for (size_t k = 0; k < s.v[i].nprocs; k++)
 			for (size_t j = 0; j < nchanged; j++)
 				s.v[i].shown |= s.v[i].procs[k] == changed[j];
@@ -147,6 +194,7 @@ void rules_divergent(const struct model *m, const char *var, struct findings *ou
 	for (size_t i = 0; i < s.n; i++)
 		free(s.v[i].procs);
 	free(s.v);
+	free(s.idx);
 	free(changed);
 	if (!f)
 		return;

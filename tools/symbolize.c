@@ -20,6 +20,16 @@ struct symmod {
 	Dwfl *dwfl;     /* NULL when nothing usable was found: cached as a miss */
 	Dwfl_Module *mod;
 	GElf_Addr bias;
+	struct symhit *hits; /* lookups by offset: open addressing, nhits < cap / 2 */
+	size_t nhits, caphits;
+};
+
+/* One looked-up offset. A busy trace names the same few call sites in every record (40,000 setenv
+ * from one line): libdw's lookup per record was where the report's time went (issue 14). */
+struct symhit {
+	uint64_t offset;
+	int used, ok;
+	struct sym_result *res; /* NULL when ok is 0 */
 };
 
 static struct symmod *mods;
@@ -155,12 +165,67 @@ static void copy(char *dst, size_t n, const char *src)
 	snprintf(dst, n, "%s", src ? src : "");
 }
 
+static struct symhit *hit_slot(struct symmod *m, uint64_t offset)
+{
+	size_t i = (size_t)((offset * 0x9e3779b97f4a7c15ull) >> 20) & (m->caphits - 1);
+	while (m->hits[i].used && m->hits[i].offset != offset)
+		i = (i + 1) & (m->caphits - 1);
+	return &m->hits[i];
+}
+
+/* Room for one more entry (the table doubles at half full); 0 when memory ran out. */
+static int hits_grow(struct symmod *m)
+{
+	struct symhit *old = m->hits;
+	size_t oldcap = m->caphits;
+	if (m->nhits + 1 < m->caphits / 2)
+		return 1;
+	m->caphits = oldcap ? oldcap * 2 : 64;
+	m->hits = calloc(m->caphits, sizeof *m->hits);
+	if (!m->hits) {
+		m->hits = old;
+		m->caphits = oldcap;
+		return 0;
+	}
+	for (size_t i = 0; i < oldcap; i++)
+		if (old[i].used)
+			*hit_slot(m, old[i].offset) = old[i];
+	free(old);
+	return 1;
+}
+
+static int lookup_dw(struct symmod *m, uint64_t offset, struct sym_result *out);
+
 int sym_lookup(const char *path, const char *build_id, uint64_t offset, struct sym_result *out)
 {
+	struct symhit *h;
+	int ok;
 	memset(out, 0, sizeof *out);
 	struct symmod *m = module_for(path, build_id);
 	if (!m || !m->mod)
 		return 0;
+	if (m->caphits && (h = hit_slot(m, offset))->used) {
+		if (h->ok)
+			*out = *h->res;
+		return h->ok;
+	}
+	ok = lookup_dw(m, offset, out);
+	if (!hits_grow(m))
+		return ok;
+	h = hit_slot(m, offset);
+	h->used = 1;
+	h->offset = offset;
+	h->ok = ok;
+	if (ok && (h->res = malloc(sizeof *h->res)) != NULL)
+		*h->res = *out;
+	else
+		h->ok = 0; /* out of memory: a miss from now on is the safe side */
+	m->nhits++;
+	return ok;
+}
+
+static int lookup_dw(struct symmod *m, uint64_t offset, struct sym_result *out)
+{
 	Dwarf_Addr addr = offset + m->bias;
 	copy(out->func, sizeof out->func, dwfl_module_addrname(m->mod, addr));
 	Dwfl_Line *line = dwfl_module_getsrc(m->mod, addr);
@@ -180,6 +245,9 @@ void sym_cleanup(void)
 		mods = m->next;
 		if (m->dwfl)
 			dwfl_end(m->dwfl);
+		for (size_t i = 0; i < m->caphits; i++)
+			free(m->hits[i].res);
+		free(m->hits);
 		free(m->path);
 		free(m->build_id);
 		free(m);

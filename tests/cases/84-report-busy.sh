@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# 84-report-busy: a process that set its key 2,000 times gives a text report of a few dozen lines
+# (repeated evidence as examples and a count) while the JSON report keeps every event (issue 14).
+. "$(dirname "$0")/../lib.sh"
+
+D=$W/sets.d
+mkdir -p "$D"
+traced "$D" "$PROGS/env_set_loop" 2000 >/dev/null 2>&1 || true
+expect_eq "busy sets: every set is its own record" "$(tq "$D" "len(by('set'))")" 2000
+NO_COLOR=1 "$CLI" report "$D" >"$W/sets.txt" 2>"$W/sets.err" || true
+"$CLI" report --format json "$D" >"$W/sets.json" 2>>"$W/sets.err" || true
+lines=$(wc -l <"$W/sets.txt")
+longest=$(awk '{ if (length > m) m = length } END { print m }' "$W/sets.txt")
+if [ "$lines" -lt 60 ] && [ "$longest" -lt 2000 ]; then
+	ok "busy sets: text report stays short ($lines lines, longest $longest bytes)"
+else
+	fail "busy sets: text report stays short" "$lines lines, longest $longest bytes"
+fi
+expect_eq "busy sets: evidence runs say how many lines they stand for" \
+	"$(grep -c -- '- \.\.\. 1996 more like these \.\.\.' "$W/sets.txt")" 3
+expect_eq "busy sets: the process line names the changes it leaves out" \
+	"$(grep -c -- '\.\.\. 1995 more changes \.\.\.' "$W/sets.txt")" 1
+expect_eq "busy sets: the first and the last change are shown" \
+	"$(grep -c 'absent -> present (length 23)' "$W/sets.txt") $(grep -c 'present -> present (length 26)$' "$W/sets.txt")" "1 1"
+expect_eq "busy sets: JSON keeps every set and every evidence line" \
+	"$($PY -c 'import json,sys; r=json.load(open(sys.argv[1])); c=r["processes"][0]["credentials"][0]; print(len(c["sets"]), sorted(len(f["evidence"]) for f in r["findings"]))' "$W/sets.json")" \
+	"2000 [2000, 3998]"
+expect_eq "busy sets: findings unchanged by the text aggregation" \
+	"$($PY -c 'import json,sys; print(sorted(f["code"] for f in json.load(open(sys.argv[1]))["findings"]))' "$W/sets.json")" \
+	"['CRED_DIVERGENT', 'CRED_SET_AT_RUNTIME']"

@@ -80,6 +80,7 @@ static cJSON *parse_line(const char *path, size_t lineno, char *line, ssize_t le
 	else if (!cJSON_IsObject(rec) || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(rec, "t")))
 		why = "not a record (no \"t\" field): skipped";
 	if (why) {
+		progress_clear();
 		fprintf(stderr, "%s:%zu: %s\n", path, lineno, why);
 		(*bad)++;
 		cJSON_Delete(rec);
@@ -152,6 +153,7 @@ static int load_file(const char *path, int input, struct traceset *ts)
 			eprintf("out of memory:");
 		t.recs[t.n++] = rec;
 	}
+	progress_file((long long)ftello(f));
 	if (ok && ferror(f)) {
 		weprintf("%s: read error:", path);
 		ok = 0;
@@ -250,6 +252,7 @@ int reader_load(char **paths, int n, struct traceset *ts)
 		}
 		free(list);
 	}
+	progress_done();
 	return rc;
 }
 

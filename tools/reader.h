@@ -29,6 +29,10 @@ struct traceset {
  * refused files are reported on stderr as FILE:LINE: reason. Returns -1 when a PATH cannot be read
  * at all (reported), else 0; ts->n may still be 0. Files are sorted by path for stable output. */
 int reader_load(char **paths, int n, struct traceset *ts);
+/* progress.c: a file read (its size); the line is erased when reading is done. */
+void progress_file(long long size);
+void progress_done(void);
+void progress_clear(void);
 /* ring.c: the tail ring of a capped file (lines after a cap record with "head"). */
 int ring_line(const char *line, size_t len);
 void ring_order(struct trace *t, size_t cap_at);

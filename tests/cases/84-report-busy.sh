@@ -29,3 +29,16 @@ expect_eq "busy sets: JSON keeps every set and every evidence line" \
 expect_eq "busy sets: findings unchanged by the text aggregation" \
 	"$($PY -c 'import json,sys; print(sorted(f["code"] for f in json.load(open(sys.argv[1]))["findings"]))' "$W/sets.json")" \
 	"['CRED_DIVERGENT', 'CRED_SET_AT_RUNTIME']"
+
+# Progress: one self-erasing line on a terminal once reading takes longer than the delay (1 s; 0 here
+# so that the check does not depend on the machine's speed), nothing when stderr is not a terminal.
+if command -v script >/dev/null; then
+	CREDTRACE_PROGRESS_AFTER_MS=0 script -qec "'$CLI' report '$D' >/dev/null" /dev/null >"$W/tty.out" 2>&1 || true
+	expect_eq "progress: shown on a terminal, then erased" \
+		"$($PY -c 'import sys; s=open(sys.argv[1],"rb").read(); print(b"credtrace: read 1 file, " in s, s.endswith(b"\r\x1b[K") or b"\r\x1b[K\r\n" in s or s.rstrip(b"\r\n").endswith(b"\x1b[K"))' "$W/tty.out")" \
+		"True True"
+else
+	skip "progress: shown on a terminal" "script(1) missing (util-linux)"
+fi
+CREDTRACE_PROGRESS_AFTER_MS=0 "$CLI" report "$D" >/dev/null 2>"$W/notty.err" || true
+expect_eq "progress: nothing when stderr is not a terminal" "$(wc -c <"$W/notty.err")" 0

@@ -4,7 +4,7 @@
 # callgrind; measures the shim's start-up cost, trace bytes and peak memory; prints one table and
 # checks the budget. Run by scripts/bench.sh; knobs (see docs/performance.md): BENCH_RUNS,
 # BENCH_ONLY, BENCH_TRACER_RUNS, BENCH_DISK_RUNS, BENCH_CALLGRIND, BENCH_TIMEOUT, BENCH_SHIM,
-# BENCH_SHIM_ENV, BENCH_OUT.
+# BENCH_SHIM_ENV, BENCH_OUT; BENCH_FLEET_* (bench/fleet.py; BENCH_ONLY=fleet runs that row alone).
 import json
 import os
 import re
@@ -429,6 +429,10 @@ def main():
         sys.stderr.write("bench: startup     ")
         results["startup"] = startup(env100, have)
         sys.stderr.write(" %.0fs\n" % (time.time() - t_start))
+    if not ONLY or "fleet" in ONLY:
+        sys.stderr.write("bench: fleet       ")
+        results["fleet"] = fleet_row()
+        sys.stderr.write(" %.0fs\n" % (time.time() - t_start))
     results["elapsed_s"] = time.time() - t_start
     text = report(results, ws, notes)
     print(text)
@@ -438,6 +442,32 @@ def main():
     with open(OUT + ".txt", "w") as f:
         f.write(text + "\n")
     return 0
+
+
+def fleet_row():
+    """Fleet-scale read (bench/fleet.py): credtrace report --format json against jq -c . over the
+    same files, in alternating rounds; wall time and peak RSS of each."""
+    sys.path.insert(0, os.path.join(ROOT, "bench"))
+    import fleet
+    d = os.path.join(_tmp, "fleet")
+    nbytes, nfiles = fleet.make(d)
+    cli = os.path.join(ROOT, "build", "credtrace")
+    argvs = {"report": [cli, "report", "--format", "json", d],
+             "jq": ["sh", "-c", "find \"$0\" -name '*.jsonl' -print0 | xargs -0 jq -c . >/dev/null", d]}
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"}
+    res = {k: [] for k in argvs}
+    for _ in range(RUNS):
+        for k, argv in argvs.items():
+            res[k].append(run(argv, env, timeout=max(TIMEOUT, 600)))
+        sys.stderr.write(".")
+        sys.stderr.flush()
+    shutil.rmtree(d, ignore_errors=True)
+    ok = {k: [r for r in v if r.ok] for k, v in res.items()}
+    return {"files": nfiles, "bytes": nbytes, "hosts": fleet.HOSTS,
+            "secs": {k: med([r.secs for r in v]) for k, v in ok.items()},
+            "rss_kb": {k: med([r.rss_kb for r in v]) for k, v in ok.items()},
+            "report_jq": ratios(res["report"], res["jq"]),
+            "failed": {k: [r.why for r in v if not r.ok][:1] for k, v in res.items()}}
 
 
 N_START = 1000
@@ -544,6 +574,18 @@ def report(R, ws, notes):
             L.append("shim in %s: %.1f%% of Ir; top (exclusive): %s" % (
                 w.name, 100.0 * sum(x for x, _ in fns) / tot,
                 "; ".join("%s %.1f%%" % (fn, 100.0 * ir / tot) for ir, fn in fns[:4])))
+    fl = R.get("fleet")
+    if fl:
+        sec, rss = fl["secs"], fl["rss_kb"]
+        L.append("fleet: %d files, %.0f MB, %d hosts; credtrace report --format json %s s (%s MB peak), "
+                 "jq -c . %s s (%s MB); report/jq %s (%s)%s" % (
+                     fl["files"], fl["bytes"] / 1e6, fl["hosts"],
+                     "-" if sec["report"] is None else "%.2f" % sec["report"],
+                     "-" if rss["report"] is None else "%.0f" % (rss["report"] / 1024.0),
+                     "-" if sec["jq"] is None else "%.2f" % sec["jq"],
+                     "-" if rss["jq"] is None else "%.0f" % (rss["jq"] / 1024.0),
+                     fr(fl["report_jq"]), frange(fl["report_jq"]),
+                     "".join(" FAILED %s: %s" % (k, v[0]) for k, v in fl["failed"].items() if v)))
     s = R.get("startup")
     if s:
         def us(xs):

@@ -11,9 +11,10 @@
 #include "render.h"
 #include "rules.h"
 #include "symbolize.h"
+#include "watch.h"
 
 static const char usage_text[] = "usage: credtrace report [--format text|json] "
-                                 "[--fail-on error|warning|info|never] PATH...\n";
+                                 "[--fail-on error|warning|info|never] [--watch] PATH...\n";
 
 /* --name VALUE or --name=VALUE: 1 with *val set (and *i advanced past VALUE), 0 when argv[*i] is not
  * --name, -1 when VALUE is missing. The status is apart from the value so that no caller (nor a static
@@ -46,7 +47,7 @@ int cmd_report(int argc, char **argv)
 {
 	const char *format = "text", *failon = "never";
 	char **paths = calloc((size_t)argc + 1, sizeof *paths);
-	int npaths = 0, fail_level, rc = 0, opts = 1, r;
+	int npaths = 0, fail_level, rc = 0, opts = 1, r, watch = 0;
 	struct traceset ts;
 	struct model m;
 	struct findings fs;
@@ -66,6 +67,8 @@ int cmd_report(int argc, char **argv)
 				weprintf("report: %s needs a value", argv[i]);
 				rc = 2;
 			}
+		} else if (opts && !strcmp(argv[i], "--watch")) {
+			watch = 1;
 		} else if (opts && argv[i][0] == '-' && argv[i][1]) {
 			weprintf("report: unknown option '%s'", argv[i]);
 			rc = 2;
@@ -90,6 +93,12 @@ int cmd_report(int argc, char **argv)
 	}
 	if (rc) {
 		fputs(usage_text, stderr);
+		free(paths);
+		return rc;
+	}
+	if (watch) {
+		struct watch_opts wo = {!strcmp(format, "json"), use_colour(), fail_level};
+		rc = watch_run(paths, npaths, &wo);
 		free(paths);
 		return rc;
 	}

@@ -445,14 +445,14 @@ def main():
 
 
 def fleet_row():
-    """Fleet-scale read (bench/fleet.py): credtrace report --format json against jq -c . over the
+    """Fleet-scale read (bench/fleet.py): credtrace report (text) against jq -c . over the
     same files, in alternating rounds; wall time and peak RSS of each."""
     sys.path.insert(0, os.path.join(ROOT, "bench"))
     import fleet
     d = os.path.join(_tmp, "fleet")
     nbytes, nfiles = fleet.make(d)
     cli = os.path.join(ROOT, "build", "credtrace")
-    argvs = {"report": [cli, "report", "--format", "json", d],
+    argvs = {"report": [cli, "report", d],
              "jq": ["sh", "-c", "find \"$0\" -name '*.jsonl' -print0 | xargs -0 jq -c . >/dev/null", d]}
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"}
     res = {k: [] for k in argvs}
@@ -577,7 +577,7 @@ def report(R, ws, notes):
     fl = R.get("fleet")
     if fl:
         sec, rss = fl["secs"], fl["rss_kb"]
-        L.append("fleet: %d files, %.0f MB, %d hosts; credtrace report --format json %s s (%s MB peak), "
+        L.append("fleet: %d files, %.0f MB, %d hosts; credtrace report (text) %s s (%s MB peak), "
                  "jq -c . %s s (%s MB); report/jq %s (%s)%s" % (
                      fl["files"], fl["bytes"] / 1e6, fl["hosts"],
                      "-" if sec["report"] is None else "%.2f" % sec["report"],

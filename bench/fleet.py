@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # fleet.py: the fleet-scale row of `make bench` (issue 14): FILES trace files from HOSTS hosts,
-# about KB each, read by `credtrace report --format json` and by `jq -c .` (the anchor for JSON
+# about KB each, read by `credtrace report` (text) and by `jq -c .` (the anchor for JSON
 # throughput) over the same files; wall time and peak memory of both, in alternating rounds.
 # Knobs: BENCH_FLEET_FILES (default 2000), BENCH_FLEET_HOSTS (50), BENCH_FLEET_KB (50). The issue's
 # scale is 20,000 files, 1 GB: BENCH_FLEET_FILES=20000 BENCH_FLEET_KB=50.

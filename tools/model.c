@@ -390,14 +390,30 @@ static void inherit_at_fork(struct proc *p)
 		qsort(p->creds, p->ncreds, sizeof *p->creds, cmp_cred);
 }
 
-void model_build(const struct traceset *ts, struct model *m)
+void model_begin(struct model *m)
 {
 	memset(m, 0, sizeof *m);
-	for (size_t i = 0; i < ts->n; i++)
-		*PUSH(m->procs, m->n) = proc_from_trace(&ts->v[i]);
+}
+
+void model_add(void *mv, const struct trace *t)
+{
+	struct model *m = mv;
+	*PUSH(m->procs, m->n) = proc_from_trace(t);
+}
+
+void model_end(struct model *m)
+{
 	model_link(m);
 	for (size_t i = 0; i < m->n; i++)
 		inherit_at_fork(m->procs[i]);
+}
+
+void model_build(const struct traceset *ts, struct model *m)
+{
+	model_begin(m);
+	for (size_t i = 0; i < ts->n; i++)
+		model_add(m, &ts->v[i]);
+	model_end(m);
 }
 
 /* ---- cleanup ------------------------------------------------------------------------------------ */

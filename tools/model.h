@@ -150,6 +150,10 @@ struct model {
 };
 
 void model_build(const struct traceset *ts, struct model *m);
+/* The same, one trace at a time (a reader sink: the trace's records can go right after). */
+void model_begin(struct model *m);
+void model_add(void *m, const struct trace *t);
+void model_end(struct model *m);
 void model_free(struct model *m);
 
 struct cred *proc_cred(const struct proc *p, const char *name); /* NULL when never seen */

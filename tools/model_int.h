@@ -9,11 +9,12 @@
 #include "cli.h"
 #include "model.h"
 
-/* Appends a zeroed element to arr (n elements) and returns a pointer to it. */
+/* Appends a zeroed element and returns it. The capacity is the next power of two of n (arrays only
+ * grow by PUSH): a realloc at each power of two, not at each element, whose copies made reading a
+ * busy trace quadratic (issue 14). */
 #define PUSH(arr, n)                                                                                         \
-	(*((arr) = erealloc((arr), ((n) + 1) * sizeof(__typeof__(*(arr)))), &(arr)[(n)++]) =                 \
-	     (__typeof__(*(arr))){0},                                                                        \
-	 &(arr)[(n)-1])
+	(((n) & ((n)-1)) == 0 ? (void)((arr) = erealloc((arr), ((n) ? 2 * (n) : 1) * sizeof(*(arr)))) : (void)0, \
+	 (arr)[(n)] = (__typeof__(*(arr))){0}, &(arr)[(n)++])
 
 /* Field access: a missing or mistyped field reads as absent (NULL, the default). */
 static inline cJSON *get(const cJSON *o, const char *k)

@@ -148,7 +148,9 @@ static int load_file(const char *path, int input, struct traceset *ts)
 			cJSON_Delete(rec);
 			break;
 		}
-		t.recs = realloc(t.recs, (t.n + 1) * sizeof(cJSON *));
+		if ((t.n & (t.n - 1)) == 0) /* capacity: the next power of two (a copy per record
+		                               was quadratic on big files) */
+			t.recs = realloc(t.recs, (t.n ? 2 * t.n : 1) * sizeof(cJSON *));
 		if (!t.recs)
 			eprintf("out of memory:");
 		t.recs[t.n++] = rec;
@@ -173,6 +175,12 @@ static int load_file(const char *path, int input, struct traceset *ts)
 	}
 	t.path = strdup(path);
 	t.input = input;
+	if (ts->sink && t.path) {
+		ts->sink(ts->sink_ctx, &t);
+		ts->sunk++;
+		trace_free(&t);
+		return 1;
+	}
 	ts->v = realloc(ts->v, (ts->n + 1) * sizeof *ts->v);
 	if (!ts->v || !t.path)
 		eprintf("out of memory:");
@@ -226,9 +234,17 @@ static int collect(const char *dir, char ***list, size_t *n)
 
 int reader_load(char **paths, int n, struct traceset *ts)
 {
+	return reader_load_into(paths, n, ts, NULL, NULL);
+}
+
+int reader_load_into(char **paths, int n, struct traceset *ts, void (*sink)(void *, const struct trace *),
+                     void *ctx)
+{
 	int rc = 0;
 
 	memset(ts, 0, sizeof *ts);
+	ts->sink = sink;
+	ts->sink_ctx = ctx;
 	for (int i = 0; i < n; i++) {
 		struct stat st;
 		char **list = NULL;

@@ -23,12 +23,19 @@ struct traceset {
 	struct trace *v;
 	size_t n;
 	int refused; /* files refused whole (newer schema, no header) */
+	/* When set, each file read is handed to sink and freed, not kept in v: memory then grows
+	 * with what the sink keeps (the model's processes), not with the records (issue 14). */
+	void (*sink)(void *ctx, const struct trace *t);
+	void *sink_ctx;
+	size_t sunk; /* files handed to sink */
 };
 
 /* Reads every PATH (a trace file, or a directory searched recursively for *.jsonl). Bad lines and
  * refused files are reported on stderr as FILE:LINE: reason. Returns -1 when a PATH cannot be read
  * at all (reported), else 0; ts->n may still be 0. Files are sorted by path for stable output. */
 int reader_load(char **paths, int n, struct traceset *ts);
+int reader_load_into(char **paths, int n, struct traceset *ts, void (*sink)(void *, const struct trace *),
+                     void *ctx);
 /* progress.c: a file read (its size); the line is erased when reading is done. */
 void progress_file(long long size);
 void progress_done(void);

@@ -102,17 +102,21 @@ int cmd_report(int argc, char **argv)
 		free(paths);
 		return rc;
 	}
-	if (reader_load(paths, npaths, &ts) < 0 || ts.n == 0) {
-		if (ts.n == 0)
+	/* Each file goes into the model as it is read, and its records are freed. */
+	model_begin(&m);
+	if (reader_load_into(paths, npaths, &ts, model_add, &m) < 0 || ts.sunk == 0) {
+		if (ts.sunk == 0)
 			weprintf("report: no readable trace files in the given path%s",
 			         npaths == 1 ? "" : "s");
 		reader_free(&ts);
+		model_end(&m);
+		model_free(&m);
 		free(paths);
 		return 2;
 	}
 	free(paths);
-	model_build(&ts, &m);
-	reader_free(&ts); /* the model keeps what it needs */
+	model_end(&m);
+	reader_free(&ts);
 	rules_run(&m, &fs);
 	if (!strcmp(format, "json") ? render_json(stdout, &m, &fs)
 	                            : render_text(stdout, &m, &fs, use_colour()))

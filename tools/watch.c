@@ -154,7 +154,7 @@ static int printed(struct wstate *w, const char *key)
 /* Model and findings of everything read so far; prints the findings not printed before. */
 static void look(struct wstate *w, const struct watch_opts *o, struct model *m, struct findings *fs)
 {
-	struct traceset ts = {NULL, 0, 0};
+	struct traceset ts = {0};
 	time_t now = time(NULL);
 	struct tm tm;
 	char when[32];

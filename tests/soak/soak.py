@@ -22,6 +22,7 @@ import glob
 import json
 import os
 import re
+import statistics
 import signal
 import subprocess
 import sys
@@ -150,7 +151,9 @@ def trace_facts(d, cap):
     files = sorted(glob.glob(os.path.join(d, "*.jsonl")))
     sizes = [os.path.getsize(f) for f in files]
     capped, procs, bad, pyreads = 0, 0, 0, 0
+    rates = []  # per long-lived process: (bytes/hour over its life, bytes/hour after its first quarter, capped)
     for f in files:
+        recs = []  # (ts, bytes) of every record, for the growth rate
         with open(f, "rb") as fh:
             ring = False  # the tail ring past a cap record: remnants of overwritten records are expected
             for line in fh:
@@ -162,11 +165,21 @@ def trace_facts(d, cap):
                     bad += 1
                     continue
                 ring = ring or (r.get("t") == "cap" and "head" in r)
+                if isinstance(r.get("ts"), int):
+                    recs.append((r["ts"], len(line)))
                 capped += r.get("t") == "cap"
                 procs += r.get("t") == "hdr"
                 pyreads += r.get("t") == "read" and r.get("fn") == "os.environ"
+        if len(recs) > 1:
+            t0, t1 = min(t for t, _ in recs), max(t for t, _ in recs)
+            life = (t1 - t0) / 1e6
+            q = t0 + (t1 - t0) // 4
+            late = sum(n for t, n in recs if t > q)
+            if life >= 5:
+                rates.append((sum(n for _, n in recs) * 3600 / life, late * 3600 / (life * 0.75), ring))
     return {"files": len(files), "bytes": sum(sizes), "max_file": max(sizes or [0]), "cap": cap,
-            "capped_files": capped, "headers": procs, "malformed": bad, "py_reads": pyreads}
+            "capped_files": capped, "headers": procs, "malformed": bad, "py_reads": pyreads,
+            "rates": rates}
 
 
 def main():
@@ -262,6 +275,15 @@ def main():
                  "findings: %s" % (tf["files"], tf["bytes"], tf["max_file"], a.max_bytes, tf["capped_files"],
                                    " ".join(codes) or "none"))
 
+    rates = tf["rates"]
+    if rates:
+        lines.append("trace growth, bytes per process per hour (%d processes that lived 5 s or more): "
+                     "over their life max %.0f, median %.0f; steady (after their first quarter) max %.0f, "
+                     "median %.0f%s" % (len(rates), max(r[0] for r in rates), statistics.median(r[0] for r in rates),
+                                        max(r[1] for r in rates), statistics.median(r[1] for r in rates),
+                                        "; %d capped (their ring's survivors only)" % sum(r[2] for r in rates)
+                                        if any(r[2] for r in rates) else ""))
+
     checks = []
 
     def check(ok, name, why=""):
@@ -303,6 +325,13 @@ def main():
     check(tf["max_file"] <= a.max_bytes and tf["bytes"] <= tf["files"] * a.max_bytes,
           "traced: trace directory within files x cap",
           "%d bytes in %d files, largest %d, cap %d" % (tf["bytes"], tf["files"], tf["max_file"], a.max_bytes))
+    steady = [r[1] for r in rates if not r[2]]
+    if steady:
+        check(max(steady) <= 1e6, "traced: steady trace growth under 1 MB per process per hour",
+              "max %.0f bytes/hour" % max(steady))
+    else:
+        checks.append("skip - traced: steady trace growth under 1 MB per process per hour: "
+                      "no uncapped process lived 5 s or more")
     check(rep.returncode == 0 and report is not None, "report: credtrace report --format json reads the traces",
           "exit %d: %s" % (rep.returncode, rep.stderr.decode(errors="replace")[:200]))
     check("SOCKET_REUSED_AFTER_FORK" in codes, "report names SOCKET_REUSED_AFTER_FORK", "codes: %s" % codes)

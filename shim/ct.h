@@ -264,7 +264,7 @@ void ct_env_exit(void) CT_HIDDEN; /* read counts at normal exit */
  * times). *id 0: the table is full, write it individually without an id. */
 int ct_agg_event(const char *kind, uint64_t key, uint64_t ts, int *id) CT_HIDDEN;
 uint64_t ct_agg_hash(uint64_t h, const void *p, size_t n) CT_HIDDEN; /* h 0: start a new hash */
-uint64_t ct_agg_site_key(uint64_t h, uintptr_t native) CT_HIDDEN;     /* Python site or native */
+uint64_t ct_agg_site_key(uint64_t h, uintptr_t native) CT_HIDDEN;    /* Python site or native */
 int ct_agg_exit_pending(void) CT_HIDDEN;
 void ct_agg_exit(void) CT_HIDDEN; /* the counts not written yet, at normal exit */
 void ct_agg_fork_child(void) CT_HIDDEN;

@@ -45,7 +45,7 @@ struct slot {
 	unsigned char forked;    /* this process is the creator and has forked since: role parent */
 	unsigned char used;      /* the `use` record of this (socket, process) is written */
 	unsigned char peer_len;
-	unsigned fork_seq; /* the fork attempt that set forked (undone if that fork fails) */
+	unsigned fork_seq;    /* the fork attempt that set forked (undone if that fork fails) */
 	unsigned char late;   /* its connect was counted, not written: written at a fork (aggregate.c) */
 	unsigned char family; /* of the connect, for a late record */
 	unsigned char dgram;  /* a connected datagram socket (recorded, never tracked) */
@@ -611,10 +611,7 @@ static void emit_connect(int fd, const struct slot *s, int late)
 	ct_rec_int(&r, "fd", fd);
 	ct_rec_int(&r, "ino", (long long)s->ino);
 	ct_rec_str(&r, "type", s->dgram ? "dgram" : "stream");
-	ct_rec_str(&r, "family",
-	           s->family == AF_INET    ? "inet"
-	           : s->family == AF_INET6 ? "inet6"
-	                                   : "unix");
+	ct_rec_str(&r, "family", s->family == AF_INET ? "inet" : s->family == AF_INET6 ? "inet6" : "unix");
 	ct_rec_strn(&r, "peer", s->peer, s->peer_len);
 	ct_rec_bool(&r, "ok", 1);
 	ct_rec_int(&r, "errno", s->err);

@@ -93,9 +93,9 @@ struct exec_ev {
 struct conn {
 	long long ts;
 	int fd, stream, ok, forks;
-	int agg, late;        /* aggregate id ("agg"), written late at a fork (site: its aggregate's) */
-	long count;           /* connects this record stands for (same site, peer, result): 1 or more */
-	long long last_ts;    /* the last of them */
+	int agg, late;     /* aggregate id ("agg"), written late at a fork (site: its aggregate's) */
+	long count;        /* connects this record stands for (same site, peer, result): 1 or more */
+	long long last_ts; /* the last of them */
 	unsigned long long ino;
 	char *peer;
 	struct site site;

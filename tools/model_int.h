@@ -13,7 +13,9 @@
  * grow by PUSH): a realloc at each power of two, not at each element, whose copies made reading a
  * busy trace quadratic (issue 14). */
 #define PUSH(arr, n)                                                                                         \
-	(((n) & ((n)-1)) == 0 ? (void)((arr) = erealloc((arr), ((n) ? 2 * (n) : 1) * sizeof(*(arr)))) : (void)0, \
+	(((n) & ((n)-1)) == 0                                                                                \
+	     ? (void)((arr) = erealloc((arr), ((n) ? 2 * (n) : 1) * sizeof(__typeof__(*(arr)))))             \
+	     : (void)0,                                                                                      \
 	 (arr)[(n)] = (__typeof__(*(arr))){0}, &(arr)[(n)++])
 
 /* Field access: a missing or mistyped field reads as absent (NULL, the default). */

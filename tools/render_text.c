@@ -70,12 +70,15 @@ static void findings(const struct pen *p, const struct findings *fs)
 			size_t run = text_run(f->evidence, f->nev, k);
 			if (run <= TEXT_RUN_SHOWN) {
 				for (size_t e = 0; e < run; e++)
-					fprintf(p->out, "  %s- %s%s\n", DIM(p), E(p, f->evidence[k + e]), RESET(p));
+					fprintf(p->out, "  %s- %s%s\n", DIM(p), E(p, f->evidence[k + e]),
+					        RESET(p));
 			} else { /* first two, a count, the last: --format json has every line */
 				fprintf(p->out, "  %s- %s%s\n", DIM(p), E(p, f->evidence[k]), RESET(p));
 				fprintf(p->out, "  %s- %s%s\n", DIM(p), E(p, f->evidence[k + 1]), RESET(p));
-				fprintf(p->out, "  %s- ... %zu more like these ...%s\n", DIM(p), run - 3, RESET(p));
-				fprintf(p->out, "  %s- %s%s\n", DIM(p), E(p, f->evidence[k + run - 1]), RESET(p));
+				fprintf(p->out, "  %s- ... %zu more like these ...%s\n", DIM(p), run - 3,
+				        RESET(p));
+				fprintf(p->out, "  %s- %s%s\n", DIM(p), E(p, f->evidence[k + run - 1]),
+				        RESET(p));
 			}
 			k += run;
 		}
@@ -138,11 +141,12 @@ static void creds_text(const struct pen *p, const struct proc *pr, int depth)
 		for (size_t k = 0; k < c->nsets; k++)
 			if (!skip_middle(p, k, c->nsets, "changes"))
 				fprintf(p->out, "; %s%s -> %s%s%s", E(p, c->sets[k].fn),
-			        c->sets[k].ok ? "" : " (failed)", state_name(c->sets[k].f.state),
-			        !c->sets[k].site.text ? ""
-			        : c->sets[k].site.js  ? " via "
-			                              : " at ",
-			        c->sets[k].site.js ? "process.env (JavaScript)" : E(p, c->sets[k].site.text));
+				        c->sets[k].ok ? "" : " (failed)", state_name(c->sets[k].f.state),
+				        !c->sets[k].site.text ? ""
+				        : c->sets[k].site.js  ? " via "
+				                              : " at ",
+				        c->sets[k].site.js ? "process.env (JavaScript)"
+				                           : E(p, c->sets[k].site.text));
 		fputc('\n', p->out);
 	}
 	for (size_t i = 0; i < pr->nconns; i++) {
@@ -152,7 +156,8 @@ static void creds_text(const struct pen *p, const struct proc *pr, int depth)
 		if (pr->conns[i].count > 1) {
 			char d[32];
 			fmt_dur(pr->conns[i].ts, pr->conns[i].last_ts, d, sizeof d);
-			fprintf(p->out, "; %ld connects like it (same site, peer, result) over %s", pr->conns[i].count, d);
+			fprintf(p->out, "; %ld connects like it (same site, peer, result) over %s",
+			        pr->conns[i].count, d);
 		}
 		fputc('\n', p->out);
 	}
@@ -265,10 +270,11 @@ static void blind_spots(const struct pen *p, const struct model *m)
 			    "  - %s: trace file %s reached CREDTRACE_MAX_BYTES; later events are missing\n",
 			    E(p, lab), E(p, pr->file));
 		else if (pr->capped && !pr->dropped && ++any)
-			fprintf(p->out,
-			        "  - %s: trace file %s reached half of CREDTRACE_MAX_BYTES: its newest records "
-			        "go to a ring at its end, none dropped so far\n",
-			        E(p, lab), E(p, pr->file));
+			fprintf(
+			    p->out,
+			    "  - %s: trace file %s reached half of CREDTRACE_MAX_BYTES: its newest records "
+			    "go to a ring at its end, none dropped so far\n",
+			    E(p, lab), E(p, pr->file));
 		else if (pr->capped && ++any)
 			fprintf(p->out,
 			        "  - %s: trace file %s reached CREDTRACE_MAX_BYTES: its first and its newest "

@@ -33,7 +33,7 @@ void ring_order(struct trace *t, size_t at)
 	long long top = 0;
 	cJSON **v = t->recs + at + 1;
 	if (n)
-		qsort(v, n, sizeof *v, cmp_seq);
+		qsort(v, n, sizeof(cJSON *), cmp_seq);
 	for (size_t i = 0; i < n; i++) {
 		long long s = seq_of(v[i]);
 		if (s > top)

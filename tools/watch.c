@@ -137,8 +137,8 @@ static int scan(struct wstate *w, const char *dir, int input)
 static char *finding_key(const struct finding *f)
 {
 	char *k;
-	if (asprintf(&k, "%s|%s|%ld", code_name(f->code), f->var ? f->var : "",
-	             f->npids ? f->pids[0] : 0L) < 0)
+	if (asprintf(&k, "%s|%s|%ld", code_name(f->code), f->var ? f->var : "", f->npids ? f->pids[0] : 0L) <
+	    0)
 		eprintf("out of memory:");
 	return k;
 }

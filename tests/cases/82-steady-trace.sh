@@ -12,7 +12,6 @@ mkdir -p "$D"
 bare=$(OPENAI_API_KEY=$KEY "$PROGS/busy_steady" 1000000 2000 fork 2>&1) || bare="exit $?"
 got=$(OPENAI_API_KEY=$KEY traced "$D" "$PROGS/busy_steady" 1000000 2000 fork 2>&1) || got="exit $?"
 expect_eq "busy: output identical bare and traced" "$got" "$bare"
-P0="[h['pid'] for h in H if h['origin']=='exec'][0]"
 size=$(tq "$D" "sum(__import__('os').path.getsize(f) for f in {r['_file'] for r in R if r['_file'] and any(h['_file']==r['_file'] and h['origin']=='exec' for h in H)})")
 if [ "$size" -lt 65536 ]; then ok "busy: trace under 64 KiB ($size bytes)"; else fail "busy: trace under 64 KiB" "$size bytes"; fi
 expect_eq "busy: one individual connect for the repeated site, then the one alive at the fork" \

@@ -12,8 +12,8 @@ prog='import os
 for i in range(3000):
     os.environ["OPENAI_API_KEY"] = "x" * (i % 50 + 1)
 print("done")'
-bare=$(OPENAI_API_KEY=$KEY $PY -c "$prog" 2>&1) || bare="exit $?"
-got=$(OPENAI_API_KEY=$KEY CREDTRACE_MAX_BYTES=16k traced "$D" $PY -c "$prog" 2>&1) || got="exit $?"
+bare=$(OPENAI_API_KEY=$KEY "$PY" -c "$prog" 2>&1) || bare="exit $?"
+got=$(OPENAI_API_KEY=$KEY CREDTRACE_MAX_BYTES=16k traced "$D" "$PY" -c "$prog" 2>&1) || got="exit $?"
 expect_eq "ring: output identical bare and traced" "$got" "$bare"
 F=$(tq "$D" "[h['_file'] for h in H if h['origin']=='exec'][0]")
 size=$(stat -c %s "$F")

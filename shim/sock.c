@@ -176,29 +176,32 @@ static void mark_forked(unsigned n, unsigned seq)
 static void emit_connect(int fd, const struct slot *s, int late);
 
 /* Every socket alive at a fork has its own connect record (the finding rests on it): those whose
- * connect was only counted are written now, before the fork, with their connect time. */
-static void write_late(unsigned n)
+ * connect was only counted are written now, before the fork, with their connect time. Copied out
+ * under the lock a few at a time, written without it (nothing calls the kernel with lk held);
+ * locked 0: a fork from a signal handler that interrupted the shim, as in mark_forked. */
+static void write_late(unsigned n, int locked)
 {
-	int g = ct_guard;
+	struct slot batch[8];
+	unsigned from = 0;
 	__atomic_store_n(&any_late, 0, __ATOMIC_RELAXED);
-	for (unsigned i = 0; i < n; i++) {
-		struct slot s;
-		int rec = 0;
-		if (!__atomic_load_n(&slots[i].late, __ATOMIC_RELAXED))
-			continue;
-		if (!g)
+	while (from < n) {
+		unsigned got = 0;
+		if (locked)
 			lock();
-		if (slots[i].live && slots[i].late) {
-			s = slots[i];
-			rec = 1;
+		for (; from < n && got < 8; from++) {
+			if (!slots[from].live || !slots[from].late)
+				continue;
+			batch[got] = slots[from];
 			for (unsigned k = 0; k < n; k++)
-				if (slots[k].live && slots[k].ino == s.ino && slots[k].dev == s.dev)
+				if (slots[k].live && slots[k].ino == batch[got].ino &&
+				    slots[k].dev == batch[got].dev)
 					slots[k].late = 0;
+			got++;
 		}
-		if (!g)
+		if (locked)
 			unlock();
-		if (rec)
-			emit_connect(s.fd, &s, 1);
+		for (unsigned i = 0; i < got; i++)
+			emit_connect(batch[i].fd, &batch[i], 1);
 	}
 }
 
@@ -210,7 +213,7 @@ void ct_sock_fork_prepare(void)
 	if (__atomic_load_n(&any_late, __ATOMIC_RELAXED)) {
 		int g = ct_guard;
 		ct_guard = 1;
-		write_late(n);
+		write_late(n, !g);
 		ct_guard = g;
 	}
 	if (ct_guard) {

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ct.h"
+#include "dirpolicy.h"
 
 #define KEY_NAME    ".credtrace.key"
 #define DEFAULT_CAP (16ull << 20)
@@ -135,43 +136,49 @@ static size_t append_u(char *dst, size_t at, size_t cap_, unsigned long v)
 	return append(dst, at, cap_, s);
 }
 
-/* The default directory is shared /tmp: refuse one planted by someone else. */
-static int dir_ok(const char *d, int is_default)
+/* A relative CREDTRACE_DIR is made absolute once, here in the first process, and the environment
+ * entry is pointed at the absolute value: children that chdir elsewhere then write to the same
+ * directory and use the same key (one value, one fingerprint). */
+static void pass_on_absolute(void)
 {
-	struct stat st;
-	if (fstatat(AT_FDCWD, d, &st, is_default ? AT_SYMLINK_NOFOLLOW : 0) != 0)
-		return 0;
-	if (!S_ISDIR(st.st_mode))
-		return 0;
-	if (is_default && (st.st_uid != euid || (st.st_mode & 022)))
-		return 0;
-	return 1;
+	static char entry[sizeof "CREDTRACE_DIR=" + DIR_MAX];
+	size_t n = sizeof "CREDTRACE_DIR=" - 1;
+	for (char **e = environ; e && *e; e++) {
+		if (strncmp(*e, "CREDTRACE_DIR=", n) != 0)
+			continue;
+		memcpy(entry, "CREDTRACE_DIR=", n);
+		memcpy(entry + n, dir, strlen(dir) + 1);
+		*e = entry;
+		return;
+	}
 }
 
+/* The same policy for the default, an explicit CREDTRACE_DIR and `run -o` (dirpolicy.c); the
+ * reason for a refusal goes to stderr under CREDTRACE_DEBUG=1. */
 static int setup_dir(void)
 {
 	const char *d = ct_env_lookup(environ, "CREDTRACE_DIR");
-	int is_default = !d || !*d;
+	const char *why = NULL;
+	char at[256], msg[320];
 	euid = (uid_t)getauxval(AT_EUID); /* the kernel's word at exec: no system call */
-	if (is_default) {
+	if (!d || !*d) {
 		size_t n = append(dir, 0, sizeof dir, "/tmp/credtrace-");
 		append_u(dir, n, sizeof dir, (unsigned long)euid);
-	} else {
-		if (strlen(d) >= sizeof dir)
-			return 0;
-		append(dir, 0, sizeof dir, d);
+	} else if (ct_dir_absolute(d, dir, sizeof dir, &why) != 0) {
+		dir[0] = 0;
+		ct_debug(why[0] == 'p' ? "trace directory refused: path longer than 1023 bytes"
+		                       : "trace directory refused: relative path, current directory unknown",
+		         NULL);
+		return 0;
+	} else if (d[0] != '/') {
+		pass_on_absolute();
 	}
-	if (dir_ok(dir, is_default)) /* the usual case: one stat, no mkdir */
+	if (ct_dir_check(dir, euid, &why, at, sizeof at) == 0)
 		return 1;
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		ct_debug("cannot create trace directory", dir);
-		return 0;
-	}
-	if (!dir_ok(dir, is_default)) {
-		ct_debug("trace directory refused (symlink, not ours, or group/world writable)", dir);
-		return 0;
-	}
-	return 1;
+	append(msg, append(msg, append(msg, 0, sizeof msg, at), sizeof msg, " "), sizeof msg, why);
+	ct_debug("trace directory refused", msg);
+	dir[0] = 0;
+	return 0;
 }
 
 static int read_key(const char *kp, unsigned char *key, size_t *n)
@@ -334,7 +341,10 @@ int ct_trace_init(void)
 	file_name(path, sizeof path, ct_pid, ct_nonce);
 	fd = create_file();
 	if (fd < 0) {
-		ct_debug("cannot create trace file", path);
+		char msg[80];
+		append(msg, append(msg, 0, sizeof msg, "cannot create trace file: "), sizeof msg,
+		       ct_errno_text(errno));
+		ct_debug(msg, path);
 		return -1;
 	}
 	init_fd = fd;

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../shim/dirpolicy.h"
 #include "cli.h"
 
 /* Exit statuses of a wrapper, as GNU env, timeout and nice use them: the command's own status when it
@@ -194,29 +195,31 @@ static char *preload_value(const char *shim)
 	return v;
 }
 
-/* Creates the trace directory 0700, or checks an existing one: it holds the fingerprint key, so it
- * must be ours and not writable by others. Fills abs with its absolute path. */
+/* Creates the trace directory 0700, or checks an existing one, with the shim's own policy
+ * (shim/dirpolicy.c): it holds the fingerprint key, so no symlink or directory someone else could
+ * have planted, ours, not writable by others. Fills abs with its absolute path. */
 static int prepare_dir(const char *dir, int is_default, char *abs)
 {
-	struct stat st;
-	if (mkdir(dir, 0700) < 0) {
-		if (errno != EEXIST || is_default) {
-			weprintf("cannot create trace directory %s:", dir);
-			return -1;
-		}
-		if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-			weprintf("%s exists and is not a directory", dir);
-			return -1;
-		}
-		if (st.st_uid != geteuid() || (st.st_mode & 022)) {
-			weprintf("refusing trace directory %s: it is not yours or others can write to it "
-			         "(it will hold the fingerprint key)",
-			         dir);
-			return -1;
-		}
+	const char *why;
+	char at[PATH_MAX];
+	if (is_default && mkdir(dir, 0700) < 0) {
+		weprintf("cannot create trace directory %s:", dir);
+		return -1;
 	}
-	if (!realpath(dir, abs)) {
-		weprintf("%s:", dir);
+	if (ct_dir_absolute(dir, abs, PATH_MAX, &why) < 0) {
+		weprintf("refusing trace directory %s: %s", dir, why);
+		return -1;
+	}
+	/* the shim keeps the directory in a 1024-byte buffer (docs/trace-format.md) */
+	if (strlen(abs) > 1023) {
+		weprintf("refusing trace directory %.60s...: its absolute path is %zu bytes, the shim "
+		         "accepts at most 1023",
+		         abs, strlen(abs));
+		return -1;
+	}
+	if (ct_dir_check(abs, geteuid(), &why, at, sizeof at) < 0) {
+		weprintf("refusing trace directory %s: %s %s (it will hold the fingerprint key)", dir, at,
+		         why);
 		return -1;
 	}
 	return 0;
@@ -433,7 +436,8 @@ int cmd_run(int argc, char **argv)
 	if (count_traces(abs) == 0)
 		fprintf(stderr,
 		        "credtrace: no trace was written in %s: the command did not load the shim "
-		        "(static, setuid, or LD_PRELOAD removed)\n",
+		        "(static, setuid, or LD_PRELOAD removed) or could not write there (full or "
+		        "read-only file system; CREDTRACE_DEBUG=1 makes the shim say why)\n",
 		        abs);
 	else
 		report(abs);

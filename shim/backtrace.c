@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "ct.h"
 
 #define BT_MAX    16  /* frames per site: enough for the caller chain, small enough for one line */
@@ -92,13 +93,6 @@ static void copy_str(char *dst, size_t n, const char *s)
 	for (; s && s[i] && i + 1 < n; i++)
 		dst[i] = s[i];
 	dst[i] = 0;
-}
-
-static int str_eq(const char *a, const char *b)
-{
-	while (*a && *a == *b)
-		a++, b++;
-	return *a == *b;
 }
 
 /* The GNU build id from the object's PT_NOTE segments, read in memory (no file I/O). */
@@ -356,7 +350,7 @@ static void *resolve(void *h, const char *name, int *missing)
 static int bt_load(char *why, size_t whylen)
 {
 	/* CREDTRACE_LIBUNWIND names the library to load instead (tests make it unloadable). */
-	const char *lib = ct_env_lookup(environ, "CREDTRACE_LIBUNWIND");
+	const char *lib = ct_config.libunwind;
 	void *h = lib && lib[0] ? dlopen(lib, RTLD_NOW | RTLD_LOCAL)
 	                        : dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
 	if (!h && !(lib && lib[0]))
@@ -410,8 +404,7 @@ static int load_is_safe(void)
 
 int ct_bt_init(char *why, size_t whylen)
 {
-	const char *v = ct_env_lookup(environ, "CREDTRACE_BACKTRACE");
-	if (v && str_eq(v, "0")) {
+	if (!ct_config.backtrace) {
 		copy_str(why, whylen, "off: CREDTRACE_BACKTRACE=0");
 		return ct_cfg_backtrace = 0;
 	}

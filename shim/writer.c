@@ -13,11 +13,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "ct.h"
 #include "dirpolicy.h"
 
 #define KEY_NAME    ".credtrace.key"
-#define DEFAULT_CAP (16ull << 20)
 
 extern char **environ;
 
@@ -42,7 +42,7 @@ static struct {
  * a write goes only into that file. */
 CT_STATE static dev_t trace_dev;
 CT_STATE static ino_t trace_ino;
-CT_STATE static uint64_t cap = DEFAULT_CAP;
+CT_STATE static uint64_t cap = CT_MAX_BYTES_DEFAULT;
 CT_STATE static atomic_int capped;
 /* 0: no file yet (a fork child opens one at its first record), 1: open, 2: given up */
 CT_STATE static atomic_int state;
@@ -157,7 +157,7 @@ static void pass_on_absolute(void)
  * reason for a refusal goes to stderr under CREDTRACE_DEBUG=1. */
 static int setup_dir(void)
 {
-	const char *d = ct_env_lookup(environ, "CREDTRACE_DIR");
+	const char *d = ct_config.trace_dir;
 	const char *why = NULL;
 	char at[256], msg[320];
 	euid = (uid_t)getauxval(AT_EUID); /* the kernel's word at exec: no system call */
@@ -234,10 +234,9 @@ static void setup_key(void)
 	unsigned char key[64];
 	size_t n = 0;
 	char kp[PATH_MAX], tmp[PATH_MAX];
-	const char *f = ct_env_lookup(environ, "CREDTRACE_FINGERPRINT");
-	const char *kf = ct_env_lookup(environ, "CREDTRACE_KEY_FILE");
+	const char *kf = ct_config.key_file;
 	int fd, rc;
-	if (f && f[0] == '0' && !f[1]) {
+	if (!ct_config.fingerprint) {
 		ct_fp_key(NULL, 0);
 		fp_state = "off: CREDTRACE_FINGERPRINT=0";
 		return;
@@ -307,24 +306,12 @@ static int create_file(void)
 
 int ct_trace_init(void)
 {
-	const char *c = ct_env_lookup(environ, "CREDTRACE_MAX_BYTES");
 	struct {
 		char sysname[65], nodename[65], release[65], version[65], machine[65], domain[65];
 	} u;
 	size_t i;
 	int fd;
-	if (c && *c) {
-		uint64_t v = 0;
-		for (; *c >= '0' && *c <= '9'; c++)
-			v = v * 10 + (uint64_t)(*c - '0');
-		if (*c == 'k' || *c == 'K')
-			v <<= 10;
-		else if (*c == 'm' || *c == 'M')
-			v <<= 20;
-		else if (*c == 'g' || *c == 'G')
-			v <<= 30;
-		cap = v < 4096 ? 4096 : v;
-	}
+	cap = ct_config.max_bytes;
 	if (syscall(SYS_uname, &u) != 0)
 		append(u.nodename, 0, sizeof u.nodename, "unknown");
 	for (i = 0; i < sizeof ct_host - 1 && u.nodename[i]; i++) {

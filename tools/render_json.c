@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "input.h"
 #include "render.h"
 
 /* cJSON prints doubles with 15 significant digits; timestamps in microseconds need 16. */
@@ -200,6 +201,7 @@ int render_json(FILE *out, const struct model *m, const struct findings *fs)
 		cJSON_AddItemToArray(finds, finding_json(&fs->v[i]));
 	cJSON_AddItemToObject(root, "processes", procs);
 	cJSON_AddItemToObject(root, "findings", finds);
+	cJSON_AddItemToObject(root, "input", input_json());
 	if (!(s = cJSON_Print(root)))
 		eprintf("out of memory:");
 	rc = fprintf(out, "%s\n", s) < 0 ? -1 : 0;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "input.h"
 #include "render.h"
 
 #define RING 8
@@ -27,6 +28,11 @@ static const char *E(const struct pen *p, const char *s)
 
 	free(*slot);
 	return *slot = text_escape(s ? s : "");
+}
+
+static const char *E_ctx(const char *s, void *p)
+{
+	return E(p, s);
 }
 
 static const char *c_(const struct pen *p, const char *code)
@@ -205,6 +211,7 @@ static void blind_spots(const struct pen *p, const struct model *m)
 
 	fprintf(p->out, "\n%sNot seen%s\n", BOLD(p), RESET(p));
 	any = blind_groups(p, m);
+	any |= input_text(p->out, E_ctx, (void *)p) > 0;
 	for (size_t i = 0; i < m->n; i++) {
 		const struct proc *pr = m->procs[i];
 		proc_label(m, pr, lab, sizeof lab);

@@ -311,7 +311,9 @@ out:
 
 __attribute__((destructor)) static void ct_fini(void)
 {
-	if (!ct_on || !ct_env_exit_pending() || ct_self() != CT_SELF_OWN)
+	/* An "end" record says the process exited normally (a report's "end"); a fork child that wrote
+	 * nothing has no file, and gets none just for this. */
+	if (!ct_on || ct_self() != CT_SELF_OWN || !(ct_env_exit_pending() || ct_trace_has_file()))
 		return;
 	ct_guard = 1;
 	ct_env_exit();

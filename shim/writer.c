@@ -345,6 +345,11 @@ uint64_t ct_trace_cap(void)
 	return cap;
 }
 
+int ct_trace_has_file(void)
+{
+	return atomic_load(&state) == 1;
+}
+
 /* Would writing n more bytes exceed RLIMIT_FSIZE? Then the kernel would send SIGXFSZ, which by
  * default kills the host: write nothing instead. */
 static int fsize_ok(off_t size, size_t n)

@@ -139,19 +139,22 @@ static size_t append_u(char *dst, size_t at, size_t cap_, unsigned long v)
 /* A relative CREDTRACE_DIR is made absolute once, here in the first process, and the environment
  * entry is pointed at the absolute value: children that chdir elsewhere then write to the same
  * directory and use the same key (one value, one fingerprint). */
-static void pass_on_absolute(void)
+static void pass_on_absolute(const char *name_eq, const char *abs, char *entry, size_t size)
 {
-	static char entry[sizeof "CREDTRACE_DIR=" + DIR_MAX];
-	size_t n = sizeof "CREDTRACE_DIR=" - 1;
+	size_t n = strlen(name_eq), l = strlen(abs);
+	if (n + l >= size)
+		return;
 	for (char **e = environ; e && *e; e++) {
-		if (strncmp(*e, "CREDTRACE_DIR=", n) != 0)
+		if (strncmp(*e, name_eq, n) != 0)
 			continue;
-		memcpy(entry, "CREDTRACE_DIR=", n);
-		memcpy(entry + n, dir, strlen(dir) + 1);
+		memcpy(entry, name_eq, n);
+		memcpy(entry + n, abs, l + 1);
 		*e = entry;
 		return;
 	}
 }
+static char dir_entry[sizeof "CREDTRACE_DIR=" + DIR_MAX];
+static char key_entry[sizeof "CREDTRACE_KEY_FILE=" + PATH_MAX];
 
 /* The same policy for the default, an explicit CREDTRACE_DIR and `run -o` (dirpolicy.c); the
  * reason for a refusal goes to stderr under CREDTRACE_DEBUG=1. */
@@ -171,7 +174,7 @@ static int setup_dir(void)
 		         NULL);
 		return 0;
 	} else if (d[0] != '/') {
-		pass_on_absolute();
+		pass_on_absolute("CREDTRACE_DIR=", dir, dir_entry, sizeof dir_entry);
 	}
 	if (ct_dir_check(dir, euid, &why, at, sizeof at) == 0)
 		return 1;
@@ -241,9 +244,13 @@ static void setup_key(void)
 		fp_state = "off: CREDTRACE_FINGERPRINT=0";
 		return;
 	}
-	if (kf && *kf)
-		append(kp, 0, sizeof kp, kf);
-	else
+	if (kf && *kf) {
+		const char *why;
+		if (ct_dir_absolute(kf, kp, sizeof kp, &why) != 0)
+			kp[0] = 0; /* read_key fails: fingerprints off */
+		else if (kf[0] != '/') /* as CREDTRACE_DIR: one key for the whole run */
+			pass_on_absolute("CREDTRACE_KEY_FILE=", kp, key_entry, sizeof key_entry);
+	} else
 		append(kp, append(kp, append(kp, 0, sizeof kp, dir), sizeof kp, "/"), sizeof kp, KEY_NAME);
 	rc = read_key(kp, key, &n);
 	if (rc == -1 && errno == ENOENT) {

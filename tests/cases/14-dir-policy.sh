@@ -22,6 +22,10 @@ out=$("$CLI" run -o "$lnk" /bin/true 2>&1) && rc=0 || rc=$?
 case "$rc $out" in "125 "*"is a symbolic link"*) ok "run -o symlink: refused with the real reason, status 125" ;; *) fail "run -o symlink" "$rc [$out]" ;; esac
 rm -f "$lnk"
 expect_eq "nothing written into /etc" "$(snapshot /etc)" "$etc_before"
+# A shim with the old behaviour writes there: take back exactly what it added (key, traces, sub/).
+for e in $(comm -13 <(printf '%s\n' "$etc_before") <(snapshot /etc)); do
+	case $e in .credtrace.key | *.jsonl) rm -f "/etc/$e" ;; sub) rm -f /etc/sub/.credtrace.key /etc/sub/*.jsonl && rmdir /etc/sub ;; esac
+done
 
 # A symlink in a directory only root and we can write to is followed (/var/run -> /run style).
 mkdir -p "$W/real" "$W/priv"
@@ -82,3 +86,10 @@ expect_eq "relative dir: passed on absolute" "$(cat "$W/rel.out")" "$W/cwd/rel"
 expect_eq "relative dir: nothing in the child's directory" "$(ls -A "$W/other" | wc -l)" 0
 n=$(find "$W/cwd/rel" -name '*.jsonl' | wc -l)
 [ "$n" -ge 2 ] && ok "relative dir: parent and child trace into one directory ($n files)" || fail "relative dir" "$n files"
+# The same for a relative CREDTRACE_KEY_FILE: the child that changed directory uses the same key.
+mkdir -p "$W/kcwd/keys" "$W/kother"
+(umask 077 && head -c 32 /dev/urandom >"$W/kcwd/keys/k")
+(cd "$W/kcwd" && env LD_PRELOAD="$PRELOAD" CREDTRACE_DIR="$W/kdir" CREDTRACE_KEY_FILE=keys/k \
+	sh -c 'cd ../kother && /bin/true')
+expect_eq "relative key file: every process fingerprints under the one key" \
+	"$(tq "$W/kdir" 'sorted(set((h["fp"], h.get("kid") is not None) for h in H))')" "[('hmac-sha256/48', True)]"

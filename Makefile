@@ -36,6 +36,8 @@ SHIM_LDFLAGS := -shared -Wl,--version-script=shim/exports.map -Wl,-z,nodelete -W
 TOOL_SRC  := $(sort $(wildcard tools/*.c))
 TOOL_OBJ  := $(TOOL_SRC:%.c=$(B)/%.o)
 TOOL_LIBS := -lcjson -ldw -lelf
+# `run` checks a trace directory with the shim's own policy.
+TOOL_OBJ  += $(B)/shim/dirpolicy.o
 
 UNIT_SRC  := $(sort $(wildcard tests/unit/*.c))
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%)
@@ -62,7 +64,7 @@ $(B)/credtrace: $(TOOL_OBJ)
 
 # Unit tests link the shim's and the CLI's objects they test directly (no preload), hidden or not.
 # Only the shim's pure parts: linking its hooks into a test program would interpose on the test itself.
-UNIT_SHIM_OBJ := $(B)/shim/secret.o $(B)/shim/sha256.o
+UNIT_SHIM_OBJ := $(B)/shim/secret.o $(B)/shim/sha256.o $(B)/shim/config.o
 UNIT_TOOL_OBJ := $(filter-out $(B)/tools/main.o,$(TOOL_OBJ))
 $(B)/tests/unit/%: tests/unit/%.c $(SHIM_OBJ) $(TOOL_OBJ) | $(B)/tests/unit
 	$(CC) $(CFLAGS) -D_GNU_SOURCE -Ishim -Itools $(LDFLAGS) -o $@ $< \

@@ -112,6 +112,7 @@ void ct_trace_write(const char *buf, size_t len) CT_HIDDEN; /* one complete line
 void ct_trace_batch(int on) CT_HIDDEN; /* constructor only: gather records, write them at off */
 void ct_trace_fork_child(const char *origin) CT_HIDDEN; /* new file opened lazily */
 uint64_t ct_trace_cap(void) CT_HIDDEN;
+int ct_trace_has_file(void) CT_HIDDEN; /* this process has its trace file (not a silent fork child) */
 /* In a vfork child: writes hdr (origin "vfork") and buf into the child's own file, open/write/close,
  * stack only. */
 void ct_trace_write_vfork(const char *buf, size_t len) CT_HIDDEN;

@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "ct.h"
 
 extern char **environ;
@@ -130,14 +131,6 @@ static void find_container(void)
 	}
 }
 
-static int env_flag(const char *name, int dflt)
-{
-	const char *v = ct_env_lookup(environ, name);
-	if (!v || !*v)
-		return dflt;
-	return !(v[0] == '0' && !v[1]);
-}
-
 void ct_hdr_build(struct ct_rec *r, const char *origin, const char *nonce)
 {
 	int vfork = origin[0] == 'v';
@@ -174,6 +167,12 @@ void ct_hdr_build(struct ct_rec *r, const char *origin, const char *nonce)
 	ct_rec_int(r, "cap", (long long)ct_trace_cap());
 	ct_rec_bool(r, "preload", ct_preload_names_us(ct_env_lookup(environ, "LD_PRELOAD")));
 	ct_rec_str(r, "shim", CT_VERSION);
+	if (ct_config_problem(0)) { /* settings with a bad value, each kept at its default */
+		ct_rec_arr(r, "config");
+		for (int i = 0; ct_config_problem(i); i++)
+			ct_rec_str(r, NULL, ct_config_problem(i));
+		ct_rec_end(r);
+	}
 }
 
 /* Atfork prepare: runs in the parent before every fork that runs handlers (ours, daemon()'s) and
@@ -253,8 +252,11 @@ enum ct_self ct_self(void)
 
 static void read_config(void)
 {
-	ct_cfg_debug = env_flag("CREDTRACE_DEBUG", 0);
-	ct_cred_configure(ct_env_lookup(environ, "CREDTRACE_VARS"));
+	ct_config_read(environ);
+	ct_cfg_debug = ct_config.debug;
+	for (int i = 0; ct_config_problem(i); i++)
+		ct_debug(ct_config_problem(i), NULL);
+	ct_cred_configure(ct_config.vars);
 }
 
 static void find_self(void)
@@ -292,7 +294,7 @@ __attribute__((constructor(101))) static void ct_init(int argc, char **argv, cha
 		goto out;
 	if (container_likely())
 		find_container();
-	if (env_flag("CREDTRACE_BACKTRACE", 1)) {
+	if (ct_config.backtrace) {
 		ct_cfg_backtrace = ct_bt_init(bt_state, sizeof bt_state);
 	} else {
 		memcpy(bt_state, "off: CREDTRACE_BACKTRACE=0", 27);
@@ -309,7 +311,9 @@ out:
 
 __attribute__((destructor)) static void ct_fini(void)
 {
-	if (!ct_on || !ct_env_exit_pending() || ct_self() != CT_SELF_OWN)
+	/* An "end" record says the process exited normally (a report's "end"); a fork child that wrote
+	 * nothing has no file, and gets none just for this. */
+	if (!ct_on || ct_self() != CT_SELF_OWN || !(ct_env_exit_pending() || ct_trace_has_file()))
 		return;
 	ct_guard = 1;
 	ct_env_exit();

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "config.h"
 #include "ct.h"
 
 /*
@@ -802,8 +803,7 @@ void ct_py_init(void)
 			return;
 		}
 	}
-	flag = ct_env_lookup(environ, "CREDTRACE_PYTHON");
-	if (flag && flag[0] == '0' && !flag[1]) {
+	if (!ct_config.python) {
 		set_version();
 		emit_runtime("none", "CREDTRACE_PYTHON=0");
 		return;

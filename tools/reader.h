@@ -26,8 +26,9 @@ struct traceset {
 };
 
 /* Reads every PATH (a trace file, or a directory searched recursively for *.jsonl). Bad lines and
- * refused files are reported on stderr as FILE:LINE: reason. Returns -1 when a PATH cannot be read
- * at all (reported), else 0; ts->n may still be 0. Files are sorted by path for stable output. */
+ * refused files are reported on stderr as FILE:LINE: reason (a few per file) and kept for the
+ * report by input.c. Returns -1 when a PATH cannot be read at all (reported), else 0; ts->n may
+ * still be 0. Files are sorted by path for stable output. */
 int reader_load(char **paths, int n, struct traceset *ts);
 void reader_free(struct traceset *ts);
 

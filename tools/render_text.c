@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "input.h"
 #include "render.h"
 
 #define RING 8
@@ -27,6 +28,11 @@ static const char *E(const struct pen *p, const char *s)
 
 	free(*slot);
 	return *slot = text_escape(s ? s : "");
+}
+
+static const char *E_ctx(const char *s, void *p)
+{
+	return E(p, s);
 }
 
 static const char *c_(const struct pen *p, const char *code)
@@ -100,7 +106,8 @@ static void creds_text(const struct pen *p, const struct proc *pr, int depth)
 			const struct cread *r = &c->reads[k];
 			/* process.env's long note is in the findings; the tree only says where the read came
 			 * from */
-			fprintf(p->out, "; read %ldx%s%s%s%s (%s)", r->count,
+			/* a count is final only when the process exited normally ("end") */
+			fprintf(p->out, "; read %s%ldx%s%s%s%s (%s)", pr->has_end ? "" : "at least ", r->count,
 			        !r->site.text ? ""
 			        : r->site.js  ? " via "
 			                      : " at ",
@@ -205,6 +212,7 @@ static void blind_spots(const struct pen *p, const struct model *m)
 
 	fprintf(p->out, "\n%sNot seen%s\n", BOLD(p), RESET(p));
 	any = blind_groups(p, m);
+	any |= input_text(p->out, E_ctx, (void *)p) > 0;
 	for (size_t i = 0; i < m->n; i++) {
 		const struct proc *pr = m->procs[i];
 		proc_label(m, pr, lab, sizeof lab);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "input.h"
 #include "model.h"
 #include "reader.h"
 #include "render.h"
@@ -93,11 +94,13 @@ int cmd_report(int argc, char **argv)
 		free(paths);
 		return rc;
 	}
-	if (reader_load(paths, npaths, &ts) < 0 || ts.n == 0) {
-		if (ts.n == 0)
-			weprintf("report: no readable trace files in the given path%s",
-			         npaths == 1 ? "" : "s");
+	/* A PATH that cannot be read does not hide the report of the others: it is listed in the
+	 * report and the exit status says input was refused. */
+	reader_load(paths, npaths, &ts);
+	if (ts.n == 0) {
+		weprintf("report: no readable trace files in the given path%s", npaths == 1 ? "" : "s");
 		reader_free(&ts);
+		input_reset();
 		free(paths);
 		return 2;
 	}
@@ -115,6 +118,9 @@ int cmd_report(int argc, char **argv)
 	for (size_t i = 0; !rc && i < fs.n; i++)
 		if ((int)fs.v[i].sev >= fail_level)
 			rc = 1;
+	if (!rc && input_refused())
+		rc = REPORT_INPUT_REFUSED;
+	input_reset();
 	findings_free(&fs);
 	model_free(&m);
 	sym_cleanup();

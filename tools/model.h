@@ -119,6 +119,7 @@ struct proc {
 	char *rt_name, *rt_why; /* runtime record, NULL when none */
 	int rt_reads;           /* 1: os.environ reads attributed (audit hook) */
 	int blind;              /* credential reads are not visible in this process */
+	unsigned features;      /* bit CT_FEAT_x: that feature's flag is on ("feature" records) */
 	int blind_known;        /* blind and blind_why are computed */
 	int inherit_done;       /* creds at start taken from the parent (fork and clone children) */
 	char *blind_why;

@@ -51,7 +51,10 @@ void proc_label(const struct model *m, const struct proc *p, char *buf, size_t n
 
 const char *state_name(enum cstate s)
 {
-	return s == ST_PRESENT ? "present" : s == ST_EMPTY ? "empty" : "absent";
+#define NAME_STR(id, str) str,
+	static const char *const names[] = {CT_STATES(NAME_STR)}; /* shim/cred_table.h */
+#undef NAME_STR
+	return (unsigned)s < sizeof names / sizeof *names ? names[s] : names[ST_ABSENT];
 }
 
 const char *link_name(enum link l)

@@ -130,6 +130,58 @@ def missing_optional_probe():
 
 
 @case
+def missing_feature_off():
+    """LangGraph.js with LangSmith tracing off: langsmith reads LANGSMITH_API_KEY, then LANGCHAIN_API_KEY
+    (utils/env.ts), both absent; the key is needed only when tracing is on: info, never an error."""
+    n = P("web", 310, 1, ["node", "graph.js"])
+    mods(n, 1)
+    n.env(0, "OPENAI_API_KEY").read(20, "OPENAI_API_KEY", site=NATIVE)
+    n.read(21, "LANGSMITH_API_KEY", "absent", site=NATIVE).read(22, "LANGCHAIN_API_KEY", "absent", site=NATIVE)
+    return [n]
+
+
+@case
+def missing_feature_on():
+    """The same with LANGSMITH_TRACING=true in the parent (a "feature" record) and a forked worker that
+    inherits it: LANGSMITH_API_KEY is an error; LANGCHAIN_API_KEY, its other name, stays info."""
+    n = P("web", 320, 1, ["node", "graph.js"])
+    mods(n, 1)
+    n.env(0, "OPENAI_API_KEY").rec(0, "feature", name="langsmith_tracing", on=True)
+    n.fork(10, 321)
+    w = P("web", 321, 320, ["node", "graph.js"], at=10, origin="fork", parent=n, gen=1)
+    mods(w, 11)
+    w.read(21, "LANGSMITH_API_KEY", "absent", site=NATIVE).read(22, "LANGCHAIN_API_KEY", "absent", site=NATIVE)
+    return [n, w]
+
+
+@case
+def missing_fallback_neg():
+    """A fallback chain read in order: Azure's AD token absent, then the API key present (openai-python
+    lib/azure.py); google-genai reads GOOGLE_API_KEY and GEMINI_API_KEY, one is enough. Nothing."""
+    p = P("api", 330, 1, ["python3", "app.py"], runtime="audit-hook")
+    p.env(0, "AZURE_OPENAI_API_KEY", ln=32, provider=None).env(0, "GEMINI_API_KEY", ln=39, provider="google")
+    p.read(20, "AZURE_OPENAI_AD_TOKEN", "absent", site=py("/srv/app/app.py", 5), fn="os.environ")
+    p.read(21, "AZURE_OPENAI_API_KEY", ln=32, provider=None, site=py("/srv/app/app.py", 5), fn="os.environ")
+    p.read(22, "GOOGLE_API_KEY", "absent", site=py("/srv/app/app.py", 6), fn="os.environ")
+    p.read(23, "GEMINI_API_KEY", ln=39, provider="google", site=py("/srv/app/app.py", 6), fn="os.environ")
+    return [p]
+
+
+@case
+def missing_alternative_satisfied():
+    """Anthropic's client reads ANTHROPIC_API_KEY (absent) while ANTHROPIC_AUTH_TOKEN is set but read
+    earlier: either is enough (info, satisfied); PPLX_API_KEY and PERPLEXITY_API_KEY both absent: the
+    primary is the error, the older name info."""
+    p = P("api", 340, 1, ["python3", "app.py"], runtime="audit-hook")
+    p.env(0, "ANTHROPIC_AUTH_TOKEN", ln=108, provider="anthropic")
+    p.read(20, "ANTHROPIC_AUTH_TOKEN", ln=108, provider="anthropic", site=py("/srv/app/app.py", 5), fn="os.environ")
+    p.read(21, "ANTHROPIC_API_KEY", "absent", site=py("/srv/app/app.py", 5), fn="os.environ")
+    p.read(22, "PPLX_API_KEY", "absent", site=py("/srv/app/app.py", 9), fn="os.environ")
+    p.read(23, "PERPLEXITY_API_KEY", "absent", site=py("/srv/app/app.py", 9), fn="os.environ")
+    return [p]
+
+
+@case
 def clean():
     """Negative twin of most cases: one service, key present and read."""
     p = P("api", 10, 1, ["python3", "app.py"], runtime="audit-hook")

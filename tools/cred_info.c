@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* cred_info.c: lookups in the credential table the shim compiles from too (shim/cred_table.h). */
 #include <string.h>
+#include <strings.h>
 
 #include "cred_info.h"
 
@@ -17,7 +18,7 @@ static const struct cred_info rows[] = {CT_CREDS(ROW)};
 const struct cred_info *cred_info(const char *name)
 {
 	for (size_t i = 0; name && i < N(rows); i++)
-		if (!strcmp(rows[i].name, name))
+		if (!strcasecmp(rows[i].name, name)) /* the shim matches names case-insensitively too */
 			return &rows[i];
 	return NULL;
 }

@@ -97,7 +97,9 @@
 /* ---- roles ---- */
 /* primary: a client that reads it needs it (unless one of its alternatives is there).
  * alternative: another name for the credential of its `of` row: either is enough.
- * optional: a probe; the client works without it (an admin key, a webhook secret, a broker URL).
+ * optional: a probe; the client works without it (an admin key, a webhook secret). An optional row
+ *   without a provider is a setting that usually comes from code (celery's broker URL): its absence
+ *   is no finding at all, while another process having it still is.
  * feature: needed only while a feature flag (CT_FEATURE_FLAGS) is on in that process. */
 #define CT_ROLES(X) X(PRIMARY, "primary") X(ALTERNATIVE, "alternative") X(OPTIONAL, "optional") X(FEATURE, "feature")
 

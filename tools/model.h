@@ -157,6 +157,10 @@ void proc_label(const struct model *m, const struct proc *p, char *buf, size_t n
 /* 1 when a is b or one of b's descendants in the tree. */
 int proc_within(const struct proc *a, const struct proc *b);
 const char *state_name(enum cstate s);
+/* 1 when p's fork record f names a child that left no trace file: a fork child writes its file at
+ * its first record, so it read no credential, connected nothing and exec'd nothing we saw (a celery
+ * or multiprocessing pool worker that only uses what its parent built). */
+int fork_untraced(const struct proc *p, const struct fork_ev *f);
 const char *link_name(enum link l);
 /* "12.0 ms", "3.20 s": a duration in microseconds. */
 void fmt_dur(long long from, long long to, char *buf, size_t n); /* to - from; "?" if out of range */

@@ -80,3 +80,13 @@ void fmt_dur(long long from, long long to, char *buf, size_t n)
 	else
 		snprintf(buf, n, "%.2f s", (double)us / 1e6);
 }
+
+int fork_untraced(const struct proc *p, const struct fork_ev *f)
+{
+	if (f->child <= 0)
+		return 0;
+	for (size_t i = 0; i < p->nkids; i++)
+		if (p->kids[i]->pid == f->child && p->kids[i]->link == LK_FORK)
+			return 0;
+	return 1;
+}

@@ -149,6 +149,12 @@ static void tree(const struct pen *p, const struct model *m, const struct proc *
 	creds_text(p, pr, depth);
 	for (size_t i = 0; i < pr->nkids; i++)
 		tree(p, m, pr->kids[i], depth + 1);
+	for (size_t i = 0; i < pr->nforks; i++)
+		if (fork_untraced(pr, &pr->forks[i])) {
+			fmt_dur(pr->start, pr->forks[i].ts, d, sizeof d);
+			fprintf(p->out, "%*spid %ld  [fork +%s, no records of its own]\n", depth * 2 + 4, "",
+			        pr->forks[i].child, d);
+		}
 }
 
 static void processes(const struct pen *p, const struct model *m)

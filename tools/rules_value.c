@@ -84,6 +84,7 @@ enum why_missing {
 	WM_FEATURE_OFF,    /* a feature key whose flag is off */
 	WM_OPTIONAL,       /* an optional probe, or a name the table does not know */
 	WM_FALLBACK,       /* absent, then an alternative read present: a fallback chain, no finding */
+	WM_SETTING,        /* an optional setting with no provider (a broker URL): no finding */
 };
 
 /* Another name of var's credential that p has, preferring one read present at or after `after`
@@ -117,7 +118,7 @@ static enum why_missing why_missing(const struct model *m, const struct proc *p,
 
 	*alt = NULL;
 	if (ci && ci->role == CT_ROLE_OPTIONAL) /* a probe: never "satisfied", it is not needed */
-		return other_has(m, var, p) ? WM_OTHER : WM_OPTIONAL;
+		return other_has(m, var, p) ? WM_OTHER : ci->provider[0] ? WM_OPTIONAL : WM_SETTING;
 	if ((*alt = alternative_in(p, var, r->ts, &chained)))
 		return chained ? WM_FALLBACK : WM_SATISFIED;
 	if (ci && ci->role == CT_ROLE_ALTERNATIVE && first_missing_read(proc_cred(p, ci->of))) {
@@ -201,7 +202,7 @@ void rules_missing(const struct model *m, const char *var, struct findings *out)
 			    near, var);
 			continue;
 		}
-		if ((w = why_missing(m, p, var, r, &alt)) == WM_FALLBACK)
+		if ((w = why_missing(m, p, var, r, &alt)) >= WM_FALLBACK)
 			continue;
 		if (mi == (size_t)-1) {
 			finding_new(out, C_MISSING, SEV_INFO, var);

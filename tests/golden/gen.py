@@ -607,6 +607,18 @@ def read_before_fork():
 
 
 @case
+def read_before_fork_silent():
+    """celery prefork: the main process reads the key at import time and forks two pool workers that
+    record nothing of their own (no trace file): the parent's fork records name them."""
+    m = P("wk", 720, 1, ["python3", "-m", "celery", "-A", "tasks", "worker"], exe="/usr/bin/python3.11",
+          runtime="audit-hook")
+    m.env(0, "OPENAI_API_KEY")
+    m.read(40, "OPENAI_API_KEY", site=py("/srv/app/tasks.py", 4), fn="os.environ")
+    m.fork(900, 721).fork(910, 722)
+    return [m]
+
+
+@case
 def read_before_fork_neg():
     """Each worker builds its client after the fork; a subprocess child that execs is not a worker."""
     m = P("api", 710, 1, ["gunicorn", "app:app"], exe="/usr/bin/python3.11", runtime="audit-hook")

@@ -94,6 +94,30 @@
 	X(DEEPSEEK,   "deepseek")
 /* clang-format on */
 
+/* The API hosts of a provider, for citing a key's traffic (peer_host of connections). A leading '.'
+ * matches any name ending so (Azure resource names). Several rows per provider are fine. */
+/* clang-format off */
+#define CT_PROVIDER_HOSTS(X)                               \
+	X(OPENAI,     "api.openai.com")                    \
+	X(ANTHROPIC,  "api.anthropic.com")                 \
+	X(GOOGLE,     "generativelanguage.googleapis.com") \
+	X(LANGSMITH,  "api.smith.langchain.com")           \
+	X(LANGSMITH,  ".api.smith.langchain.com")          \
+	X(OPENROUTER, "openrouter.ai")                     \
+	X(GROQ,       "api.groq.com")                      \
+	X(XAI,        "api.x.ai")                          \
+	X(PPLX,       "api.perplexity.ai")                 \
+	X(MISTRAL,    "api.mistral.ai")                    \
+	X(COHERE,     "api.cohere.com")                    \
+	X(COHERE,     "api.cohere.ai")                     \
+	X(DEEPSEEK,   "api.deepseek.com")                  \
+	X(AZURE,      ".openai.azure.com")                 \
+	X(HF,         "huggingface.co")                    \
+	X(HF,         ".hf.space")                         \
+	X(REPLICATE,  "api.replicate.com")                 \
+	X(GITHUB,     "api.github.com")
+/* clang-format on */
+
 /* ---- roles ---- */
 /* primary: a client that reads it needs it (unless one of its alternatives is there).
  * alternative: another name for the credential of its `of` row: either is enough.

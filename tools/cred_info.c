@@ -79,6 +79,25 @@ const char *cred_feature_label(enum ct_feature f)
 	return (unsigned)f < N(names) ? names[f] : "";
 }
 
+int cred_provider_host(const char *provider, const char *host)
+{
+#define HOST_ROW(id, h) {PROV_##id, h},
+	static const struct {
+		const char *prov, *host;
+	} hosts[] = {CT_PROVIDER_HOSTS(HOST_ROW)};
+#undef HOST_ROW
+	size_t hl = host ? strlen(host) : 0;
+	for (size_t i = 0; provider && provider[0] && i < N(hosts); i++) {
+		size_t l = strlen(hosts[i].host);
+		if (strcmp(hosts[i].prov, provider))
+			continue;
+		if (hosts[i].host[0] == '.' ? hl > l && !strcasecmp(host + hl - l, hosts[i].host)
+		                            : !strcasecmp(host, hosts[i].host))
+			return 1;
+	}
+	return 0;
+}
+
 enum ct_feature cred_feature_by_name(const char *s)
 {
 	for (int f = 1; s && f < CT_FEAT_COUNT; f++)

@@ -30,5 +30,7 @@ const char *cred_role_name(enum ct_role r);
 const char *cred_feature_name(enum ct_feature f);  /* trace name: "langsmith_tracing" */
 const char *cred_feature_label(enum ct_feature f); /* for messages: "LangSmith tracing" */
 enum ct_feature cred_feature_by_name(const char *s); /* CT_FEAT_NONE when unknown */
+/* 1 when host is one of provider's API hosts (CT_PROVIDER_HOSTS), case-insensitively. */
+int cred_provider_host(const char *provider, const char *host);
 
 #endif

@@ -264,6 +264,7 @@ static void add_record(struct proc *p, const cJSON *r, struct mod **mods, size_t
 		c->ok = flag(r, "ok", 1);
 		c->forks = (int)json_num(r, "forks", 0);
 		c->peer = estrdup(str(r, "peer") ? str(r, "peer") : "?");
+		c->peer_host = estrdup(str(r, "peer_host"));
 		site_parse(r, *mods, *nm, SITE_OTHER, &c->site);
 	} else if (!strcmp(t, "use")) {
 		struct use *u = PUSH(p->uses, p->nuses);
@@ -276,6 +277,7 @@ static void add_record(struct proc *p, const cJSON *r, struct mod **mods, size_t
 		u->op = estrdup(str(r, "op") ? str(r, "op") : "?");
 		u->shutdown = !strcmp(u->op, "shutdown");
 		u->peer = estrdup(str(r, "peer"));
+		u->peer_host = estrdup(str(r, "peer_host"));
 		site_parse(r, *mods, *nm, SITE_OTHER, &u->site);
 	} else if (!strcmp(t, "runtime")) {
 		free(p->rt_name);
@@ -420,11 +422,13 @@ static void free_proc(struct proc *p)
 	}
 	for (size_t i = 0; i < p->nconns; i++) {
 		free(p->conns[i].peer);
+		free(p->conns[i].peer_host);
 		free_site(&p->conns[i].site);
 	}
 	for (size_t i = 0; i < p->nuses; i++) {
 		free(p->uses[i].op);
 		free(p->uses[i].peer);
+		free(p->uses[i].peer_host);
 		free_site(&p->uses[i].site);
 	}
 	free(p->creds);

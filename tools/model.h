@@ -95,6 +95,7 @@ struct conn {
 	int fd, stream, ok, forks;
 	unsigned long long ino;
 	char *peer;
+	char *peer_host; /* the host name that resolved to peer (getaddrinfo), NULL when unknown */
 	struct site site;
 };
 
@@ -104,6 +105,7 @@ struct use {
 	unsigned long long ino;
 	long owner;
 	char *op, *peer;
+	char *peer_host; /* as conn's */
 	struct site site;
 };
 
@@ -161,6 +163,8 @@ const char *state_name(enum cstate s);
  * its first record, so it read no credential, connected nothing and exec'd nothing we saw (a celery
  * or multiprocessing pool worker that only uses what its parent built). */
 int fork_untraced(const struct proc *p, const struct fork_ev *f);
+/* "api.openai.com:443 (203.0.113.7:443)" when the host name is known, else the peer as recorded. */
+void peer_phrase(const char *peer, const char *host, char *buf, size_t n);
 const char *link_name(enum link l);
 /* "12.0 ms", "3.20 s": a duration in microseconds. */
 void fmt_dur(long long from, long long to, char *buf, size_t n); /* to - from; "?" if out of range */

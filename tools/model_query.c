@@ -81,6 +81,17 @@ void fmt_dur(long long from, long long to, char *buf, size_t n)
 		snprintf(buf, n, "%.2f s", (double)us / 1e6);
 }
 
+void peer_phrase(const char *peer, const char *host, char *buf, size_t n)
+{
+	const char *port = peer ? strrchr(peer, ':') : NULL;
+	if (!peer)
+		snprintf(buf, n, "?");
+	else if (!host || !port)
+		snprintf(buf, n, "%s", peer);
+	else
+		snprintf(buf, n, "%s%s (%s)", host, port, peer);
+}
+
 int fork_untraced(const struct proc *p, const struct fork_ev *f)
 {
 	if (f->child <= 0)

@@ -89,6 +89,7 @@ static void facts_text(const struct pen *p, const struct facts *f)
 
 static void creds_text(const struct pen *p, const struct proc *pr, int depth)
 {
+	char peer[400];
 	for (size_t i = 0; i < pr->ncreds; i++) {
 		const struct cred *c = &pr->creds[i];
 		struct facts absent = {0};
@@ -120,10 +121,11 @@ static void creds_text(const struct pen *p, const struct proc *pr, int depth)
 			        c->sets[k].site.js ? "process.env (JavaScript)" : E(p, c->sets[k].site.text));
 		fputc('\n', p->out);
 	}
-	for (size_t i = 0; i < pr->nconns; i++)
+	for (size_t i = 0; i < pr->nconns; i++) {
+		peer_phrase(pr->conns[i].peer, pr->conns[i].peer_host, peer, sizeof peer);
 		fprintf(p->out, "%*ssocket: connected fd %d to %s (inode %llu)%s\n", depth * 2 + 4, "",
-		        pr->conns[i].fd, E(p, pr->conns[i].peer), pr->conns[i].ino,
-		        pr->conns[i].stream ? "" : " dgram");
+		        pr->conns[i].fd, E(p, peer), pr->conns[i].ino, pr->conns[i].stream ? "" : " dgram");
+	}
 	for (size_t i = 0; i < pr->nuses; i++)
 		fprintf(p->out, "%*ssocket: %s fd %d to %s (inode %llu, from %ld): %s\n", depth * 2 + 4, "",
 		        pr->uses[i].role_child ? "inherited" : "shared with children", pr->uses[i].fd,

@@ -214,7 +214,7 @@ static void rule_socket(const struct model *m, const struct proc *o, const struc
 	size_t n = sock_users(m, o, c, v), kids = 0;
 	long long first_fork = 0;
 	struct finding *f;
-	char lab[256], site[600], d[32], d2[32];
+	char lab[256], site[600], d[32], d2[32], peer[400];
 
 	for (size_t i = 0; i < n; i++)
 		if (v[i].k) {
@@ -229,9 +229,10 @@ static void rule_socket(const struct model *m, const struct proc *o, const struc
 	proc_label(m, o, lab, sizeof lab);
 	site_phrase(&c->site, site, sizeof site);
 	fmt_dur(c->ts, first_fork, d, sizeof d);
+	peer_phrase(c->peer, c->peer_host, peer, sizeof peer);
 	finding_msg(f,
 	            "a connection to %s made by %s before it forked is used after the fork by %zu process%s",
-	            c->peer, lab, n, n == 1 ? "" : "es");
+	            peer, lab, n, n == 1 ? "" : "es");
 	finding_ev(f, "%s connected fd %d (inode %llu)%s, %s before the first fork that shares it", lab,
 	           c->fd, c->ino, site, d);
 	for (size_t i = 0; i < n; i++) {

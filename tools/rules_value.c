@@ -231,6 +231,7 @@ void rules_missing(const struct model *m, const char *var, struct findings *out)
 			finding_ev(miss, "%s has %s", lab, var);
 			break;
 		}
+	finding_cite_hosts(m, miss, var);
 	why_text(worst, var, worst_alt, why, sizeof why);
 	finding_msg(miss, "%s is read but absent from the environment of %zu process%s%s", var, nmiss,
 	            nmiss == 1 ? "" : "es", why);
@@ -299,6 +300,7 @@ void rules_empty(const struct model *m, const char *var, struct findings *out)
 #undef EMPTY_FINDING
 	if (!f)
 		return;
+	finding_cite_hosts(m, f, var);
 	finding_msg(f, "%s is empty or whitespace only in %zu process%s", var, f->npids,
 	            f->npids == 1 ? "" : "es");
 	finding_hint(f,
@@ -369,6 +371,7 @@ void rules_malformed(const struct model *m, const char *var, struct findings *ou
 	}
 	if (!f)
 		return;
+	finding_cite_hosts(m, f, var);
 	flags_text(all & MALFORMED_MASK, fl, sizeof fl);
 	finding_msg(f, "%s has a malformed value: %s", var, fl);
 	hint[0] = 0;

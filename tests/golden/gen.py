@@ -182,6 +182,20 @@ def missing_alternative_satisfied():
 
 
 @case
+def empty_cites_host():
+    """An empty OPENAI_API_KEY read by a process that then connected to api.openai.com (peer_host from the
+    getaddrinfo hook) and to a database: the finding cites the OpenAI connection, not the database's."""
+    p = P("api", 350, 1, ["python3", "app.py"], runtime="audit-hook")
+    p.env(0, "OPENAI_API_KEY", "empty", ln=0)
+    p.read(20, "OPENAI_API_KEY", "empty", ln=0, site=py("/srv/app/app.py", 5), fn="os.environ")
+    p.rec(30, "connect", fd=7, ino=4401, type="stream", family="inet", peer="203.0.113.7:443",
+          peer_host="api.openai.com", ok=True, errno=0, gen=0, forks=0, site={"bt": "off"})
+    p.rec(31, "connect", fd=8, ino=4402, type="stream", family="inet", peer="10.0.0.5:5432",
+          peer_host="db.internal", ok=True, errno=0, gen=0, forks=0, site={"bt": "off"})
+    return [p]
+
+
+@case
 def clean():
     """Negative twin of most cases: one service, key present and read."""
     p = P("api", 10, 1, ["python3", "app.py"], runtime="audit-hook")

@@ -57,7 +57,7 @@ $(B)/shim/%.o: shim/%.c shim/*.h | $(B)/shim
 $(B)/libcredtrace.so: $(SHIM_OBJ) shim/exports.map
 	$(CC) $(CFLAGS) $(SHIM_CFLAGS) $(LDFLAGS) $(SHIM_LDFLAGS) -o $@ $(SHIM_OBJ)
 
-$(B)/tools/%.o: tools/%.c tools/*.h | $(B)/tools
+$(B)/tools/%.o: tools/%.c tools/*.h shim/cred_table.h | $(B)/tools
 	$(CC) $(CFLAGS) -D_GNU_SOURCE -c -o $@ $<
 $(B)/credtrace: $(TOOL_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TOOL_OBJ) $(TOOL_LIBS)

@@ -12,7 +12,9 @@
 #define CT_LIKELY(x)   __builtin_expect(!!(x), 1)
 #define CT_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
-#define CT_SCHEMA   "credtrace.trace/1"
+#include "cred_table.h"
+
+#define CT_SCHEMA   CT_TRACE_SCHEMA /* cred_table.h: the trace format's words live there */
 #define CT_LINE_MAX 4096  /* one record is one write() of at most this many bytes */
 #define CT_FD_MAX   65536 /* fds above this are not tracked (documented blind spot) */
 
@@ -185,6 +187,11 @@ void ct_env_diff(struct ct_rec *r, char *const envp[]) CT_HIDDEN;
 /* Looks name up in envp without libc (works before init). */
 const char *ct_env_lookup(char *const *envp, const char *name) CT_HIDDEN;
 int ct_env_exit_pending(void) CT_HIDDEN; /* ct_env_exit has reads to write */
+/* feature.c: "feature" records for CT_FEATURE_FLAGS (cred_table.h): those on at start, and every
+ * feature's state after the program wrote a flag variable (setenv, putenv, unsetenv). */
+int ct_feature_var(const char *name, size_t n) CT_HIDDEN;
+void ct_feature_snapshot(char *const *envp) CT_HIDDEN;
+void ct_feature_changed(void) CT_HIDDEN; /* saves errno, guards itself */
 
 /* ---- sites (backtrace.c, python.c) --------------------------------------------------------- */
 /* A language-level site stashed by a runtime adapter just before it calls into libc, consumed by

@@ -341,6 +341,7 @@ void ct_env_snapshot(char **argv)
 		ct_rec_emit(&r);
 		known_set(*e, n, eq + 1);
 	}
+	ct_feature_snapshot(environ);
 }
 
 /* ---- hooks ---------------------------------------------------------------------------------- */
@@ -498,6 +499,8 @@ CT_EXPORT int setenv(const char *name, const char *value, int overwrite)
 		e = errno;
 		write_end("setenv", name, strlen(name), &prev, rc, e);
 		errno = e;
+	} else if (CT_UNLIKELY(name && ct_feature_var(name, strlen(name)))) {
+		ct_feature_changed();
 	}
 	return rc;
 }
@@ -521,6 +524,8 @@ CT_EXPORT int unsetenv(const char *name)
 		e = errno;
 		write_end("unsetenv", name, strlen(name), &prev, rc, e);
 		errno = e;
+	} else if (CT_UNLIKELY(name && ct_feature_var(name, strlen(name)))) {
+		ct_feature_changed();
 	}
 	return rc;
 }
@@ -547,6 +552,8 @@ CT_EXPORT int putenv(char *string)
 		e = errno;
 		write_end("putenv", string, eq ? (size_t)(eq - string) : strlen(string), &prev, rc, e);
 		errno = e;
+	} else if (CT_UNLIKELY(string && ct_feature_var(string, eq ? (size_t)(eq - string) : strlen(string)))) {
+		ct_feature_changed();
 	}
 	return rc;
 }

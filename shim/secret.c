@@ -15,6 +15,7 @@
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 int ct_secret_selfcheck(void) CT_HIDDEN; /* for tests/unit/shim_secret.c */
+const char *ct_cred_provider(const char *name) CT_HIDDEN; /* for tests/unit/shim_tool_agree.c */
 
 static unsigned char up(unsigned char c)
 {
@@ -571,7 +572,7 @@ void ct_facts_of(const char *name, size_t nl, const char *value, char *const *en
 	min = pr ? pr->min : prov_min(eprov);
 	if (e - b < min)
 		f->flags |= CT_F_SHORT;
-	f->provider = prov_name[vprov];
+	f->provider = vprov ? prov_name[vprov] : NULL;
 	f->entropy = entropy_band((const unsigned char *)value + b, e - b);
 	fingerprint(value, n, f->fp);
 }
@@ -604,24 +605,26 @@ int ct_looks_like_key(const char *s)
 	return digit;
 }
 
+#define NAME_STR(id, str) str,
 const char *ct_flag_name(unsigned bit)
 {
-	static const char *const names[CT_F_COUNT] = {"whitespace",   "newline",     "quoted",
-	                                              "unexpanded",   "placeholder", "foreign_prefix",
-	                                              "nonprintable", "short"};
+	static const char *const names[CT_F_COUNT] = {CT_FLAGS(NAME_STR)};
 	return bit < CT_F_COUNT ? names[bit] : NULL;
 }
 
 const char *ct_state_name(enum ct_state s)
 {
-	switch (s) {
-	case CT_EMPTY:
-		return "empty";
-	case CT_PRESENT:
-		return "present";
-	default:
-		return "absent";
-	}
+	static const char *const names[] = {CT_STATES(NAME_STR)};
+	return (unsigned)s < N(names) ? names[s] : names[CT_ABSENT];
+}
+#undef NAME_STR
+
+/* The provider a variable's value is expected to come from ("" when none), without base URL
+ * routing: what ct_facts_of compares a value's class with. For tests/unit/shim_tool_agree.c. */
+const char *ct_cred_provider(const char *name)
+{
+	unsigned accept;
+	return name ? prov_name[expected(name, strlen(name), NULL, &accept)] : "";
 }
 
 /* NAME_MIN_BUILTIN agrees with the tables: 1 when it does. */

@@ -46,7 +46,9 @@ struct slot {
 	unsigned char used;      /* the `use` record of this (socket, process) is written */
 	unsigned char peer_len;
 	unsigned fork_seq; /* the fork attempt that set forked (undone if that fork fails) */
+	unsigned char host_len;
 	char peer[112];
+	char peer_host[CT_HOST_MAX]; /* the name that resolved to peer (resolve.c), "" when unknown */
 };
 static struct slot slots[NSLOT];
 /* Slots at or above hwm were never live: loops stop there, so that a process without sockets never
@@ -239,6 +241,8 @@ static __attribute__((noinline)) void emit_use(int fd, const struct slot *s, enu
 	ct_rec_str(&r, "role", role(s));
 	ct_rec_int(&r, "owner", s->owner);
 	ct_rec_strn(&r, "peer", s->peer, s->peer_len);
+	if (s->host_len)
+		ct_rec_strn(&r, "peer_host", s->peer_host, s->host_len);
 	ct_rec_int(&r, "gen", ct_gen);
 	ct_rec_site(&r);
 	ct_rec_emit(&r);
@@ -490,6 +494,23 @@ void ct_sock_resolve(void)
 	CT_RESOLVE(real_fcntl64, "fcntl64", fcntl64);
 	CT_RESOLVE(real_shutdown, "shutdown", shutdown);
 	ct_sock_io_resolve();
+	ct_resolve_resolve();
+}
+
+size_t ct_sock_peer_host(int fd, char *buf, size_t n)
+{
+	size_t got = 0;
+	unsigned i;
+	if (!tracked(fd) || !n)
+		return 0;
+	lock();
+	if ((i = fdslot[fd]) != 0 && slots[i - 1].host_len) {
+		got = slots[i - 1].host_len < n ? slots[i - 1].host_len : n - 1;
+		memcpy(buf, slots[i - 1].peer_host, got);
+	}
+	unlock();
+	buf[got] = 0;
+	return got;
 }
 
 /* ---- bookkeeping around fd-creating and fd-closing calls ------------------------------------ */
@@ -578,6 +599,7 @@ static __attribute__((noinline)) void connected(int fd, const struct sockaddr *s
 	s.dev = (uint64_t)st.st_dev;
 	s.owner = ct_pid;
 	s.peer_len = (unsigned char)format_peer(sa, len, s.peer, sizeof s.peer);
+	s.host_len = (unsigned char)ct_resolve_host(sa, len, s.peer_host, sizeof s.peer_host);
 
 	struct ct_rec r;
 	ct_rec_begin(&r, "connect");
@@ -589,6 +611,8 @@ static __attribute__((noinline)) void connected(int fd, const struct sockaddr *s
 	           : sa->sa_family == AF_INET6 ? "inet6"
 	                                       : "unix");
 	ct_rec_strn(&r, "peer", s.peer, s.peer_len);
+	if (s.host_len)
+		ct_rec_strn(&r, "peer_host", s.peer_host, s.host_len);
 	ct_rec_bool(&r, "ok", 1);
 	ct_rec_int(&r, "errno", err);
 	ct_rec_int(&r, "gen", ct_gen);

@@ -5,11 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cred_info.h"
 #include "model_int.h"
 
-const char *const flag_names[F_COUNT] = {
-    "whitespace", "newline", "quoted", "unexpanded", "placeholder", "foreign_prefix", "nonprintable", "short",
-};
+#define NAME_STR(id, str) str,
+const char *const flag_names[F_COUNT] = {CT_FLAGS(NAME_STR)}; /* shim/cred_table.h, as the shim's */
+static const char *const state_names[] = {CT_STATES(NAME_STR)};
+#undef NAME_STR
 
 /* ---- field access -------------------------------------------------------------------------- */
 
@@ -47,7 +49,10 @@ static void parse_facts(const cJSON *o, struct facts *f)
 	const char *s = str(o, "state"), *fp = str(o, "fp");
 	cJSON *e;
 
-	f->state = s && !strcmp(s, "present") ? ST_PRESENT : s && !strcmp(s, "empty") ? ST_EMPTY : ST_ABSENT;
+	f->state = ST_ABSENT;
+	for (int k = 0; s && k < (int)(sizeof state_names / sizeof *state_names); k++)
+		if (!strcmp(s, state_names[k]))
+			f->state = (enum cstate)k;
 	f->len = (long)json_num(o, "len", 0);
 	f->provider = estrdup(str(o, "provider"));
 	f->entropy = estrdup(str(o, "entropy"));
@@ -233,6 +238,12 @@ static void add_record(struct proc *p, const cJSON *r, struct mod **mods, size_t
 		s->ok = flag(r, "ok", 1);
 		s->forks = (int)json_num(r, "forks", 0);
 		site_parse(r, *mods, *nm, SITE_ENV, &s->site);
+	} else if (!strcmp(t, "feature")) {
+		enum ct_feature ft = cred_feature_by_name(name);
+		if (ft != CT_FEAT_NONE && flag(r, "on", 0))
+			p->features |= 1u << ft;
+		else if (ft != CT_FEAT_NONE)
+			p->features &= ~(1u << ft);
 	} else if (!strcmp(t, "fork")) {
 		struct fork_ev *f = PUSH(p->forks, p->nforks);
 		f->ts = ts;
@@ -253,6 +264,7 @@ static void add_record(struct proc *p, const cJSON *r, struct mod **mods, size_t
 		c->ok = flag(r, "ok", 1);
 		c->forks = (int)json_num(r, "forks", 0);
 		c->peer = estrdup(str(r, "peer") ? str(r, "peer") : "?");
+		c->peer_host = estrdup(str(r, "peer_host"));
 		site_parse(r, *mods, *nm, SITE_OTHER, &c->site);
 	} else if (!strcmp(t, "use")) {
 		struct use *u = PUSH(p->uses, p->nuses);
@@ -265,6 +277,7 @@ static void add_record(struct proc *p, const cJSON *r, struct mod **mods, size_t
 		u->op = estrdup(str(r, "op") ? str(r, "op") : "?");
 		u->shutdown = !strcmp(u->op, "shutdown");
 		u->peer = estrdup(str(r, "peer"));
+		u->peer_host = estrdup(str(r, "peer_host"));
 		site_parse(r, *mods, *nm, SITE_OTHER, &u->site);
 	} else if (!strcmp(t, "runtime")) {
 		free(p->rt_name);
@@ -327,6 +340,7 @@ static void inherit_at_fork(struct proc *p)
 	if ((p->origin != OR_FORK && p->origin != OR_CLONE) || !par || p->link != LK_FORK)
 		return;
 	inherit_at_fork(par);
+	p->features |= par->features; /* the flags are in the environ it copied */
 	for (size_t i = 0; i < par->ncreds; i++) {
 		const struct cred *pc = &par->creds[i];
 		const struct facts *f = pc->has_start ? &pc->start : NULL;
@@ -408,11 +422,13 @@ static void free_proc(struct proc *p)
 	}
 	for (size_t i = 0; i < p->nconns; i++) {
 		free(p->conns[i].peer);
+		free(p->conns[i].peer_host);
 		free_site(&p->conns[i].site);
 	}
 	for (size_t i = 0; i < p->nuses; i++) {
 		free(p->uses[i].op);
 		free(p->uses[i].peer);
+		free(p->uses[i].peer_host);
 		free_site(&p->uses[i].site);
 	}
 	free(p->creds);

@@ -95,6 +95,7 @@ struct conn {
 	int fd, stream, ok, forks;
 	unsigned long long ino;
 	char *peer;
+	char *peer_host; /* the host name that resolved to peer (getaddrinfo), NULL when unknown */
 	struct site site;
 };
 
@@ -104,6 +105,7 @@ struct use {
 	unsigned long long ino;
 	long owner;
 	char *op, *peer;
+	char *peer_host; /* as conn's */
 	struct site site;
 };
 
@@ -119,6 +121,7 @@ struct proc {
 	char *rt_name, *rt_why; /* runtime record, NULL when none */
 	int rt_reads;           /* 1: os.environ reads attributed (audit hook) */
 	int blind;              /* credential reads are not visible in this process */
+	unsigned features;      /* bit CT_FEAT_x: that feature's flag is on ("feature" records) */
 	int blind_known;        /* blind and blind_why are computed */
 	int inherit_done;       /* creds at start taken from the parent (fork and clone children) */
 	char *blind_why;
@@ -156,6 +159,12 @@ void proc_label(const struct model *m, const struct proc *p, char *buf, size_t n
 /* 1 when a is b or one of b's descendants in the tree. */
 int proc_within(const struct proc *a, const struct proc *b);
 const char *state_name(enum cstate s);
+/* 1 when p's fork record f names a child that left no trace file: a fork child writes its file at
+ * its first record, so it read no credential, connected nothing and exec'd nothing we saw (a celery
+ * or multiprocessing pool worker that only uses what its parent built). */
+int fork_untraced(const struct proc *p, const struct fork_ev *f);
+/* "api.openai.com:443 (203.0.113.7:443)" when the host name is known, else the peer as recorded. */
+void peer_phrase(const char *peer, const char *host, char *buf, size_t n);
 const char *link_name(enum link l);
 /* "12.0 ms", "3.20 s": a duration in microseconds. */
 void fmt_dur(long long from, long long to, char *buf, size_t n); /* to - from; "?" if out of range */

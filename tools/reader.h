@@ -6,7 +6,9 @@
 
 #include <cjson/cJSON.h>
 
-#define READER_SCHEMA   "credtrace.trace/1"
+#include "../shim/cred_table.h"
+
+#define READER_SCHEMA   CT_TRACE_SCHEMA /* shared with the shim */
 #define READER_MAJOR    1
 #define READER_LINE_MAX (1 << 20) /* records are at most 4096 bytes; anything far longer is junk */
 

@@ -101,6 +101,8 @@ static cJSON *sockets_json(const struct proc *p)
 		cJSON_AddItemToObject(j, "ino", llnum((long long)c->ino));
 		cJSON_AddItemToObject(j, "fd", llnum(c->fd));
 		cJSON_AddStringToObject(j, "peer", c->peer);
+		if (c->peer_host) /* only when known: traces without names keep their reports */
+			cJSON_AddStringToObject(j, "peer_host", c->peer_host);
 		cJSON_AddStringToObject(j, "type", c->stream ? "stream" : "dgram");
 		cJSON_AddItemToObject(j, "ts", llnum(c->ts));
 		cJSON_AddItemToObject(j, "site", site_json(&c->site));
@@ -113,6 +115,8 @@ static cJSON *sockets_json(const struct proc *p)
 		cJSON_AddItemToObject(j, "ino", llnum((long long)u->ino));
 		cJSON_AddItemToObject(j, "fd", llnum(u->fd));
 		cJSON_AddItemToObject(j, "peer", strornull(u->peer));
+		if (u->peer_host)
+			cJSON_AddStringToObject(j, "peer_host", u->peer_host);
 		cJSON_AddStringToObject(j, "op", u->op);
 		cJSON_AddItemToObject(j, "owner", llnum(u->owner));
 		cJSON_AddItemToObject(j, "ts", llnum(u->ts));

@@ -95,6 +95,7 @@ static void facts_text(const struct pen *p, const struct facts *f)
 
 static void creds_text(const struct pen *p, const struct proc *pr, int depth)
 {
+	char peer[400];
 	for (size_t i = 0; i < pr->ncreds; i++) {
 		const struct cred *c = &pr->creds[i];
 		struct facts absent = {0};
@@ -127,10 +128,11 @@ static void creds_text(const struct pen *p, const struct proc *pr, int depth)
 			        c->sets[k].site.js ? "process.env (JavaScript)" : E(p, c->sets[k].site.text));
 		fputc('\n', p->out);
 	}
-	for (size_t i = 0; i < pr->nconns; i++)
+	for (size_t i = 0; i < pr->nconns; i++) {
+		peer_phrase(pr->conns[i].peer, pr->conns[i].peer_host, peer, sizeof peer);
 		fprintf(p->out, "%*ssocket: connected fd %d to %s (inode %llu)%s\n", depth * 2 + 4, "",
-		        pr->conns[i].fd, E(p, pr->conns[i].peer), pr->conns[i].ino,
-		        pr->conns[i].stream ? "" : " dgram");
+		        pr->conns[i].fd, E(p, peer), pr->conns[i].ino, pr->conns[i].stream ? "" : " dgram");
+	}
 	for (size_t i = 0; i < pr->nuses; i++)
 		fprintf(p->out, "%*ssocket: %s fd %d to %s (inode %llu, from %ld): %s\n", depth * 2 + 4, "",
 		        pr->uses[i].role_child ? "inherited" : "shared with children", pr->uses[i].fd,
@@ -156,6 +158,12 @@ static void tree(const struct pen *p, const struct model *m, const struct proc *
 	creds_text(p, pr, depth);
 	for (size_t i = 0; i < pr->nkids; i++)
 		tree(p, m, pr->kids[i], depth + 1);
+	for (size_t i = 0; i < pr->nforks; i++)
+		if (fork_untraced(pr, &pr->forks[i])) {
+			fmt_dur(pr->start, pr->forks[i].ts, d, sizeof d);
+			fprintf(p->out, "%*spid %ld  [fork +%s, no records of its own]\n", depth * 2 + 4, "",
+			        pr->forks[i].child, d);
+		}
 }
 
 static void processes(const struct pen *p, const struct model *m)

@@ -64,5 +64,7 @@ void rules_empty(const struct model *m, const char *var, struct findings *out);
 void rules_divergent(const struct model *m, const char *var, struct findings *out);
 void rules_malformed(const struct model *m, const char *var, struct findings *out);
 void rules_set(const struct model *m, const char *var, struct findings *out);
+/* Evidence: f's processes' connections to the API hosts of var's provider (rules_hosts.c). */
+void finding_cite_hosts(const struct model *m, struct finding *f, const char *var);
 
 #endif

@@ -130,6 +130,72 @@ def missing_optional_probe():
 
 
 @case
+def missing_feature_off():
+    """LangGraph.js with LangSmith tracing off: langsmith reads LANGSMITH_API_KEY, then LANGCHAIN_API_KEY
+    (utils/env.ts), both absent; the key is needed only when tracing is on: info, never an error."""
+    n = P("web", 310, 1, ["node", "graph.js"])
+    mods(n, 1)
+    n.env(0, "OPENAI_API_KEY").read(20, "OPENAI_API_KEY", site=NATIVE)
+    n.read(21, "LANGSMITH_API_KEY", "absent", site=NATIVE).read(22, "LANGCHAIN_API_KEY", "absent", site=NATIVE)
+    return [n]
+
+
+@case
+def missing_feature_on():
+    """The same with LANGSMITH_TRACING=true in the parent (a "feature" record) and a forked worker that
+    inherits it: LANGSMITH_API_KEY is an error; LANGCHAIN_API_KEY, its other name, stays info."""
+    n = P("web", 320, 1, ["node", "graph.js"])
+    mods(n, 1)
+    n.env(0, "OPENAI_API_KEY").rec(0, "feature", name="langsmith_tracing", on=True)
+    n.fork(10, 321)
+    w = P("web", 321, 320, ["node", "graph.js"], at=10, origin="fork", parent=n, gen=1)
+    mods(w, 11)
+    w.read(21, "LANGSMITH_API_KEY", "absent", site=NATIVE).read(22, "LANGCHAIN_API_KEY", "absent", site=NATIVE)
+    return [n, w]
+
+
+@case
+def missing_fallback_neg():
+    """A fallback chain read in order: Azure's AD token absent, then the API key present (openai-python
+    lib/azure.py); google-genai reads GOOGLE_API_KEY and GEMINI_API_KEY, one is enough. Nothing."""
+    p = P("api", 330, 1, ["python3", "app.py"], runtime="audit-hook")
+    p.env(0, "AZURE_OPENAI_API_KEY", ln=32, provider=None).env(0, "GEMINI_API_KEY", ln=39, provider="google")
+    p.read(20, "AZURE_OPENAI_AD_TOKEN", "absent", site=py("/srv/app/app.py", 5), fn="os.environ")
+    p.read(21, "AZURE_OPENAI_API_KEY", ln=32, provider=None, site=py("/srv/app/app.py", 5), fn="os.environ")
+    p.read(22, "GOOGLE_API_KEY", "absent", site=py("/srv/app/app.py", 6), fn="os.environ")
+    p.read(23, "GEMINI_API_KEY", ln=39, provider="google", site=py("/srv/app/app.py", 6), fn="os.environ")
+    return [p]
+
+
+@case
+def missing_alternative_satisfied():
+    """Anthropic's client reads ANTHROPIC_API_KEY (absent) while ANTHROPIC_AUTH_TOKEN is set but read
+    earlier: either is enough (info, satisfied); PPLX_API_KEY and PERPLEXITY_API_KEY both absent: the
+    primary is the error, the older name info."""
+    p = P("api", 340, 1, ["python3", "app.py"], runtime="audit-hook")
+    p.env(0, "ANTHROPIC_AUTH_TOKEN", ln=108, provider="anthropic")
+    p.read(20, "ANTHROPIC_AUTH_TOKEN", ln=108, provider="anthropic", site=py("/srv/app/app.py", 5), fn="os.environ")
+    p.read(21, "ANTHROPIC_API_KEY", "absent", site=py("/srv/app/app.py", 5), fn="os.environ")
+    p.read(22, "PPLX_API_KEY", "absent", site=py("/srv/app/app.py", 9), fn="os.environ")
+    p.read(23, "PERPLEXITY_API_KEY", "absent", site=py("/srv/app/app.py", 9), fn="os.environ")
+    return [p]
+
+
+@case
+def empty_cites_host():
+    """An empty OPENAI_API_KEY read by a process that then connected to api.openai.com (peer_host from the
+    getaddrinfo hook) and to a database: the finding cites the OpenAI connection, not the database's."""
+    p = P("api", 350, 1, ["python3", "app.py"], runtime="audit-hook")
+    p.env(0, "OPENAI_API_KEY", "empty", ln=0)
+    p.read(20, "OPENAI_API_KEY", "empty", ln=0, site=py("/srv/app/app.py", 5), fn="os.environ")
+    p.rec(30, "connect", fd=7, ino=4401, type="stream", family="inet", peer="203.0.113.7:443",
+          peer_host="api.openai.com", ok=True, errno=0, gen=0, forks=0, site={"bt": "off"})
+    p.rec(31, "connect", fd=8, ino=4402, type="stream", family="inet", peer="10.0.0.5:5432",
+          peer_host="db.internal", ok=True, errno=0, gen=0, forks=0, site={"bt": "off"})
+    return [p]
+
+
+@case
 def clean():
     """Negative twin of most cases: one service, key present and read."""
     p = P("api", 10, 1, ["python3", "app.py"], runtime="audit-hook")
@@ -552,6 +618,18 @@ def read_before_fork():
         conn(w, at + 300, 9300 + pid, fd=11, peer="127.0.0.1:8443")
         out.append(w)
     return out
+
+
+@case
+def read_before_fork_silent():
+    """celery prefork: the main process reads the key at import time and forks two pool workers that
+    record nothing of their own (no trace file): the parent's fork records name them."""
+    m = P("wk", 720, 1, ["python3", "-m", "celery", "-A", "tasks", "worker"], exe="/usr/bin/python3.11",
+          runtime="audit-hook")
+    m.env(0, "OPENAI_API_KEY")
+    m.read(40, "OPENAI_API_KEY", site=py("/srv/app/tasks.py", 4), fn="os.environ")
+    m.fork(900, 721).fork(910, 722)
+    return [m]
 
 
 @case

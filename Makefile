@@ -36,8 +36,10 @@ SHIM_LDFLAGS := -shared -Wl,--version-script=shim/exports.map -Wl,-z,nodelete -W
 TOOL_SRC  := $(sort $(wildcard tools/*.c))
 TOOL_OBJ  := $(TOOL_SRC:%.c=$(B)/%.o)
 TOOL_LIBS := -lcjson -ldw -lelf
+# The shim's pure parts the CLI links too (one list: scripts/fuzz.sh asks `make print-cli-shim`).
 # `run` checks a trace directory with the shim's own policy.
-TOOL_OBJ  += $(B)/shim/dirpolicy.o
+CLI_SHIM  := shim/dirpolicy.c
+TOOL_OBJ  += $(CLI_SHIM:%.c=$(B)/%.o)
 
 UNIT_SRC  := $(sort $(wildcard tests/unit/*.c))
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%)
@@ -47,7 +49,7 @@ BENCH_SRC := $(sort $(wildcard bench/*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 
 .PHONY: all shim cli tests check lint fmt valgrind tsan bench fuzz soak transparency demo install \
-        uninstall clean deps
+        uninstall clean deps print-cli-shim
 all: $(B)/libcredtrace.so $(B)/credtrace
 shim: $(B)/libcredtrace.so
 cli: $(B)/credtrace
@@ -80,6 +82,9 @@ $(B)/shim $(B)/tools $(B)/tests/unit $(B)/tests/progs $(B)/bench:
 tests: all $(UNIT_BIN) $(PROG_BIN)
 
 # Everything; ends with "N passed, M failed" and exits non-zero on any failure.
+print-cli-shim:
+	@echo $(CLI_SHIM)
+
 check: deps tests
 	@SANITIZE='$(SANITIZE)' CC='$(CC)' CT_BUILD='$(B)' tests/run.sh
 

@@ -43,7 +43,7 @@ obj() {
 
 tool_objs() {
 	local objs=() s
-	for s in tools/*.c; do
+	for s in tools/*.c $(make -s --no-print-directory print-cli-shim); do
 		[ "$s" = tools/main.c ] && continue
 		obj "$s" "$OUT/obj/${s%.c}.o" -Itools >&2
 		objs+=("$OUT/obj/${s%.c}.o")

@@ -57,13 +57,15 @@ $(B)/libcredtrace.so: $(SHIM_OBJ) shim/exports.map
 
 $(B)/tools/%.o: tools/%.c tools/*.h | $(B)/tools
 	$(CC) $(CFLAGS) -D_GNU_SOURCE -c -o $@ $<
-$(B)/credtrace: $(TOOL_OBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TOOL_OBJ) $(TOOL_LIBS)
+# The CLI links the shim's pure value checks (credtrace snap judges values as the shim does).
+CLI_SHIM_OBJ := $(B)/shim/secret.o $(B)/shim/sha256.o
+$(B)/credtrace: $(TOOL_OBJ) $(CLI_SHIM_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TOOL_OBJ) $(CLI_SHIM_OBJ) $(TOOL_LIBS)
 
 # Unit tests link the shim's and the CLI's objects they test directly (no preload), hidden or not.
 # Only the shim's pure parts: linking its hooks into a test program would interpose on the test itself.
 UNIT_SHIM_OBJ := $(B)/shim/secret.o $(B)/shim/sha256.o
-UNIT_TOOL_OBJ := $(filter-out $(B)/tools/main.o,$(TOOL_OBJ))
+UNIT_TOOL_OBJ := $(filter-out $(B)/tools/main.o,$(TOOL_OBJ)) $(CLI_SHIM_OBJ)
 $(B)/tests/unit/%: tests/unit/%.c $(SHIM_OBJ) $(TOOL_OBJ) | $(B)/tests/unit
 	$(CC) $(CFLAGS) -D_GNU_SOURCE -Ishim -Itools $(LDFLAGS) -o $@ $< \
 	  $(if $(findstring shim_,$*),$(UNIT_SHIM_OBJ),) $(if $(findstring tool_,$*),$(UNIT_TOOL_OBJ) $(TOOL_LIBS),) -lpthread

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "model_int.h"
+#include "snap.h"
 
 const char *const flag_names[F_COUNT] = {
     "whitespace", "newline", "quoted", "unexpanded", "placeholder", "foreign_prefix", "nonprintable", "short",
@@ -105,6 +106,8 @@ static void add_header(struct proc *p, const cJSON *h)
 		p->start = p->fork_ts;
 	snprintf(id, sizeof id, "%s.%ld.%s", p->host, p->pid, p->nonce);
 	p->id = estrdup(id);
+	if (o && !strcmp(o, "snap"))
+		snap_header(p, h);
 }
 
 static void add_name(char ***v, size_t *n, const char *name)
@@ -277,6 +280,8 @@ static void add_record(struct proc *p, const cJSON *r, struct mod **mods, size_t
 		add_counts(p, get(r, "reads"));
 	} else if (!strcmp(t, "cap")) {
 		p->capped = 1;
+	} else if (!strcmp(t, "sock")) {
+		snap_sock(p, r);
 	}
 }
 
@@ -421,6 +426,7 @@ static void free_proc(struct proc *p)
 	free(p->conns);
 	free(p->uses);
 	free(p->kids);
+	snap_free(p->snap);
 	free(p);
 }
 

@@ -30,6 +30,8 @@ void snap_header(struct proc *p, const cJSON *hdr)
 	s->unreadable = estrdup(str(o, "unreadable"));
 	s->other_sockets = (long)json_num(o, "other_sockets", 0);
 	p->snap = s;
+	if (s->forked) /* the parent's image and memory, environment area included */
+		p->origin = OR_FORK;
 	/* /proc shows the environment a program started with, nothing of what it did since. */
 	p->blind = p->blind_known = 1;
 	p->blind_why = estrdup(SNAP_BLIND);

@@ -160,7 +160,7 @@ int cmd_snap(int argc, char **argv)
 	}
 	o.dir = dir;
 	if (snap_collect(&o, &ts) == 0) {
-		weprintf("snap: no process to read");
+		weprintf("snap: %s", o.all ? "no process to read" : "none of the given processes exists");
 		reader_free(&ts);
 		free(o.pids);
 		return 2;

@@ -63,7 +63,8 @@ struct snap_opts {
 };
 
 /* Reads the selected processes into ts (one trace per process, records as a trace file holds
- * them). Returns the number of processes (readable or not) listed; 0 when none was found. */
+ * them; a given pid that does not exist is listed as unreadable). Returns the number of processes
+ * found in /proc, readable or not: 0 when none was. */
 size_t snap_collect(const struct snap_opts *o, struct traceset *ts);
 
 /* The sockets of the snapshot: fd lists are handed in (inode per process), tables read per

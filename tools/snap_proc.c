@@ -487,11 +487,18 @@ size_t snap_collect(const struct snap_opts *o, struct traceset *ts)
 		struct rd *r = &rs[i];
 		long other = sock_join_records(c.join, r->netns, r->fds, r->inos, r->nfd, c.ts, &r->recs,
 		                               &r->nrecs);
-		int forked = 0;
-		for (size_t p = 0; p < k && !forked; p++)
-			forked = rs[p].sp->pid == r->sp->ppid && same_image(r, &rs[p]);
+		const struct rd *par = NULL;
+		for (size_t p = 0; p < k && !par; p++)
+			if (rs[p].sp->pid == r->sp->ppid && same_image(r, &rs[p]))
+				par = &rs[p];
+		/* A fork child names its parent as a traced one does: the model links it by fork. */
+		if (par) {
+			cJSON *po = cJSON_AddObjectToObject(r->recs[0], "parent");
+			cJSON_AddNumberToObject(po, "pid", (double)par->sp->pid);
+			cJSON_AddStringToObject(po, "nonce", par->nonce);
+		}
 		cJSON_AddNumberToObject(so[i], "ts", (double)c.ts);
-		cJSON_AddBoolToObject(so[i], "forked", forked);
+		cJSON_AddBoolToObject(so[i], "forked", par != NULL);
 		if (r->netns)
 			cJSON_AddStringToObject(so[i], "netns", r->netns);
 		else
@@ -508,5 +515,5 @@ size_t snap_collect(const struct snap_opts *o, struct traceset *ts)
 	free(so);
 	free(v);
 	free(gone);
-	return k;
+	return k - ngone;
 }

@@ -52,7 +52,7 @@ if command -v gunicorn >/dev/null && $PY -c 'import httpx' 2>/dev/null; then
 		-b "127.0.0.1:$GP" snap_httpx_app:app) >"$W/gunicorn.log" 2>&1 &
 	GUN=$!
 	PIDS+=("$GUN")
-	wait_http "$GP" && ok "gunicorn --preload: up" || fail "gunicorn --preload: up" "$(tail -5 "$W/gunicorn.log")"
+	if wait_http "$GP"; then ok "gunicorn --preload: up"; else fail "gunicorn --preload: up" "$(tail -5 "$W/gunicorn.log")"; fi
 	# requests until every worker has used the inherited client (each answers with its pid)
 	served=""
 	for _ in $(seq 120); do

@@ -210,8 +210,8 @@ static char *why(int e, long uid, const char *what)
 		              what, uid);
 	else if (e == EACCES || e == EPERM)
 		rc = asprintf(&s,
-		              "%s: permission denied (not dumpable, setuid, or ptrace access restricted: "
-		              "Yama ptrace_scope, LSM); root or CAP_SYS_PTRACE reads it",
+		              "%s: permission denied (not dumpable: setuid, setgid or prctl; or refused by "
+		              "an LSM); root or CAP_SYS_PTRACE reads it",
 		              what);
 	else
 		rc = asprintf(&s, "%s: %s", what, strerror(e));

@@ -432,7 +432,7 @@ size_t snap_collect(const struct snap_opts *o, struct traceset *ts)
 	struct sp *v = list_procs(&n), *gone = NULL;
 	struct rd *rs;
 	cJSON **so;
-	unsigned char rnd[8];
+	unsigned char *rnd;
 	size_t ngone = 0;
 
 	memset(ts, 0, sizeof *ts);
@@ -446,6 +446,14 @@ size_t snap_collect(const struct snap_opts *o, struct traceset *ts)
 		}
 	for (size_t i = 0; i < n; i++)
 		nsel += v[i].sel;
+	/* nonces: 8 random bytes per process, drawn at once */
+	rnd = erealloc(NULL, (nsel + ngone + 1) * 8);
+	for (size_t got = 0, want = (nsel + ngone + 1) * 8; got < want;) {
+		ssize_t r = getrandom(rnd + got, want - got, 0);
+		if (r <= 0)
+			eprintf("snap: getrandom:");
+		got += (size_t)r;
+	}
 	rs = erealloc(NULL, (nsel + ngone + 1) * sizeof *rs);
 	so = erealloc(NULL, (nsel + ngone + 1) * sizeof *so);
 	memset(rs, 0, (nsel + ngone + 1) * sizeof *rs);
@@ -463,10 +471,8 @@ size_t snap_collect(const struct snap_opts *o, struct traceset *ts)
 		if (!s->sel)
 			continue;
 		rs[k].sp = s;
-		if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
-			eprintf("snap: getrandom:");
 		for (int b = 0; b < 8; b++)
-			snprintf(rs[k].nonce + 2 * b, 3, "%02x", rnd[b]);
+			snprintf(rs[k].nonce + 2 * b, 3, "%02x", rnd[8 * k + (size_t)b]);
 		if (i < n)
 			read_one(&c, &rs[k], &so[k]);
 		else {
@@ -515,5 +521,6 @@ size_t snap_collect(const struct snap_opts *o, struct traceset *ts)
 	free(so);
 	free(v);
 	free(gone);
+	free(rnd);
 	return k - ngone;
 }

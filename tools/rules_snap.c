@@ -65,9 +65,13 @@ static void shared_finding(const struct model *m, const struct holder *v, size_t
 	struct finding *f = finding_new(out, C_SOCKET_SHARED, np - 1 >= 2 ? SEV_ERROR : SEV_WARNING, NULL);
 	char lab[256];
 
-	finding_pid(f, cr->pid);
+	/* the creator, then every other holder once (v is sorted, one process's fds adjacent);
+	 * thousands of workers: no finding_pid, whose duplicate check is quadratic */
+	f->pids = erealloc(NULL, (np + 1) * sizeof *f->pids);
+	f->pids[f->npids++] = cr->pid;
 	for (size_t i = 0; i < n; i++)
-		finding_pid(f, v[i].p->pid);
+		if (v[i].p != cr && (i == 0 || v[i].p != v[i - 1].p))
+			f->pids[f->npids++] = v[i].p->pid;
 	proc_label(m, cr, lab, sizeof lab);
 	finding_msg(f,
 	            "one connected client socket to %s (inode %llu) is held by %zu processes at once: "
@@ -98,13 +102,16 @@ static void rule_shared(const struct model *m, struct findings *out)
 	struct holder *v = NULL;
 	size_t n = 0;
 
+	size_t cap = 0;
+
+	for (size_t i = 0; i < m->n; i++)
+		cap += m->procs[i]->snap ? m->procs[i]->snap->nholds : 0;
+	v = erealloc(NULL, (cap + 1) * sizeof *v);
 	for (size_t i = 0; i < m->n; i++) {
 		const struct proc *p = m->procs[i];
 		for (size_t k = 0; p->snap && k < p->snap->nholds; k++)
-			if (p->snap->holds[k].role == HOLD_CLIENT) { /* never listeners or accepted ones */
-				v = erealloc(v, (n + 1) * sizeof *v);
+			if (p->snap->holds[k].role == HOLD_CLIENT) /* never listeners or accepted ones */
 				v[n++] = (struct holder){p, &p->snap->holds[k]};
-			}
 	}
 	if (n)
 		qsort(v, n, sizeof *v, cmp_holder);
@@ -120,43 +127,45 @@ static void rule_shared(const struct model *m, struct findings *out)
 /* ---- a credential absent in some processes of one program ---------------------------------- */
 
 /* Processes of one program: the same executable and command line. */
-static int same_program(const struct proc *a, const struct proc *b)
+static int cmp_program(const struct proc *a, const struct proc *b)
 {
-	if ((a->exe == NULL) != (b->exe == NULL) || (a->exe && strcmp(a->exe, b->exe) != 0) ||
-	    a->argc != b->argc)
-		return 0;
-	for (size_t i = 0; i < a->argc; i++)
-		if (strcmp(a->argv[i], b->argv[i]) != 0)
-			return 0;
-	return 1;
+	int c = strcmp(a->exe ? a->exe : "", b->exe ? b->exe : "");
+
+	if (c || (c = (a->exe != NULL) - (b->exe != NULL)))
+		return c;
+	for (size_t i = 0; i < a->argc && i < b->argc; i++)
+		if ((c = strcmp(a->argv[i], b->argv[i])))
+			return c;
+	return a->argc < b->argc ? -1 : a->argc > b->argc;
 }
 
-static int has_at_start(const struct proc *p, const char *var)
+static int cmp_prog_ptr(const void *a, const void *b)
 {
-	return proc_start_state(p, var) != ST_ABSENT;
+	const struct proc *x = *(const struct proc *const *)a, *y = *(const struct proc *const *)b;
+	int c = cmp_program(x, y);
+	/* then the model's order (host, start, pid): evidence in a stable order */
+	return c ? c : x->start < y->start ? -1 : x->start > y->start ? 1 : (x->pid > y->pid) - (x->pid < y->pid);
 }
 
-static void missing_in(const struct model *m, const struct proc *first, const char *var, struct findings *out)
+/* One program's processes g[0..n): a credential some have at start and others lack. */
+static void missing_in(const struct model *m, const struct proc **g, size_t n, const char *var, struct findings *out)
 {
 	struct finding *f = NULL;
 	const struct proc *with = NULL;
 	char lab[256];
 
-	for (size_t i = 0; i < m->n && !with; i++) {
-		const struct proc *q = m->procs[i];
-		if (q->snap && q->snap->environ_read && same_program(q, first) && has_at_start(q, var))
-			with = q;
-	}
+	for (size_t i = 0; i < n && !with; i++)
+		if (proc_start_state(g[i], var) != ST_ABSENT)
+			with = g[i];
 	if (!with)
 		return;
-	for (size_t i = 0; i < m->n; i++) {
-		const struct proc *q = m->procs[i];
-		if (!q->snap || !q->snap->environ_read || !same_program(q, first) || has_at_start(q, var))
+	for (size_t i = 0; i < n; i++) {
+		if (proc_start_state(g[i], var) != ST_ABSENT)
 			continue;
 		if (!f)
 			f = finding_new(out, C_MISSING, names_primary(var) ? SEV_ERROR : SEV_WARNING, var);
-		proc_label(m, q, lab, sizeof lab);
-		finding_pid(f, q->pid);
+		proc_label(m, g[i], lab, sizeof lab);
+		finding_pid(f, g[i]->pid);
 		finding_ev(f, "%s started without %s", lab, var);
 	}
 	if (!f)
@@ -173,35 +182,45 @@ static void missing_in(const struct model *m, const struct proc *first, const ch
 	             var);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Groups the readable snapshot processes by program; in each, every credential name any of them
+ * has is checked once. Processes whose environ could not be read are never counted as lacking. */
 static void rule_missing(const struct model *m, struct findings *out)
 {
-	for (size_t i = 0; i < m->n; i++) {
-		const struct proc *p = m->procs[i];
-		int first = 1;
-		if (!p->snap || !p->snap->environ_read)
-			continue;
-		for (size_t k = 0; k < i && first; k++) /* one pass per program */
-			first = !(m->procs[k]->snap && m->procs[k]->snap->environ_read && same_program(m->procs[k], p));
-		if (!first)
-			continue;
-		/* every credential name any process of the program has */
-		for (size_t k = i; k < m->n; k++) {
-			const struct proc *q = m->procs[k];
-			if (!q->snap || !q->snap->environ_read || !same_program(q, p))
-				continue;
-			for (size_t c = 0; c < q->ncreds; c++) {
-				const char *var = q->creds[c].name;
-				int seen = 0;
-				for (size_t j = i; j < k && !seen; j++) /* each name once per program */
-					seen = m->procs[j]->snap && m->procs[j]->snap->environ_read &&
-					       same_program(m->procs[j], p) && proc_cred(m->procs[j], var);
-				for (size_t c2 = 0; c2 < c && !seen; c2++)
-					seen = !strcmp(q->creds[c2].name, var);
-				if (!seen)
-					missing_in(m, p, var, out);
-			}
+	const struct proc **v = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->n; i++)
+		if (m->procs[i]->snap && m->procs[i]->snap->environ_read) {
+			v = erealloc(v, (n + 1) * sizeof *v);
+			v[n++] = m->procs[i];
 		}
+	if (n)
+		qsort(v, n, sizeof *v, cmp_prog_ptr);
+	for (size_t i = 0, e; i < n; i = e) {
+		const char **names = NULL;
+		size_t nn = 0;
+		for (e = i + 1; e < n && !cmp_program(v[e], v[i]); e++)
+			;
+		if (e - i < 2)
+			continue;
+		for (size_t k = i; k < e; k++)
+			for (size_t c = 0; c < v[k]->ncreds; c++) {
+				names = erealloc(names, (nn + 1) * sizeof *names);
+				names[nn++] = v[k]->creds[c].name;
+			}
+		if (nn)
+			qsort(names, nn, sizeof *names, cmp_str);
+		for (size_t k = 0; k < nn; k++)
+			if (k == 0 || strcmp(names[k], names[k - 1]) != 0)
+				missing_in(m, v + i, e - i, names[k], out);
+		free(names);
 	}
+	free(v);
 }
 
 /* ---- the caveat ---------------------------------------------------------------------------- */

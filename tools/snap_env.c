@@ -140,18 +140,19 @@ void snap_utf8(char *s)
  * process that wrote over its environment area) ends at n. */
 static char **split_block(char *block, size_t n)
 {
-	char **v = NULL;
-	size_t k = 0;
+	char **v;
+	size_t k = 0, cnt = 2;
 
+	for (size_t i = 0; i < n; i++)
+		cnt += !block[i];
+	v = erealloc(NULL, cnt * sizeof *v);
 	for (size_t i = 0; i < n;) {
 		size_t l = strnlen(block + i, n - i);
 		if (i + l == n) /* no NUL: the caller's buffer has one spare byte past n */
 			block[n] = 0;
-		v = erealloc(v, (k + 2) * sizeof *v);
 		v[k++] = block + i;
 		i += l + 1;
 	}
-	v = erealloc(v, (k + 1) * sizeof *v);
 	v[k] = NULL;
 	return v;
 }

@@ -265,10 +265,12 @@ static int read_fds(int dirfd, struct rd *r)
 		if (k <= 0)
 			continue;
 		l[k] = 0;
-		if (sscanf(l, "socket:[%llu]", &ino) != 1)
-			continue;
-		r->fds = erealloc(r->fds, (r->nfd + 1) * sizeof *r->fds);
-		r->inos = erealloc(r->inos, (r->nfd + 1) * sizeof *r->inos);
+		if (strncmp(l, "socket:[", 8) != 0 || !(ino = strtoull(l + 8, NULL, 10)))
+			continue; /* not a socket (sscanf here cost more than the readlink) */
+		if ((r->nfd & (r->nfd - 1)) == 0) { /* 0, 1, 2, 4...: grow by doubling */
+			r->fds = erealloc(r->fds, (r->nfd ? 2 * r->nfd : 1) * sizeof *r->fds);
+			r->inos = erealloc(r->inos, (r->nfd ? 2 * r->nfd : 1) * sizeof *r->inos);
+		}
 		r->fds[r->nfd] = atoi(e->d_name);
 		r->inos[r->nfd++] = ino;
 	}

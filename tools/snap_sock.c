@@ -218,17 +218,19 @@ long sock_join_records(struct sock_join *j, const char *netns, const int *fds,
 			other++;
 			continue;
 		}
+		/* Constant keys and values by reference: a snapshot of a pre-fork server has tens of
+		 * thousands of these, and each copy is a malloc and a free. */
 		r = cJSON_CreateObject();
-		cJSON_AddStringToObject(r, "t", "sock");
-		cJSON_AddNumberToObject(r, "ts", (double)ts);
-		cJSON_AddNumberToObject(r, "fd", fds[i]);
-		cJSON_AddNumberToObject(r, "ino", (double)e->ino);
-		cJSON_AddStringToObject(r, "type", "stream");
-		cJSON_AddStringToObject(r, "family", strchr(e->local, '[') ? "inet6" : "inet");
-		cJSON_AddStringToObject(r, "state", state_text(e->st));
-		cJSON_AddStringToObject(r, "role", hold_role_name(role_of(j, e)));
-		cJSON_AddStringToObject(r, "local", e->local);
-		cJSON_AddStringToObject(r, "peer", e->peer);
+		cJSON_AddItemToObjectCS(r, "t", cJSON_CreateStringReference("sock"));
+		cJSON_AddItemToObjectCS(r, "ts", cJSON_CreateNumber((double)ts));
+		cJSON_AddItemToObjectCS(r, "fd", cJSON_CreateNumber(fds[i]));
+		cJSON_AddItemToObjectCS(r, "ino", cJSON_CreateNumber((double)e->ino));
+		cJSON_AddItemToObjectCS(r, "type", cJSON_CreateStringReference("stream"));
+		cJSON_AddItemToObjectCS(r, "family", cJSON_CreateStringReference(strchr(e->local, '[') ? "inet6" : "inet"));
+		cJSON_AddItemToObjectCS(r, "state", cJSON_CreateStringReference(state_text(e->st)));
+		cJSON_AddItemToObjectCS(r, "role", cJSON_CreateStringReference(hold_role_name(role_of(j, e))));
+		cJSON_AddItemToObjectCS(r, "local", cJSON_CreateString(e->local));
+		cJSON_AddItemToObjectCS(r, "peer", cJSON_CreateString(e->peer));
 		*recs = erealloc(*recs, (*nrecs + 1) * sizeof **recs);
 		(*recs)[(*nrecs)++] = r;
 	}

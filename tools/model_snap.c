@@ -7,8 +7,8 @@
 #include "model_int.h"
 #include "snap.h"
 
-#define SNAP_BLIND                                                                                   \
-	"a snapshot of /proc (credtrace snap): reads, run-time changes to the environment (setenv, "   \
+#define SNAP_BLIND                                                                                           \
+	"a snapshot of /proc (credtrace snap): reads, run-time changes to the environment (setenv, "         \
 	"os.environ, dotenv) and who connected when are not visible"
 
 const char *hold_role_name(enum hold_role r)
@@ -47,7 +47,7 @@ void snap_sock(struct proc *p, const cJSON *rec)
 	h = PUSH(p->snap->holds, p->snap->nholds);
 	h->fd = (int)json_num(rec, "fd", -1);
 	h->ino = (unsigned long long)json_num(rec, "ino", 0);
-	h->role = role && !strcmp(role, "listen") ? HOLD_LISTEN
+	h->role = role && !strcmp(role, "listen")     ? HOLD_LISTEN
 	          : role && !strcmp(role, "accepted") ? HOLD_ACCEPTED
 	                                              : HOLD_CLIENT;
 	h->state = estrdup(str(rec, "state") ? str(rec, "state") : "?");

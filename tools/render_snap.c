@@ -95,8 +95,9 @@ int render_snap_notes(FILE *out, const struct model *m)
 		if (!s->unreadable)
 			continue;
 		if (nun++ == 0)
-			fprintf(out, "  - processes the snapshot could not read (their credentials and sockets "
-			             "are unknown, not absent):\n");
+			fprintf(out,
+			        "  - processes the snapshot could not read (their credentials and sockets "
+			        "are unknown, not absent):\n");
 		fprintf(out, "    pid %ld: ", m->procs[i]->pid);
 		put(out, s->unreadable);
 		fputc('\n', out);
@@ -104,8 +105,9 @@ int render_snap_notes(FILE *out, const struct model *m)
 	if (!nsnap)
 		return 0;
 	if (other)
-		fprintf(out, "  - %ld socket descriptor%s that %s not TCP (unix, UDP, netlink): not joined "
-		             "across processes\n",
+		fprintf(out,
+		        "  - %ld socket descriptor%s that %s not TCP (unix, UDP, netlink): not joined "
+		        "across processes\n",
 		        other, other == 1 ? "" : "s", other == 1 ? "is" : "are");
 	fprintf(out, "  - a snapshot shows each program's environment at start (/proc/PID/environ) and the "
 	             "sockets held now; to see who reads which credential, where, and who uses a shared "

@@ -9,8 +9,8 @@
 #include "names.h"
 #include "snap.h"
 
-#define SNAP_CAVEAT                                                                                  \
-	"seen in a snapshot of /proc: the environment each program started with; reads and run-time "   \
+#define SNAP_CAVEAT                                                                                          \
+	"seen in a snapshot of /proc: the environment each program started with; reads and run-time "        \
 	"changes are not visible (`credtrace run` records them)"
 #define MAX_EV 12 /* evidence lines about holders; the pids list names them all */
 
@@ -82,19 +82,18 @@ static void shared_finding(const struct model *m, const struct holder *v, size_t
 		if (v[i].p != cr && shown++ >= MAX_EV)
 			continue;
 		proc_label(m, v[i].p, lab, sizeof lab);
-		finding_ev(f, "%s holds it as fd %d (%s -> %s, %s)%s", lab, h->fd, h->local, h->peer, h->state,
-		           v[i].p == cr ? ": the oldest holder, the others descend from it" : "");
+		finding_ev(f, "%s holds it as fd %d (%s -> %s, %s)%s", lab, h->fd, h->local, h->peer,
+		           h->state, v[i].p == cr ? ": the oldest holder, the others descend from it" : "");
 	}
 	if (shown > MAX_EV)
 		finding_ev(f, "and %zu more descriptors (all pids are listed)", shown - MAX_EV);
 	finding_ev(f, "whether each process sends on it is not visible in a snapshot; `credtrace run` "
 	              "records who uses it after the fork (SOCKET_REUSED_AFTER_FORK)");
-	finding_hint(f,
-	             "A client built before the fork (at import time, with gunicorn --preload) hands its "
-	             "pooled connection to every worker: their requests and responses interleave on one "
-	             "TCP stream. Create the client in each worker after the fork (gunicorn post_fork, "
-	             "celery worker_process_init, an ASGI lifespan handler), or close it in the parent "
-	             "before forking.");
+	finding_hint(f, "A client built before the fork (at import time, with gunicorn --preload) hands its "
+	                "pooled connection to every worker: their requests and responses interleave on one "
+	                "TCP stream. Create the client in each worker after the fork (gunicorn post_fork, "
+	                "celery worker_process_init, an ASGI lifespan handler), or close it in the parent "
+	                "before forking.");
 }
 
 static void rule_shared(const struct model *m, struct findings *out)
@@ -116,7 +115,8 @@ static void rule_shared(const struct model *m, struct findings *out)
 	if (n)
 		qsort(v, n, sizeof *v, cmp_holder);
 	for (size_t i = 0, e; i < n; i = e) {
-		for (e = i + 1; e < n && v[e].h->ino == v[i].h->ino && !strcmp(v[e].p->host, v[i].p->host); e++)
+		for (e = i + 1; e < n && v[e].h->ino == v[i].h->ino && !strcmp(v[e].p->host, v[i].p->host);
+		     e++)
 			;
 		if (distinct_procs(v + i, e - i) >= 2)
 			shared_finding(m, v + i, e - i, out);
@@ -144,11 +144,15 @@ static int cmp_prog_ptr(const void *a, const void *b)
 	const struct proc *x = *(const struct proc *const *)a, *y = *(const struct proc *const *)b;
 	int c = cmp_program(x, y);
 	/* then the model's order (host, start, pid): evidence in a stable order */
-	return c ? c : x->start < y->start ? -1 : x->start > y->start ? 1 : (x->pid > y->pid) - (x->pid < y->pid);
+	return c                     ? c
+	       : x->start < y->start ? -1
+	       : x->start > y->start ? 1
+	                             : (x->pid > y->pid) - (x->pid < y->pid);
 }
 
 /* One program's processes g[0..n): a credential some have at start and others lack. */
-static void missing_in(const struct model *m, const struct proc **g, size_t n, const char *var, struct findings *out)
+static void missing_in(const struct model *m, const struct proc **g, size_t n, const char *var,
+                       struct findings *out)
 {
 	struct finding *f = NULL;
 	const struct proc *with = NULL;
@@ -172,8 +176,9 @@ static void missing_in(const struct model *m, const struct proc **g, size_t n, c
 		return;
 	proc_label(m, with, lab, sizeof lab);
 	finding_ev(f, "%s, the same program, has it", lab);
-	finding_msg(f, "%s is absent from the environment of %zu process%s of a program that has it elsewhere "
-	               "(snapshot)",
+	finding_msg(f,
+	            "%s is absent from the environment of %zu process%s of a program that has it elsewhere "
+	            "(snapshot)",
 	            var, f->npids, f->npids == 1 ? "" : "es");
 	finding_hint(f,
 	             "Give every process of this program %s from one source (the service's environment, "
@@ -196,11 +201,11 @@ static void rule_missing(const struct model *m, struct findings *out)
 
 	for (size_t i = 0; i < m->n; i++)
 		if (m->procs[i]->snap && m->procs[i]->snap->environ_read) {
-			v = erealloc(v, (n + 1) * sizeof *v);
+			v = erealloc(v, (n + 1) * sizeof(const struct proc *));
 			v[n++] = m->procs[i];
 		}
 	if (n)
-		qsort(v, n, sizeof *v, cmp_prog_ptr);
+		qsort(v, n, sizeof(const struct proc *), cmp_prog_ptr);
 	for (size_t i = 0, e; i < n; i = e) {
 		const char **names = NULL;
 		size_t nn = 0;

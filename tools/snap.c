@@ -85,7 +85,8 @@ static int save(const char *dir, const struct traceset *ts)
 			char *line = cJSON_PrintUnformatted(t->recs[k]);
 			if (!line)
 				eprintf("out of memory:");
-			fprintf(f, "%s\n", line);
+			else
+				fprintf(f, "%s\n", line);
 			free(line);
 		}
 		if (fclose(f) != 0) {
@@ -144,7 +145,8 @@ int cmd_snap(int argc, char **argv)
 		rc = 2;
 	}
 	if (!rc && (fail_level = sev_parse(failon)) < 0) {
-		weprintf("snap: unknown --fail-on level '%s' (expected error, warning, info or never)", failon);
+		weprintf("snap: unknown --fail-on level '%s' (expected error, warning, info or never)",
+		         failon);
 		rc = 2;
 	}
 	if (!rc && !o.all == !o.npids) {
@@ -171,7 +173,8 @@ int cmd_snap(int argc, char **argv)
 	model_build(&ts, &m);
 	reader_free(&ts);
 	rules_run(&m, &fs);
-	if (!strcmp(format, "json") ? render_json(stdout, &m, &fs) : render_text(stdout, &m, &fs, use_colour()))
+	if (!strcmp(format, "json") ? render_json(stdout, &m, &fs)
+	                            : render_text(stdout, &m, &fs, use_colour()))
 		rc = 2;
 	if (fflush(stdout) == EOF) {
 		weprintf("snap: write error:");

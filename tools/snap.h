@@ -24,12 +24,12 @@ struct hold {
 };
 
 struct snapinfo {
-	long long ts;     /* when the snapshot read this process */
-	long uid;         /* real uid, -1 when unknown */
-	int environ_read; /* its /proc/PID/environ was read: an absent variable is really absent */
-	int forked;       /* same program image as its parent: a fork child that did not exec */
-	char *netns;      /* "net:[4026531840]", NULL when unreadable */
-	char *unreadable; /* why (part of) /proc/PID could not be read, NULL when all of it was */
+	long long ts;       /* when the snapshot read this process */
+	long uid;           /* real uid, -1 when unknown */
+	int environ_read;   /* its /proc/PID/environ was read: an absent variable is really absent */
+	int forked;         /* same program image as its parent: a fork child that did not exec */
+	char *netns;        /* "net:[4026531840]", NULL when unreadable */
+	char *unreadable;   /* why (part of) /proc/PID could not be read, NULL when all of it was */
 	long other_sockets; /* socket descriptors that are not TCP (unix, UDP...): not joined */
 	struct hold *holds;
 	size_t nholds;
@@ -74,9 +74,8 @@ struct sock_join *sock_join_new(void);
 void sock_join_want(struct sock_join *j, unsigned long long ino, const char *netns, long pid);
 void sock_join_read(struct sock_join *j);
 /* Adds one "sock" record per TCP socket fd to recs; returns how many socket fds were not TCP. */
-long sock_join_records(struct sock_join *j, const char *netns, const int *fds,
-                       const unsigned long long *inos, size_t n, long long ts, cJSON ***recs,
-                       size_t *nrecs);
+long sock_join_records(struct sock_join *j, const char *netns, const int *fds, const unsigned long long *inos,
+                       size_t n, long long ts, cJSON ***recs, size_t *nrecs);
 void sock_join_free(struct sock_join *j);
 
 /* Fingerprint key: CREDTRACE_KEY_FILE, else DIR/.credtrace.key (created when missing) when dir,

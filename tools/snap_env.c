@@ -64,7 +64,7 @@ static void set_kid(const unsigned char *key, size_t n, char kid[9])
 	unsigned char mac[32];
 
 	ct_hmac_sha256(key, n, (const unsigned char *)label, sizeof label - 1, mac);
-	for (int i = 0; i < 4; i++)
+	for (size_t i = 0; i < 4; i++)
 		kid[2 * i] = hex[mac[i] >> 4], kid[2 * i + 1] = hex[mac[i] & 15];
 	kid[8] = 0;
 }
@@ -101,7 +101,8 @@ int snap_key_setup(const char *dir, char kid[9], const char **fp_state)
 			rc = read_key(path, key, &n);
 		}
 		if (rc != 0) {
-			*fp_state = rc == -2 ? "off: key file not private (mode or owner)" : "off: no key file";
+			*fp_state =
+			    rc == -2 ? "off: key file not private (mode or owner)" : "off: no key file";
 			return 0;
 		}
 	} else {
@@ -124,7 +125,11 @@ void snap_utf8(char *s)
 	unsigned char *p = (unsigned char *)s;
 
 	while (*p) {
-		int n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1 : (*p & 0xf0) == 0xe0 ? 2 : (*p & 0xf8) == 0xf0 ? 3 : -1;
+		int n = *p < 0x80             ? 0
+		        : (*p & 0xe0) == 0xc0 ? 1
+		        : (*p & 0xf0) == 0xe0 ? 2
+		        : (*p & 0xf8) == 0xf0 ? 3
+		                              : -1;
 		int ok = n >= 0 && !(n == 1 && *p < 0xc2);
 		for (int i = 1; ok && i <= n; i++)
 			ok = (p[i] & 0xc0) == 0x80;
@@ -208,7 +213,7 @@ char **snap_env_records(char *block, size_t n, long long ts, cJSON ***recs, size
 		cJSON_AddStringToObject(r, "name", name);
 		free(name);
 		add_facts(r, &f);
-		*recs = erealloc(*recs, (*nrecs + 1) * sizeof **recs);
+		*recs = erealloc(*recs, (*nrecs + 1) * sizeof(cJSON *));
 		(*recs)[(*nrecs)++] = r;
 	}
 	return env;
@@ -273,7 +278,7 @@ cJSON *snap_argv(char *block, size_t n, char *const *envp, int *trunc)
 	cJSON *a = cJSON_CreateArray();
 	size_t i;
 
-	for (i = 0; av[i] && i < 16; i++) {
+	for (i = 0; i < 16 && av[i]; i++) {
 		char buf[129];
 		if (redact(av[i], i ? av[i - 1] : NULL, envp)) {
 			cJSON_AddItemToArray(a, cJSON_CreateString("<redacted>"));

@@ -83,7 +83,7 @@ static int parse_stat(int dirfd, struct sp *s)
 	unsigned long long f[52] = {0};
 	int k;
 
-	if (slurp(dirfd, "stat", &b, &n) != 0 || !(p = strrchr(b, ')'))) {
+	if (slurp(dirfd, "stat", &b, &n) != 0 || !b || !(p = strrchr(b, ')'))) {
 		free(b);
 		return -1;
 	}
@@ -191,7 +191,7 @@ static void select_procs(const struct snap_opts *o, struct sp *v, size_t n)
 
 static void add_rec(struct rd *r, cJSON *rec)
 {
-	r->recs = erealloc(r->recs, (r->nrecs + 1) * sizeof *r->recs);
+	r->recs = erealloc(r->recs, (r->nrecs + 1) * sizeof(cJSON *));
 	r->recs[r->nrecs++] = rec;
 }
 
@@ -290,7 +290,8 @@ static cJSON *header(const struct ctx *c, const struct sp *s, const char *nonce)
 	cJSON *h = cJSON_CreateObject();
 
 	cJSON_AddStringToObject(h, "t", "hdr");
-	cJSON_AddNumberToObject(h, "ts", (double)(c->boot_us + (long long)(s->start * 1000000ull / (unsigned long long)c->hz)));
+	cJSON_AddNumberToObject(
+	    h, "ts", (double)(c->boot_us + (long long)(s->start * 1000000ull / (unsigned long long)c->hz)));
 	cJSON_AddStringToObject(h, "schema", READER_SCHEMA);
 	cJSON_AddNumberToObject(h, "pid", (double)s->pid);
 	cJSON_AddNumberToObject(h, "ppid", (double)s->ppid);
@@ -398,8 +399,8 @@ out:
 static int same_image(const struct rd *a, const struct rd *b)
 {
 	return a->exe_ok && b->exe_ok && a->exe_st.st_dev == b->exe_st.st_dev &&
-	       a->exe_st.st_ino == b->exe_st.st_ino && a->sp->env_start && a->sp->env_start == b->sp->env_start &&
-	       a->sp->arg_start == b->sp->arg_start;
+	       a->exe_st.st_ino == b->exe_st.st_ino && a->sp->env_start &&
+	       a->sp->env_start == b->sp->env_start && a->sp->arg_start == b->sp->arg_start;
 }
 
 static void host_name(char *out, size_t n)
@@ -457,7 +458,7 @@ size_t snap_collect(const struct snap_opts *o, struct traceset *ts)
 		got += (size_t)r;
 	}
 	rs = erealloc(NULL, (nsel + ngone + 1) * sizeof *rs);
-	so = erealloc(NULL, (nsel + ngone + 1) * sizeof *so);
+	so = erealloc(NULL, (nsel + ngone + 1) * sizeof(cJSON *));
 	memset(rs, 0, (nsel + ngone + 1) * sizeof *rs);
 	host_name(host, sizeof host);
 	c.ts = now_us(CLOCK_REALTIME);
@@ -473,8 +474,8 @@ size_t snap_collect(const struct snap_opts *o, struct traceset *ts)
 		if (!s->sel)
 			continue;
 		rs[k].sp = s;
-		for (int b = 0; b < 8; b++)
-			snprintf(rs[k].nonce + 2 * b, 3, "%02x", rnd[8 * k + (size_t)b]);
+		for (size_t b = 0; b < 8; b++)
+			snprintf(rs[k].nonce + 2 * b, 3, "%02x", rnd[8 * k + b]);
 		if (i < n)
 			read_one(&c, &rs[k], &so[k]);
 		else {
@@ -493,8 +494,8 @@ size_t snap_collect(const struct snap_opts *o, struct traceset *ts)
 	sock_join_read(c.join);
 	for (size_t i = 0; i < k; i++) {
 		struct rd *r = &rs[i];
-		long other = sock_join_records(c.join, r->netns, r->fds, r->inos, r->nfd, c.ts, &r->recs,
-		                               &r->nrecs);
+		long other =
+		    sock_join_records(c.join, r->netns, r->fds, r->inos, r->nfd, c.ts, &r->recs, &r->nrecs);
 		const struct rd *par = NULL;
 		for (size_t p = 0; p < k && !par; p++)
 			if (rs[p].sp->pid == r->sp->ppid && same_image(r, &rs[p]))

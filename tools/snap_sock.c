@@ -115,9 +115,9 @@ static int parse_addr(const char *s, int v6, char *out, size_t n, unsigned *port
 	unsigned char a[16];
 	unsigned int w, p;
 	char ip[INET6_ADDRSTRLEN];
-	int words = v6 ? 4 : 1;
+	size_t words = v6 ? 4 : 1;
 
-	for (int i = 0; i < words; i++) {
+	for (size_t i = 0; i < words; i++) {
 		if (sscanf(s + 8 * i, "%8X", &w) != 1)
 			return -1;
 		memcpy(a + 4 * i, &w, 4);
@@ -186,9 +186,9 @@ void sock_join_read(struct sock_join *j)
 
 static const char *state_text(int st)
 {
-	static const char *const names[] = {"?",         "established", "syn_sent",   "syn_recv",
-	                                    "fin_wait1", "fin_wait2",   "time_wait",  "close",
-	                                    "close_wait", "last_ack",   "listen",     "closing"};
+	static const char *const names[] = {"?",          "established", "syn_sent",  "syn_recv",
+	                                    "fin_wait1",  "fin_wait2",   "time_wait", "close",
+	                                    "close_wait", "last_ack",    "listen",    "closing"};
 	return st > 0 && st < (int)(sizeof names / sizeof names[0]) ? names[st] : "?";
 }
 
@@ -204,9 +204,8 @@ static enum hold_role role_of(const struct sock_join *j, const struct sent *e)
 	return HOLD_CLIENT;
 }
 
-long sock_join_records(struct sock_join *j, const char *netns, const int *fds,
-                       const unsigned long long *inos, size_t n, long long ts, cJSON ***recs,
-                       size_t *nrecs)
+long sock_join_records(struct sock_join *j, const char *netns, const int *fds, const unsigned long long *inos,
+                       size_t n, long long ts, cJSON ***recs, size_t *nrecs)
 {
 	long other = 0;
 
@@ -226,12 +225,14 @@ long sock_join_records(struct sock_join *j, const char *netns, const int *fds,
 		cJSON_AddItemToObjectCS(r, "fd", cJSON_CreateNumber(fds[i]));
 		cJSON_AddItemToObjectCS(r, "ino", cJSON_CreateNumber((double)e->ino));
 		cJSON_AddItemToObjectCS(r, "type", cJSON_CreateStringReference("stream"));
-		cJSON_AddItemToObjectCS(r, "family", cJSON_CreateStringReference(strchr(e->local, '[') ? "inet6" : "inet"));
+		cJSON_AddItemToObjectCS(
+		    r, "family", cJSON_CreateStringReference(strchr(e->local, '[') ? "inet6" : "inet"));
 		cJSON_AddItemToObjectCS(r, "state", cJSON_CreateStringReference(state_text(e->st)));
-		cJSON_AddItemToObjectCS(r, "role", cJSON_CreateStringReference(hold_role_name(role_of(j, e))));
+		cJSON_AddItemToObjectCS(r, "role",
+		                        cJSON_CreateStringReference(hold_role_name(role_of(j, e))));
 		cJSON_AddItemToObjectCS(r, "local", cJSON_CreateString(e->local));
 		cJSON_AddItemToObjectCS(r, "peer", cJSON_CreateString(e->peer));
-		*recs = erealloc(*recs, (*nrecs + 1) * sizeof **recs);
+		*recs = erealloc(*recs, (*nrecs + 1) * sizeof(cJSON *));
 		(*recs)[(*nrecs)++] = r;
 	}
 	return other;

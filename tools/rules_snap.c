@@ -50,11 +50,18 @@ static const struct proc *creator(const struct holder *v, size_t n)
 	return v[0].p;
 }
 
+/* Holders of one socket are of one host, sorted by start and pid: a process's descriptors are
+ * adjacent, also when two snapshots of it are merged (two files, one pid and start). */
+static int same_holder(const struct holder *a, const struct holder *b)
+{
+	return a->p->pid == b->p->pid && a->p->start == b->p->start;
+}
+
 static size_t distinct_procs(const struct holder *v, size_t n)
 {
 	size_t d = 0;
 	for (size_t i = 0; i < n; i++)
-		d += i == 0 || v[i].p != v[i - 1].p;
+		d += i == 0 || !same_holder(&v[i], &v[i - 1]);
 	return d;
 }
 
@@ -70,7 +77,7 @@ static void shared_finding(const struct model *m, const struct holder *v, size_t
 	f->pids = erealloc(NULL, (np + 1) * sizeof *f->pids);
 	f->pids[f->npids++] = cr->pid;
 	for (size_t i = 0; i < n; i++)
-		if (v[i].p != cr && (i == 0 || v[i].p != v[i - 1].p))
+		if (v[i].p->pid != cr->pid && (i == 0 || !same_holder(&v[i], &v[i - 1])))
 			f->pids[f->npids++] = v[i].p->pid;
 	proc_label(m, cr, lab, sizeof lab);
 	finding_msg(f,

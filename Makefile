@@ -37,8 +37,8 @@ TOOL_SRC  := $(sort $(wildcard tools/*.c))
 TOOL_OBJ  := $(TOOL_SRC:%.c=$(B)/%.o)
 TOOL_LIBS := -lcjson -ldw -lelf
 # The shim's pure parts the CLI links too (one list: scripts/fuzz.sh asks `make print-cli-shim`).
-# `run` checks a trace directory with the shim's own policy.
-CLI_SHIM  := shim/dirpolicy.c
+# `run` checks a trace directory with the shim's own policy; `snap` judges values as the shim does.
+CLI_SHIM  := shim/dirpolicy.c shim/secret.c shim/sha256.c
 TOOL_OBJ  += $(CLI_SHIM:%.c=$(B)/%.o)
 
 UNIT_SRC  := $(sort $(wildcard tests/unit/*.c))
@@ -70,7 +70,8 @@ UNIT_SHIM_OBJ := $(B)/shim/secret.o $(B)/shim/sha256.o $(B)/shim/config.o
 UNIT_TOOL_OBJ := $(filter-out $(B)/tools/main.o,$(TOOL_OBJ))
 $(B)/tests/unit/%: tests/unit/%.c $(SHIM_OBJ) $(TOOL_OBJ) | $(B)/tests/unit
 	$(CC) $(CFLAGS) -D_GNU_SOURCE -Ishim -Itools $(LDFLAGS) -o $@ $< \
-	  $(if $(findstring shim_,$*),$(UNIT_SHIM_OBJ),) $(if $(findstring tool_,$*),$(UNIT_TOOL_OBJ) $(TOOL_LIBS),) -lpthread
+	  $(sort $(if $(findstring shim_,$*),$(UNIT_SHIM_OBJ)) $(if $(findstring tool_,$*),$(UNIT_TOOL_OBJ))) \
+	  $(if $(findstring tool_,$*),$(TOOL_LIBS)) -lpthread
 $(B)/tests/progs/%: tests/progs/%.c bench/loopback_pair.h | $(B)/tests/progs
 	$(CC) $(filter-out -Wmissing-prototypes -Wvla,$(CFLAGS)) -D_GNU_SOURCE $(LDFLAGS) -o $@ $< -lpthread
 $(B)/bench/%: bench/%.c bench/loopback_pair.h | $(B)/bench

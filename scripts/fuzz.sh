@@ -60,7 +60,7 @@ shim_objs() { # the shim's pure parts, as the shim_ unit tests link them
 build() { # target name -> $OUT/fuzz_NAME
 	local t=$1 src=tests/fuzz/fuzz_$1.c objs libs="" inc=""
 	case $t in
-	report) objs=$(tool_objs) libs="-lcjson -ldw -lelf" inc=-Itools ;;
+	report) objs="$(tool_objs) $(shim_objs)" libs="-lcjson -ldw -lelf" inc=-Itools ;; # snap judges values with the shim's code
 	*) objs=$(shim_objs) inc=-Ishim ;;
 	esac
 	# shellcheck disable=SC2086

@@ -7,6 +7,7 @@
 
 #include "cred_info.h"
 #include "model_int.h"
+#include "snap.h"
 
 #define NAME_STR(id, str) str,
 const char *const flag_names[F_COUNT] = {CT_FLAGS(NAME_STR)}; /* shim/cred_table.h, as the shim's */
@@ -110,6 +111,8 @@ static void add_header(struct proc *p, const cJSON *h)
 		p->start = p->fork_ts;
 	snprintf(id, sizeof id, "%s.%ld.%s", p->host, p->pid, p->nonce);
 	p->id = estrdup(id);
+	if (o && !strcmp(o, "snap"))
+		snap_header(p, h);
 }
 
 static void add_name(char ***v, size_t *n, const char *name)
@@ -290,6 +293,8 @@ static void add_record(struct proc *p, const cJSON *r, struct mod **mods, size_t
 		add_counts(p, get(r, "reads"));
 	} else if (!strcmp(t, "cap")) {
 		p->capped = 1;
+	} else if (!strcmp(t, "sock")) {
+		snap_sock(p, r);
 	}
 }
 
@@ -437,6 +442,7 @@ static void free_proc(struct proc *p)
 	free(p->conns);
 	free(p->uses);
 	free(p->kids);
+	snap_free(p->snap);
 	free(p);
 }
 

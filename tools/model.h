@@ -68,6 +68,7 @@ struct cred {
 };
 
 struct proc;
+struct snapinfo; /* snap.h: a process read from /proc by `credtrace snap` */
 
 struct fork_ev {
 	long long ts;
@@ -140,6 +141,7 @@ struct proc {
 	struct exec_ev *via; /* the exec record that started this image */
 	struct proc **kids;
 	size_t nkids;
+	struct snapinfo *snap; /* NULL unless the process comes from a snapshot (origin "snap") */
 };
 
 struct model {

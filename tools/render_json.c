@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "input.h"
 #include "render.h"
+#include "snap.h"
 
 /* cJSON prints doubles with 15 significant digits; timestamps in microseconds need 16. */
 static cJSON *llnum(long long v)
@@ -175,6 +176,8 @@ static cJSON *proc_json(const struct proc *p)
 	cJSON_AddItemToObject(o, "credentials", creds);
 	cJSON_AddItemToObject(o, "sockets", sockets_json(p));
 	cJSON_AddItemToObject(o, "untraced_children", untraced_json(p));
+	if (p->snap) /* only in processes from a snapshot: traced reports stay as they were */
+		cJSON_AddItemToObject(o, "snapshot", render_snap_json(p));
 	return o;
 }
 

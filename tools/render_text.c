@@ -6,6 +6,7 @@
 
 #include "input.h"
 #include "render.h"
+#include "snap.h"
 
 #define RING 8
 
@@ -138,6 +139,7 @@ static void creds_text(const struct pen *p, const struct proc *pr, int depth)
 		        pr->uses[i].role_child ? "inherited" : "shared with children", pr->uses[i].fd,
 		        pr->uses[i].peer ? E(p, pr->uses[i].peer) : "?", pr->uses[i].ino, pr->uses[i].owner,
 		        E(p, pr->uses[i].op));
+	render_snap_holds(p->out, pr, depth * 2 + 4);
 }
 
 static void tree(const struct pen *p, const struct model *m, const struct proc *pr, int depth)
@@ -221,6 +223,7 @@ static void blind_spots(const struct pen *p, const struct model *m)
 	fprintf(p->out, "\n%sNot seen%s\n", BOLD(p), RESET(p));
 	any = blind_groups(p, m);
 	any |= input_text(p->out, E_ctx, (void *)p) > 0;
+	any |= render_snap_notes(p->out, m);
 	for (size_t i = 0; i < m->n; i++) {
 		const struct proc *pr = m->procs[i];
 		proc_label(m, pr, lab, sizeof lab);

@@ -15,6 +15,7 @@ static const char *const code_names[C_COUNT] = {
     "CRED_NAME_MISMATCH",
     "CRED_LOST_ON_EXEC",
     "SOCKET_REUSED_AFTER_FORK",
+    "SOCKET_SHARED",
     "CRED_DIVERGENT",
     "CRED_MALFORMED",
     "CRED_READ_BEFORE_FORK",
@@ -184,6 +185,7 @@ void rules_run(const struct model *m, struct findings *out)
 			per_var[r](m, ns.v[i], out);
 	free(ns.v);
 	rules_proc(m, out);
+	rules_snap(m, out);
 	if (out->n)
 		qsort(out->v, out->n, sizeof *out->v, cmp_finding);
 }

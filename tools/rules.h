@@ -14,6 +14,7 @@ enum code {
 	C_NAME_MISMATCH,
 	C_LOST_ON_EXEC,
 	C_SOCKET_REUSED,
+	C_SOCKET_SHARED,
 	C_DIVERGENT,
 	C_MALFORMED,
 	C_READ_BEFORE_FORK,
@@ -58,6 +59,7 @@ void site_phrase(const struct site *s, char *buf, size_t n);
 /* The site and, unless it is Node's process.env, the function: " at app.py:12 (<module>) (os.environ)". */
 void read_phrase(const struct cread *r, char *buf, size_t n);
 void rules_proc(const struct model *m, struct findings *out); /* rules_proc.c */
+void rules_snap(const struct model *m, struct findings *out); /* rules_snap.c: live state */
 /* Rules about one variable (rules_value.c, rules_divergent.c). */
 void rules_missing(const struct model *m, const char *var, struct findings *out);
 void rules_empty(const struct model *m, const char *var, struct findings *out);

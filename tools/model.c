@@ -42,7 +42,7 @@ static void free_strs(char **v, size_t n)
 	free(v);
 }
 
-static void parse_facts(const cJSON *o, struct facts *f)
+void parse_facts(const cJSON *o, struct facts *f)
 {
 	const char *s = str(o, "state"), *fp = str(o, "fp");
 	cJSON *e;
@@ -58,7 +58,7 @@ static void parse_facts(const cJSON *o, struct facts *f)
 	    f->flags |= 1u << b;
 }
 
-static void free_facts(struct facts *f)
+void free_facts(struct facts *f)
 {
 	free(f->provider);
 	free(f->entropy);
@@ -266,6 +266,8 @@ static void add_record(struct proc *p, const cJSON *r, struct mod **mods, size_t
 		u->shutdown = !strcmp(u->op, "shutdown");
 		u->peer = estrdup(str(r, "peer"));
 		site_parse(r, *mods, *nm, SITE_OTHER, &u->site);
+	} else if (!strcmp(t, "wire") || !strcmp(t, "wire_status")) {
+		model_wire_add(p, r, ts);
 	} else if (!strcmp(t, "runtime")) {
 		free(p->rt_name);
 		free(p->rt_why);
@@ -420,6 +422,7 @@ static void free_proc(struct proc *p)
 	free(p->execs);
 	free(p->conns);
 	free(p->uses);
+	model_wire_free(p);
 	free(p->kids);
 	free(p);
 }

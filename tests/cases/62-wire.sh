@@ -121,7 +121,38 @@ check "foreign: the key sent is ANTHROPIC_API_KEY's, with a foreign prefix" tq "
 check "the TLS socket's own bytes are not taken for HTTP" tq "$W/healthy-httpx-tls" \
 	"len([r for r in by('wire') if r['tls'] is False]) == 0"
 
+
+# The npm openai client (Node's fetch, undici) over plaintext: Node here may link OpenSSL statically
+# (official builds), whose TLS is not interposable (docs/runtimes.md); its plaintext sockets are seen.
+if [ ! -d "$ROOT/tests/node/node_modules/openai" ]; then
+	skip "node openai: stale client, healthy twin" "tests/node/node_modules/openai is absent (npm ci in tests/node, see tests/node/package.json)"
+elif ! command -v node >/dev/null; then
+	skip "node openai: stale client, healthy twin" "node is not installed"
+else
+	N=$ROOT/tests/node/wire_openai.js
+	# nrun NAME MODE WANT [ENV=VALUE...]: as run, for the Node client.
+	nrun() {
+		local name=$1 mode=$2 want=$3 rc0=0 rc1=0
+		shift 3
+		env "$@" OPENAI_BASE_URL="$HTTP" node "$N" "$mode" >"$W/$name.plain" 2>&1 || rc0=$?
+		env "$@" OPENAI_BASE_URL="$HTTP" LD_PRELOAD="$PRELOAD" CREDTRACE_DIR="$W/$name" node "$N" "$mode" >"$W/$name.traced" 2>&1 || rc1=$?
+		expect_eq "$name: statuses" "$(cat "$W/$name.plain")" "$want"
+		expect_eq "$name: exit status the same traced" "$rc1" "$rc0"
+		expect_eq "$name: output the same traced" "$(cat "$W/$name.traced")" "$(cat "$W/$name.plain")"
+		got=$(findings "$W/$name")
+	}
+	nrun node-healthy healthy "200 200" OPENAI_API_KEY="$KEY"
+	case " $got " in *KEY_*) fail "node-healthy: no KEY_ finding" "$got" ;; *) ok "node-healthy: no KEY_ finding" ;; esac
+	check "node-healthy: a wire record names OPENAI_API_KEY" tq "$W/node-healthy" \
+		"len([r for r in by('wire') if r['match'] == 'OPENAI_API_KEY']) > 0"
+	nrun node-stale stale "401 401" OPENAI_API_KEY="$OLD"
+	has "node-stale: KEY_REJECTED" "$got" KEY_REJECTED:error
+	has "node-stale: KEY_SENT_DIFFERS" "$got" KEY_SENT_DIFFERS:error
+fi
+
+leak=
 for k in "$KEY" "$OLD" "$CFG" "$ANT"; do
-	if grep -rqF -- "$k" "$W"; then fail "no key in any output" "a canary is in $W"; break; fi
+	grep -rqF -- "$k" "$W" && leak=yes
 done
-ok "no key in this case's output (zz-canaries scans everything again)"
+if [ -n "$leak" ]; then fail "no key in this case's output" "a canary is in $W"; else
+	ok "no key in this case's output (zz-canaries scans everything again)"; fi

@@ -137,6 +137,7 @@ static int track_locked(int fd, const struct slot *s)
 void ct_sock_fork_child(void)
 {
 	lk = 0;
+	ct_wire_fork_child();
 	for (unsigned i = 0; i < hwm; i++) {
 		struct slot *s = &slots[i];
 		if (!s->live)

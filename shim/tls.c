@@ -46,6 +46,11 @@ static struct {
 } ras[NRA];
 CT_STATE static int nlibs, tls_lk;
 
+void ct_tls_fork_child(void)
+{
+	tls_lk = 0;
+}
+
 static void *pick(void *h, const char *name, const void *self)
 {
 	void *p = h ? dlsym(h, name) : NULL;
@@ -75,6 +80,8 @@ static __attribute__((noinline, cold)) const struct lib *resolve(uintptr_t ra)
 	struct lib l;
 	memset(&l, 0, sizeof l);
 	ct_guard = 1;
+	if (ct_on)
+		(void)ct_self(); /* a fork child re-initialises here first: tls_lk is free again */
 	void *h = NULL;
 	const struct lib *res = NULL;
 	if (dladdr((void *)ra, &di) && di.dli_fbase)

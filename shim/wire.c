@@ -248,6 +248,12 @@ static void unlock(void)
 	__atomic_store_n(&lk, 0, __ATOMIC_RELEASE);
 }
 
+void ct_wire_fork_child(void)
+{
+	lk = 0;
+	ct_tls_fork_child();
+}
+
 /* FNV-1a over the value, seeded per process from the nonce: to notice that a connection's
  * credential changed without keeping it. Never written anywhere. */
 static uint64_t hash_of(const char *v, size_t n)

@@ -47,6 +47,11 @@ void ct_wire_response(int tls, uintptr_t id, const char *buf, size_t n) CT_HIDDE
 void ct_wire_fd_out(int fd, const void *buf, size_t n) CT_HIDDEN;
 void ct_wire_fd_in(int fd, const void *buf, size_t n) CT_HIDDEN;
 
+/* In a fork child, from ct_sock_fork_child: the locks of wire.c and tls.c may have been held by a
+ * thread of the parent that is gone. */
+void ct_wire_fork_child(void) CT_HIDDEN;
+void ct_tls_fork_child(void) CT_HIDDEN;
+
 /* sock.c: the connection's HTTP state. mark: the first write showed HTTP/1.x (1) or not (0): the
  * fd's flags follow. peer: "ip:port" of a tracked fd into buf (cap bytes, not terminated), its
  * length, 0 when fd is not tracked; *ino its inode. */

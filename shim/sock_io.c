@@ -227,8 +227,8 @@ IO_HOOK(ssize_t, pwrite, CT_OP_PWRITE, (int fd, const void *b, size_t n, off_t o
 IO_HOOK(ssize_t, pwrite64, CT_OP_PWRITE, (int fd, const void *b, size_t n, off_t o), (fd, b, n, o))
 OUT_HOOK(ssize_t, send, CT_OP_SEND, (int fd, const void *b, size_t n, int f), (fd, b, n, f), b, n)
 OUT_HOOK(ssize_t, sendto, CT_OP_SENDTO,
-         (int fd, const void *b, size_t n, int f, const struct sockaddr *a, socklen_t l), (fd, b, n, f, a, l), b,
-         n)
+         (int fd, const void *b, size_t n, int f, const struct sockaddr *a, socklen_t l), (fd, b, n, f, a, l),
+         b, n)
 OUT_HOOK(ssize_t, sendmsg, CT_OP_SENDMSG, (int fd, const struct msghdr *m, int f), (fd, m, f),
          iov0(MSG_IOV(m), MSG_IOVLEN(m)), iov0_len(MSG_IOV(m), MSG_IOVLEN(m), -1))
 IO_HOOK(int, sendmmsg, CT_OP_SENDMMSG, (int fd, struct mmsghdr *v, unsigned int n, int f), (fd, v, n, f))

@@ -20,11 +20,11 @@ extern char **environ;
 
 /* The credential-carrying headers, in the order the `hdr` field names them. */
 enum hdr { H_NONE, H_AUTH, H_XAPI, H_APIKEY, H_GOOG, H_QKEY, H_COUNT };
-static const char *const hdr_names[H_COUNT] = {NULL, "authorization", "x-api-key", "api-key",
-                                               "x-goog-api-key", "query:key"};
+static const char *const hdr_names[H_COUNT] = {NULL,      "authorization",  "x-api-key",
+                                               "api-key", "x-goog-api-key", "query:key"};
 /* The variable a header convention points to (x-api-key is Anthropic's, api-key Azure's...). */
-static const char *const hdr_var[H_COUNT] = {NULL, NULL, "ANTHROPIC_API_KEY", "AZURE_OPENAI_API_KEY",
-                                             "GOOGLE_API_KEY", "GOOGLE_API_KEY"};
+static const char *const hdr_var[H_COUNT] = {
+    NULL, NULL, "ANTHROPIC_API_KEY", "AZURE_OPENAI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_API_KEY"};
 
 /* Host names of the providers, and the variable their clients read (exact or a subdomain). */
 static const struct {
@@ -113,6 +113,8 @@ static void query_key(const char *t, size_t n, struct head *h)
 static void header(const char *name, size_t nl, const char *v, size_t vl, struct head *h)
 {
 	enum hdr k = H_NONE;
+	if (nl != 4 && nl != 7 && nl != 9 && nl != 13 && nl != 14)
+		return; /* none of the names below: most headers stop at this length test */
 	if (ieq(name, nl, "host")) {
 		h->host = v, h->hlen = vl;
 		return;
@@ -146,12 +148,12 @@ static int parse_head(const char *b, size_t n, struct head *h)
 	h->api = -1;
 	if (!m)
 		return 0;
-	for (e = m; e < n && b[e] != '\n'; e++)
-		;
+	const char *nl = memchr(b + m, '\n', n - m); /* glibc's memchr: vectorised */
+	e = nl ? (size_t)(nl - b) : n;
 	/* request-target SP "HTTP/1.x": the target ends at the last space of the line */
 	for (i = e; i > m && b[i - 1] != ' '; i--)
 		;
-	if (i <= m || e - i < 8 || memcmp(b + i, "HTTP/1.", 7))
+	if (i <= m || e - i < 8 || memcmp(b + i, "HTTP/1.", 7) != 0)
 		return 0;
 	const char *t = b + m;
 	size_t tl = i - 1 - m, pl = tl;
@@ -164,17 +166,16 @@ static int parse_head(const char *b, size_t n, struct head *h)
 			h->api = (int)k;
 	/* header lines up to the blank line or the scan limit; a line cut by the limit is dropped */
 	for (size_t p = e + 1; p < n;) {
-		size_t le = p, c;
-		while (le < n && b[le] != '\n')
-			le++;
-		if (le == n)
+		const char *lf = memchr(b + p, '\n', n - p);
+		if (!lf)
 			break;
+		size_t le = (size_t)(lf - b);
 		size_t ll = le > p && b[le - 1] == '\r' ? le - 1 - p : le - p;
 		if (!ll)
 			break;
-		for (c = p; c < p + ll && b[c] != ':'; c++)
-			;
-		if (c < p + ll) {
+		const char *colon = memchr(b + p, ':', ll);
+		if (colon) {
+			size_t c = (size_t)(colon - b);
 			size_t vs = c + 1, ve = p + ll;
 			while (vs < ve && (b[vs] == ' ' || b[vs] == '\t'))
 				vs++;
@@ -208,21 +209,21 @@ static const char *wanted_var(const struct head *h, const char *provider)
 
 /* ---- connections ----------------------------------------------------------------------------- */
 
-#define NCONN    128
+#define NCONN     128
 #define MATCH_MAX 64
 struct conn {
 	uintptr_t id;
-	int fd; /* the socket, -1 when not known */
-	unsigned char tls, live, kind, has_cred;
 	uint64_t ino;
-	unsigned serial;
-	pid_t rec_pid;   /* the process that wrote the current credential's record */
-	uint64_t hash;   /* keyed FNV of the latest credential, in memory only: notices a change */
-	unsigned reqs, awaiting, n2xx, n401, n403, nother, rejected;
+	uint64_t hash;      /* keyed FNV of the latest credential, in memory only: notices a change */
 	unsigned long last; /* use clock: the least recently used entry is reused when full */
+	struct ct_facts f;  /* the latest credential */
+	const char *want;   /* the variable it is meant to come from, NULL when unknown */
+	int fd;             /* the socket, -1 when not known */
 	int api;
-	struct ct_facts f;        /* the latest credential */
-	const char *want;         /* the variable it is meant to come from, NULL when unknown */
+	pid_t rec_pid; /* the process that wrote the current credential's record */
+	unsigned serial;
+	unsigned reqs, awaiting, n2xx, n401, n403, nother, rejected;
+	unsigned char tls, live, kind, has_cred;
 	unsigned char host_len, peer_len;
 	char host[64];
 	char peer[64];
@@ -427,7 +428,8 @@ void ct_wire_request(int tls, uintptr_t id, int fd, const char *buf, size_t n)
 	c->last = ++clock_;
 	c->reqs++;
 	c->awaiting++;
-	if (h.kind != H_NONE && (!c->has_cred || c->hash != hash || c->kind != h.kind || c->rec_pid != ct_pid)) {
+	if (h.kind != H_NONE &&
+	    (!c->has_cred || c->hash != hash || c->kind != h.kind || c->rec_pid != ct_pid)) {
 		c->has_cred = 1;
 		c->hash = hash;
 		c->kind = (unsigned char)h.kind;

@@ -18,8 +18,8 @@ static inline size_t ct_wire_method(const char *b, size_t n)
 	static const struct {
 		char m[8];
 		unsigned char len;
-	} ms[] = {{"GET ", 4}, {"POST ", 5}, {"PUT ", 4}, {"PATCH ", 6}, {"DELETE ", 7}, {"HEAD ", 5},
-	          {"OPTIONS ", 8}};
+	} ms[] = {{"GET ", 4},    {"POST ", 5}, {"PUT ", 4},    {"PATCH ", 6},
+	          {"DELETE ", 7}, {"HEAD ", 5}, {"OPTIONS ", 8}};
 	if (n < 4 || (unsigned)(b[0] - 'A') >= 26u)
 		return 0;
 	for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++)

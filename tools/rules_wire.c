@@ -23,7 +23,8 @@ static void flags_text(unsigned flags, char *buf, size_t n)
 	buf[0] = 0;
 	for (unsigned b = 0; b < F_COUNT; b++)
 		if (flags & (1u << b))
-			u += (size_t)snprintf(buf + u, u < n ? n - u : 0, "%s%s", u ? ", " : "", flag_names[b]);
+			u += (size_t)snprintf(buf + u, u < n ? n - u : 0, "%s%s", u ? ", " : "",
+			                      flag_names[b]);
 }
 
 /* "credential fp 1a2b3c4d5e6f (88 bytes, openai)", "an empty credential", "no credential". */
@@ -41,8 +42,8 @@ static void cred_text(const struct wire *w, char *buf, size_t n)
 	flags_text(w->cred.flags, fl, sizeof fl);
 	snprintf(buf, n, "credential %s%s (%s, %ld bytes%s%s%s%s)", w->cred.fp[0] ? "fp " : "",
 	         w->cred.fp[0] ? w->cred.fp : "(fingerprints off)", w->hdr ? w->hdr : "?", w->cred.len,
-	         w->cred.provider ? ", " : "", w->cred.provider ? w->cred.provider : "", fl[0] ? ", shape: " : "",
-	         fl);
+	         w->cred.provider ? ", " : "", w->cred.provider ? w->cred.provider : "",
+	         fl[0] ? ", shape: " : "", fl);
 }
 
 /* "the value of OPENAI_API_KEY", "matching no credential variable of the environment". */
@@ -59,11 +60,15 @@ static const char *match_text(const struct wire *w, char *buf, size_t n)
 
 static void conn_text(const struct wire *w, char *buf, size_t n)
 {
-	const char *host = w->host && (!w->peer || strcmp(w->host, w->peer)) ? w->host : NULL;
-	snprintf(buf, n, "connection %ld to %s%s%s%s%s: %ld request(s); %ld 2xx, %ld 401, %ld 403, %ld other so far",
-	         w->conn, host ? host : w->peer ? w->peer : "?", host && w->peer ? " (" : "",
-	         host && w->peer ? w->peer : "", host && w->peer ? ")" : "", w->tls ? " over TLS" : "", w->n_req,
-	         w->n_2xx, w->n_401, w->n_403, w->n_other);
+	const char *host = w->host && (!w->peer || strcmp(w->host, w->peer) != 0) ? w->host : NULL;
+	snprintf(buf, n,
+	         "connection %ld to %s%s%s%s%s: %ld request(s); %ld 2xx, %ld 401, %ld 403, %ld other so far",
+	         w->conn,
+	         host      ? host
+	         : w->peer ? w->peer
+	                   : "?",
+	         host && w->peer ? " (" : "", host && w->peer ? w->peer : "", host && w->peer ? ")" : "",
+	         w->tls ? " over TLS" : "", w->n_req, w->n_2xx, w->n_401, w->n_403, w->n_other);
 }
 
 static void env_ev(struct finding *f, const struct wire *w)
@@ -91,13 +96,15 @@ static void earlier_ev(const struct proc *p, const struct wire *w, struct findin
 		for (size_t k = 0; k < c->nreads; k++)
 			if (!strcmp(c->reads[k].f.fp, w->cred.fp)) {
 				read_phrase(&c->reads[k], site, sizeof site);
-				finding_ev(f, "fp %s was %s's value when it was read%s", w->cred.fp, c->name, site);
+				finding_ev(f, "fp %s was %s's value when it was read%s", w->cred.fp, c->name,
+				           site);
 				return;
 			}
 		for (size_t k = 0; k < c->nsets; k++)
 			if (c->sets[k].has_prev && !strcmp(c->sets[k].prev.fp, w->cred.fp)) {
 				site_phrase(&c->sets[k].site, site, sizeof site);
-				finding_ev(f, "fp %s was %s's value before it was changed%s", w->cred.fp, c->name, site);
+				finding_ev(f, "fp %s was %s's value before it was changed%s", w->cred.fp,
+				           c->name, site);
 				return;
 			}
 		if (c->has_start && !strcmp(c->start.fp, w->cred.fp)) {
@@ -138,9 +145,11 @@ static void common_ev(const struct model *m, const struct proc *p, const struct 
 		finding_ev(f, "%s", buf);
 		for (size_t u = 0; u < p->nuses; u++)
 			if (p->uses[u].ino == w->ino && w->ino && p->uses[u].role_child)
-				finding_ev(f, "connection %ld was made by pid %ld before a fork and inherited by "
-				              "this process (SOCKET_REUSED_AFTER_FORK)",
-				           w->conn, p->uses[u].owner);
+				finding_ev(
+				    f,
+				    "connection %ld was made by pid %ld before a fork and inherited by "
+				    "this process (SOCKET_REUSED_AFTER_FORK)",
+				    w->conn, p->uses[u].owner);
 	}
 	if (more)
 		finding_ev(f, "... and %zu more connection(s)", more);
@@ -160,7 +169,7 @@ static const char *differs(const struct wire *w)
 		return NULL;
 	if (!w->match)
 		return "none";
-	if (strcmp(w->match, w->var) && (w->cred.flags & F_FOREIGN))
+	if (strcmp(w->match, w->var) != 0 && (w->cred.flags & F_FOREIGN))
 		return "foreign";
 	return NULL;
 }
@@ -178,31 +187,47 @@ static void hint_for(struct finding *f, const struct wire *w)
 	const char *v = w->var ? w->var : "the provider's key variable";
 	const char *d = differs(w);
 	if (!w->has_cred)
-		finding_hint(f, "No credential was sent: the client got no key. Set %s in the environment of this "
-		                "process (the worker, not only the web service) or pass the key explicitly.", v);
+		finding_hint(
+		    f,
+		    "No credential was sent: the client got no key. Set %s in the environment of this "
+		    "process (the worker, not only the web service) or pass the key explicitly.",
+		    v);
 	else if (w->cred.state != ST_PRESENT)
-		finding_hint(f, "The client sent an empty key (an unset variable read as \"\", a config merge such as "
-		                "`settings.key or \"\"`): make the client refuse an empty key at start, and set %s "
-		                "where this process runs.", v);
+		finding_hint(
+		    f,
+		    "The client sent an empty key (an unset variable read as \"\", a config merge such as "
+		    "`settings.key or \"\"`): make the client refuse an empty key at start, and set %s "
+		    "where this process runs.",
+		    v);
 	else if (d && !strcmp(d, "foreign"))
-		finding_hint(f, "The key sent is %s's, another provider's key for this endpoint: pass the value of %s.",
-		             w->match, v);
+		finding_hint(
+		    f,
+		    "The key sent is %s's, another provider's key for this endpoint: pass the value of %s.",
+		    w->match, v);
 	else if (d)
-		finding_hint(f, "The client holds a key that is not the environment's %s: it was built before the "
-		                "variable changed (at import time, or in a parent before fork) or read its key "
-		                "elsewhere (a config file, a default). Build the client after the environment is "
-		                "final, in the process that uses it, or pass api_key from %s when calling.", v, v);
+		finding_hint(
+		    f,
+		    "The client holds a key that is not the environment's %s: it was built before the "
+		    "variable changed (at import time, or in a parent before fork) or read its key "
+		    "elsewhere (a config file, a default). Build the client after the environment is "
+		    "final, in the process that uses it, or pass api_key from %s when calling.",
+		    v, v);
 	else if (!w->match && w->cred.fp[0])
-		finding_hint(f, "The key comes from outside the environment (a config file, a secret store, a "
-		                "literal in code) and the server refuses it: check that source%s%s.",
+		finding_hint(f,
+		             "The key comes from outside the environment (a config file, a secret store, a "
+		             "literal in code) and the server refuses it: check that source%s%s.",
 		             w->var ? ", or use " : "", w->var ? w->var : "");
 	else if (w->cred.flags)
-		finding_hint(f, "The key has a shape defect (see the evidence): fix it where the secret is written "
-		                "(no quotes, no trailing newline), then restart the process.");
+		finding_hint(
+		    f, "The key has a shape defect (see the evidence): fix it where the secret is written "
+		       "(no quotes, no trailing newline), then restart the process.");
 	else
-		finding_hint(f, "The server refuses the environment's own %s: the key is revoked or expired, belongs "
-		                "to another project or organisation, or is sent to the wrong endpoint (base URL): "
-		                "rotate it or check the base URL.", w->match ? w->match : v);
+		finding_hint(
+		    f,
+		    "The server refuses the environment's own %s: the key is revoked or expired, belongs "
+		    "to another project or organisation, or is sent to the wrong endpoint (base URL): "
+		    "rotate it or check the base URL.",
+		    w->match ? w->match : v);
 }
 
 static void key_rejected(const struct model *m, const struct proc *p, struct findings *out)
@@ -225,7 +250,8 @@ static void key_rejected(const struct model *m, const struct proc *p, struct fin
 			if (!x->status || !same_cred(x, w))
 				continue;
 			for (size_t j = k + 1; j < p->nwires && !later; j++)
-				later = p->wires[j].status && p->wires[j].conn == x->conn && same_cred(&p->wires[j], w);
+				later = p->wires[j].status && p->wires[j].conn == x->conn &&
+				        same_cred(&p->wires[j], w);
 			if (!later)
 				n401 += x->n_401, n403 += x->n_403;
 		}
@@ -233,8 +259,8 @@ static void key_rejected(const struct model *m, const struct proc *p, struct fin
 		finding_pid(f, p->pid);
 		cred_text(w, cred, sizeof cred);
 		finding_msg(f, "the server answered %s%s%s to %ld request(s) of pid %ld carrying %s%s",
-		            n401 ? "401" : "", n401 && n403 ? "/" : "", n403 ? "403" : "", n401 + n403, p->pid,
-		            cred, match_text(w, mt, sizeof mt));
+		            n401 ? "401" : "", n401 && n403 ? "/" : "", n403 ? "403" : "", n401 + n403,
+		            p->pid, cred, match_text(w, mt, sizeof mt));
 		hint_for(f, w);
 		common_ev(m, p, w, 1, f);
 	}
@@ -259,14 +285,18 @@ static void key_sent_differs(const struct model *m, const struct proc *p, struct
 		finding_pid(f, p->pid);
 		cred_text(w, cred, sizeof cred);
 		if (!strcmp(d, "empty"))
-			finding_msg(f, "pid %ld sent %s while its environment holds a value in %s", p->pid, cred,
-			            w->var);
+			finding_msg(f, "pid %ld sent %s while its environment holds a value in %s", p->pid,
+			            cred, w->var);
 		else if (!strcmp(d, "foreign"))
-			finding_msg(f, "pid %ld sent %s, the value of %s (another provider's key), where %s was expected",
+			finding_msg(f,
+			            "pid %ld sent %s, the value of %s (another provider's key), where %s was "
+			            "expected",
 			            p->pid, cred, w->match, w->var);
 		else
-			finding_msg(f, "pid %ld sent %s, which is not the value its environment now holds in %s (fp %s)",
-			            p->pid, cred, w->var, w->var_env.fp);
+			finding_msg(
+			    f,
+			    "pid %ld sent %s, which is not the value its environment now holds in %s (fp %s)",
+			    p->pid, cred, w->var, w->var_env.fp);
 		hint_for(f, w);
 		common_ev(m, p, w, 0, f);
 	}

@@ -73,6 +73,41 @@ static void *pick(void *h, const char *name, const void *self)
 		memcpy(&l.field, &p_, sizeof p_);                                                            \
 	} while (0)
 
+static void tls_lock(void)
+{
+	while (__atomic_exchange_n(&tls_lk, 1, __ATOMIC_ACQUIRE))
+		syscall(SYS_sched_yield);
+}
+
+static void tls_unlock(void)
+{
+	__atomic_store_n(&tls_lk, 0, __ATOMIC_RELEASE);
+}
+
+/* Call-site cache: open addressing over PROBE slots from the site's hash; a slot is written once
+ * (its lib pointer before its address, both release), so readers need no lock. */
+#define PROBE 4
+static unsigned ra_hash(uintptr_t ra)
+{
+	return (unsigned)((ra ^ ra >> 12) >> 2) % NRA;
+}
+
+static void publish(uintptr_t ra, const struct lib *res)
+{
+	tls_lock();
+	for (unsigned j = 0, k = ra_hash(ra); j < PROBE; j++, k = (k + 1) % NRA) {
+		uintptr_t cur = __atomic_load_n(&ras[k].ra, __ATOMIC_RELAXED);
+		if (cur == ra)
+			break;
+		if (!cur) {
+			__atomic_store_n(&ras[k].l, res, __ATOMIC_RELEASE);
+			__atomic_store_n(&ras[k].ra, ra, __ATOMIC_RELEASE);
+			break;
+		}
+	}
+	tls_unlock();
+}
+
 static __attribute__((noinline, cold)) const struct lib *resolve(uintptr_t ra)
 {
 	int g = ct_guard, e = errno;
@@ -86,50 +121,49 @@ static __attribute__((noinline, cold)) const struct lib *resolve(uintptr_t ra)
 	const struct lib *res = NULL;
 	if (dladdr((void *)ra, &di) && di.dli_fbase)
 		l.base = (uintptr_t)di.dli_fbase;
-	/* an object resolved already (this call site's cache slot was taken by another) */
+	/* an object resolved already, from another of its call sites */
 	for (int i = 0, n = __atomic_load_n(&nlibs, __ATOMIC_ACQUIRE); i < n && !res; i++)
 		if (libs[i].base == l.base)
 			res = &libs[i];
-	if (res)
-		goto done;
-	if (l.base && di.dli_fname && di.dli_fname[0]) /* the main program's is "": its scope holds us */
-		h = dlopen(di.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
-	PICK(write, "SSL_write", SSL_write);
-	PICK(write_ex, "SSL_write_ex", SSL_write_ex);
-	PICK(read, "SSL_read", SSL_read);
-	PICK(read_ex, "SSL_read_ex", SSL_read_ex);
-	PICK(get_fd, "SSL_get_fd", NULL);
-	while (__atomic_exchange_n(&tls_lk, 1, __ATOMIC_ACQUIRE))
-		syscall(SYS_sched_yield);
-	for (int i = 0; i < nlibs && !res; i++)
-		if (libs[i].base == l.base)
-			res = &libs[i];
-	if (!res && nlibs < NLIB) {
-		libs[nlibs] = l;
-		res = &libs[nlibs];
-		__atomic_store_n(&nlibs, nlibs + 1, __ATOMIC_RELEASE);
+	if (!res) {
+		if (l.base && di.dli_fname &&
+		    di.dli_fname[0]) /* the main program's is "": its scope holds us */
+			h = dlopen(di.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
+		PICK(write, "SSL_write", SSL_write);
+		PICK(write_ex, "SSL_write_ex", SSL_write_ex);
+		PICK(read, "SSL_read", SSL_read);
+		PICK(read_ex, "SSL_read_ex", SSL_read_ex);
+		PICK(get_fd, "SSL_get_fd", NULL);
+		tls_lock();
+		for (int i = 0; i < nlibs && !res; i++)
+			if (libs[i].base == l.base)
+				res = &libs[i];
+		if (!res && nlibs < NLIB) {
+			libs[nlibs] = l;
+			res = &libs[nlibs];
+			__atomic_store_n(&nlibs, nlibs + 1, __ATOMIC_RELEASE);
+		}
+		tls_unlock();
+		if (!res)
+			res = &libs[0]; /* more than NLIB callers of libssl: the first one's (not seen in
+			                   practice) */
 	}
-	if (!res)
-		res = &libs[0]; /* more than NLIB callers of libssl: the first one's (not seen in practice) */
-	unsigned k = (unsigned)((ra ^ ra >> 12) >> 2) % NRA;
-	if (!__atomic_load_n(&ras[k].ra, __ATOMIC_RELAXED)) {
-		__atomic_store_n(&ras[k].l, res, __ATOMIC_RELEASE);
-		__atomic_store_n(&ras[k].ra, ra, __ATOMIC_RELEASE);
-	}
-	__atomic_store_n(&tls_lk, 0, __ATOMIC_RELEASE);
-done:
+	publish(ra, res);
 	ct_guard = g;
 	errno = e;
 	return res;
 }
 
-/* The real functions for a call from return address ra: a direct-mapped cache of call sites (each
- * slot written once), then resolve(). */
+/* The real functions for a call from return address ra: the call-site cache, then resolve(). */
 static inline const struct lib *lib_for(uintptr_t ra)
 {
-	unsigned k = (unsigned)((ra ^ ra >> 12) >> 2) % NRA;
-	if (__atomic_load_n(&ras[k].ra, __ATOMIC_ACQUIRE) == ra)
-		return __atomic_load_n(&ras[k].l, __ATOMIC_ACQUIRE);
+	for (unsigned j = 0, k = ra_hash(ra); j < PROBE; j++, k = (k + 1) % NRA) {
+		uintptr_t cur = __atomic_load_n(&ras[k].ra, __ATOMIC_ACQUIRE);
+		if (cur == ra)
+			return __atomic_load_n(&ras[k].l, __ATOMIC_ACQUIRE);
+		if (!cur)
+			break;
+	}
 	return resolve(ra);
 }
 

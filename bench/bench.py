@@ -213,6 +213,9 @@ WORKLOADS = [
     Workload("node_start", [b("repeat"), "50", NODE, "-e", "0"], ("wall", 1.03)),
     Workload("py_http", [PY, bs("py_http.py"), "{port}"], ("wall", 1.03),
              server=[PY, bs("py_http_server.py")]),
+    # HTTPS to the same server with a self-signed certificate made by the openssl CLI at bench time.
+    Workload("py_https", [PY, bs("py_http.py"), "{port}", "10000", "{cert}"], ("wall", 1.03),
+             server=[PY, bs("py_http_server.py"), "{cert}", "{key}"]),
     Workload("py_environ", [PY, bs("py_environ.py")], ("instr", 1.5),
              cg_argv=[PY, bs("py_environ.py"), "100000"]),
 ]
@@ -231,6 +234,17 @@ def start_server(argv, env):
         stop_server(p)
         raise RuntimeError("server did not start: " + " ".join(argv))
     return p, line.strip().decode()
+
+
+def self_signed():
+    """A certificate and key for 127.0.0.1 in the bench's temporary directory (openssl CLI)."""
+    cert, key = os.path.join(_tmp, "tls.crt"), os.path.join(_tmp, "tls.key")
+    if not os.path.exists(cert):
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                        "-out", cert, "-days", "1", "-subj", "/CN=localhost",
+                        "-addext", "subjectAltName=IP:127.0.0.1"], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return cert, key
 
 
 def stop_server(p):
@@ -278,7 +292,9 @@ def measure(w, env, have):
     try:
         sub = {}
         if w.server:
-            srv, sub["port"] = start_server(w.server, env)
+            if any("{cert}" in a for a in w.server):
+                sub["cert"], sub["key"] = self_signed()
+            srv, sub["port"] = start_server([a.format(**sub) for a in w.server], env)
         argv = [a.format(**sub) for a in w.argv]
         for r in range(RUNS):
             for col in COLS:

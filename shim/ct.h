@@ -158,6 +158,11 @@ void ct_cred_configure(const char *vars) CT_HIDDEN;
  * (OPENAI_BASE_URL for OpenRouter). Stack only; safe in a vfork child. */
 void ct_facts_of(const char *name, size_t namelen, const char *value, char *const *envp,
                  struct ct_facts *f) CT_HIDDEN;
+/* The same for value[0..n), which need not be NUL-terminated (a header inside a request). */
+void ct_facts_ofn(const char *name, size_t namelen, const char *value, size_t n, char *const *envp,
+                  struct ct_facts *f) CT_HIDDEN;
+/* The primary variable of a provider ("openai" -> "OPENAI_API_KEY"), NULL when none. */
+const char *ct_var_of_provider(const char *provider) CT_HIDDEN;
 const char *ct_flag_name(unsigned bit_index) CT_HIDDEN; /* "whitespace", ... */
 const char *ct_state_name(enum ct_state s) CT_HIDDEN;
 void ct_fp_key(const unsigned char *key, size_t n) CT_HIDDEN; /* n == 0 turns fingerprints off */

@@ -516,8 +516,14 @@ static void fingerprint(const char *v, size_t n, char out[13])
 
 void ct_facts_of(const char *name, size_t nl, const char *value, char *const *envp, struct ct_facts *f)
 {
+	ct_facts_ofn(name, nl, value, value ? strlen(value) : 0, envp, f);
+}
+
+void ct_facts_ofn(const char *name, size_t nl, const char *value, size_t n, char *const *envp,
+                  struct ct_facts *f)
+{
 	const struct prefix_rule *pr;
-	size_t n, b, e, i;
+	size_t b, e, i;
 	unsigned eprov, vprov, accept, min;
 
 	f->state = CT_ABSENT;
@@ -530,7 +536,6 @@ void ct_facts_of(const char *name, size_t nl, const char *value, char *const *en
 		return;
 	if (!name)
 		nl = 0;
-	n = strlen(value);
 	f->len = n;
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)value[i];
@@ -575,6 +580,14 @@ void ct_facts_of(const char *name, size_t nl, const char *value, char *const *en
 	f->provider = vprov ? prov_name[vprov] : NULL;
 	f->entropy = entropy_band((const unsigned char *)value + b, e - b);
 	fingerprint(value, n, f->fp);
+}
+
+const char *ct_var_of_provider(const char *provider)
+{
+	for (size_t k = 0; provider && k < N(var_rules); k++)
+		if (prov_name[var_rules[k].prov] && !strcmp(prov_name[var_rules[k].prov], provider))
+			return var_rules[k].name;
+	return NULL;
 }
 
 /* Used to redact argv: a known prefix, a plausible length, key characters only and a digit after

@@ -5,6 +5,7 @@
  * -Wpedantic rejects (STYLE.md). What only _GNU_SOURCE would declare is declared below. */
 #define _DEFAULT_SOURCE
 #include "sock.h"
+#include "wire.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -45,7 +46,8 @@ struct slot {
 	unsigned char forked;    /* this process is the creator and has forked since: role parent */
 	unsigned char used;      /* the `use` record of this (socket, process) is written */
 	unsigned char peer_len;
-	unsigned fork_seq; /* the fork attempt that set forked (undone if that fork fails) */
+	unsigned char http; /* CT_FD_HTTP / CT_FD_HTTPOK bits the fd carries (wire.c) */
+	unsigned fork_seq;  /* the fork attempt that set forked (undone if that fork fails) */
 	unsigned char host_len;
 	char peer[112];
 	char peer_host[CT_HOST_MAX]; /* the name that resolved to peer (resolve.c), "" when unknown */
@@ -126,7 +128,7 @@ static int track_locked(int fd, const struct slot *s)
 	slots[i - 1].live = 1;
 	slots[i - 1].fd = fd;
 	fdslot[fd] = (unsigned short)i;
-	set_flag(fd, (unsigned char)(CT_FD_TRACKED |
+	set_flag(fd, (unsigned char)(CT_FD_TRACKED | s->http |
 	                             (s->inherited || s->forked ? (s->used ? 0 : CT_FD_WATCH) : 0)));
 	return 1;
 }
@@ -137,6 +139,7 @@ static int track_locked(int fd, const struct slot *s)
 void ct_sock_fork_child(void)
 {
 	lk = 0;
+	ct_wire_fork_child();
 	for (unsigned i = 0; i < hwm; i++) {
 		struct slot *s = &slots[i];
 		if (!s->live)
@@ -144,7 +147,7 @@ void ct_sock_fork_child(void)
 		s->inherited = 1;
 		s->forked = 0;
 		s->used = 0;
-		ct_fdflag[s->fd] = CT_FD_TRACKED | CT_FD_WATCH;
+		ct_fdflag[s->fd] = (unsigned char)(CT_FD_TRACKED | CT_FD_WATCH | s->http);
 	}
 }
 
@@ -164,7 +167,7 @@ static void mark_forked(unsigned n, unsigned seq)
 			__atomic_store_n(&s->fork_seq, seq, __ATOMIC_RELAXED);
 			__atomic_store_n(&s->forked, 1, __ATOMIC_RELAXED);
 		}
-		set_flag(s->fd, CT_FD_TRACKED | CT_FD_WATCH);
+		set_flag(s->fd, (unsigned char)(CT_FD_TRACKED | CT_FD_WATCH | s->http));
 	}
 }
 
@@ -198,7 +201,7 @@ void ct_sock_fork_parent(int ok)
 		s->forked = 0;
 		s->fork_seq = 0;
 		if (!s->inherited)
-			set_flag(s->fd, CT_FD_TRACKED);
+			set_flag(s->fd, (unsigned char)(CT_FD_TRACKED | s->http));
 	}
 	unlock();
 	ct_guard = 0;
@@ -282,8 +285,8 @@ void ct_sock_use(int fd, enum ct_sock_op op, uintptr_t site)
 		if (!alive || (uint64_t)st.st_ino != sl->ino || (uint64_t)st.st_dev != sl->dev) {
 			untrack_locked(fd, NULL);
 		} else if (sl->used || !(sl->inherited || sl->forked)) {
-			set_flag(fd, CT_FD_TRACKED); /* recorded already (watched again by a fork), or the
-			                                fork failed */
+			/* recorded already (watched again by a fork), or the fork failed */
+			set_flag(fd, (unsigned char)(CT_FD_TRACKED | sl->http));
 		} else {
 			s = *sl;
 			rec = 1;
@@ -291,7 +294,7 @@ void ct_sock_use(int fd, enum ct_sock_op op, uintptr_t site)
 				struct slot *o = &slots[k];
 				if (o->live && o->ino == s.ino && o->dev == s.dev) {
 					o->used = 1;
-					set_flag(o->fd, CT_FD_TRACKED);
+					set_flag(o->fd, (unsigned char)(CT_FD_TRACKED | o->http));
 				}
 			}
 		}
@@ -304,6 +307,42 @@ void ct_sock_use(int fd, enum ct_sock_op op, uintptr_t site)
 	ct_guard = 0;
 out:
 	CT_RESTORE_ERRNO;
+}
+
+/* ---- HTTP connections (wire.h) ------------------------------------------------------------- */
+
+void ct_sock_http_mark(int fd, int is_http)
+{
+	if (ct_guard || !ct_on || ct_self() == CT_SELF_VFORK)
+		return;
+	ct_guard = 1;
+	lock();
+	unsigned i = fdslot[fd];
+	if (i) {
+		struct slot *sl = &slots[i - 1];
+		unsigned char fl = __atomic_load_n(&ct_fdflag[fd], __ATOMIC_RELAXED);
+		sl->http = is_http ? CT_FD_HTTP | CT_FD_HTTPOK : 0;
+		set_flag(fd, (unsigned char)((fl & ~(CT_FD_HTTP | CT_FD_HTTPOK)) | sl->http));
+	}
+	unlock();
+	ct_guard = 0;
+}
+
+size_t ct_sock_peer(int fd, char *buf, size_t cap, uint64_t *ino)
+{
+	size_t n = 0;
+	*ino = 0;
+	if ((unsigned)fd >= CT_FD_MAX || !tracked(fd))
+		return 0;
+	lock();
+	unsigned i = fdslot[fd];
+	if (i) {
+		n = slots[i - 1].peer_len < cap ? slots[i - 1].peer_len : cap;
+		memcpy(buf, slots[i - 1].peer, n);
+		*ino = slots[i - 1].ino;
+	}
+	unlock();
+	return n;
 }
 
 /* ---- peers ---------------------------------------------------------------------------------- */
@@ -600,6 +639,9 @@ static __attribute__((noinline)) void connected(int fd, const struct sockaddr *s
 	s.owner = ct_pid;
 	s.peer_len = (unsigned char)format_peer(sa, len, s.peer, sizeof s.peer);
 	s.host_len = (unsigned char)ct_resolve_host(sa, len, s.peer_host, sizeof s.peer_host);
+	/* HTTP/1.x is looked for on TCP client connections only; the first write decides (wire.c). */
+	if (type == SOCK_STREAM && sa->sa_family != AF_UNIX)
+		s.http = CT_FD_HTTP;
 
 	struct ct_rec r;
 	ct_rec_begin(&r, "connect");

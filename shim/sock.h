@@ -9,6 +9,9 @@
 enum {
 	CT_FD_TRACKED = 1, /* fd has a slot in the socket table (sock.c) */
 	CT_FD_WATCH = 2,   /* next I/O on fd takes the slow path: it may be the first use after a fork */
+	CT_FD_HTTP = 4,    /* an inet stream client socket not yet shown to be other than HTTP/1.x:
+	                    * its writes go to wire.c (the first write decides) */
+	CT_FD_HTTPOK = 8,  /* a request head was seen: its reads go to wire.c too */
 };
 extern unsigned char ct_fdflag[CT_FD_MAX] CT_HIDDEN;
 
@@ -30,6 +33,12 @@ enum ct_sock_op {
 	CT_OP_PWRITE,
 	CT_OP_SHUTDOWN,
 };
+
+/* Has fd any of the flags in mask? The I/O hooks' fast path: one byte load and a test. */
+static inline int ct_fd_any(int fd, unsigned mask)
+{
+	return (unsigned)fd < CT_FD_MAX && (__atomic_load_n(&ct_fdflag[fd], __ATOMIC_RELAXED) & mask);
+}
 
 /* Is fd watched? A relaxed byte load: a plain mov, no lock, no RMW. */
 static inline int ct_fd_watched(int fd)

@@ -10,6 +10,11 @@ GET /info and POST /runs... (tests/node/sdk_app.js). The key is compared in
 constant time and never printed or logged.
 
   fake_api.py [--port N|0] [--port-file F] (--key-file F | --key-env VAR) [--log F]
+              [--tls-cert PEM --tls-key PEM]
+
+With --tls-cert and --tls-key it speaks HTTPS (HTTP/1.1 over TLS, no ALPN h2) with that certificate,
+e.g. a self-signed one made by the openssl CLI at test time; clients trust it with SSL_CERT_FILE or
+their verify option.
 
 With --port 0 (the default) the kernel picks a free port; it is printed as the first line of stdout
 or written to --port-file. --log appends one JSON line per request: connection number, request
@@ -21,6 +26,7 @@ import hmac
 import json
 import os
 import signal
+import ssl
 import sys
 import threading
 import time
@@ -184,10 +190,19 @@ def main():
     g.add_argument("--key-file")
     g.add_argument("--key-env", help="name of an environment variable holding the key")
     ap.add_argument("--log")
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
     args = ap.parse_args()
     log = open(args.log, "a") if args.log else None
     srv = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     srv.daemon_threads = True
+    if args.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        ctx.set_alpn_protocols(["http/1.1"])
+        # The handshake runs in the handler's thread (first read), not in accept: a stuck client
+        # cannot block the others.
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True, do_handshake_on_connect=False)
     srv.state = State(read_key(args), log)
     port = srv.server_address[1]
     if args.port_file:

@@ -45,7 +45,7 @@ static void free_strs(char **v, size_t n)
 	free(v);
 }
 
-static void parse_facts(const cJSON *o, struct facts *f)
+void parse_facts(const cJSON *o, struct facts *f)
 {
 	const char *s = str(o, "state"), *fp = str(o, "fp");
 	cJSON *e;
@@ -64,7 +64,7 @@ static void parse_facts(const cJSON *o, struct facts *f)
 	    f->flags |= 1u << b;
 }
 
-static void free_facts(struct facts *f)
+void free_facts(struct facts *f)
 {
 	free(f->provider);
 	free(f->entropy);
@@ -282,6 +282,8 @@ static void add_record(struct proc *p, const cJSON *r, struct mod **mods, size_t
 		u->peer = estrdup(str(r, "peer"));
 		u->peer_host = estrdup(str(r, "peer_host"));
 		site_parse(r, *mods, *nm, SITE_OTHER, &u->site);
+	} else if (!strcmp(t, "wire") || !strcmp(t, "wire_status")) {
+		model_wire_add(p, r, ts);
 	} else if (!strcmp(t, "runtime")) {
 		free(p->rt_name);
 		free(p->rt_why);
@@ -441,6 +443,7 @@ static void free_proc(struct proc *p)
 	free(p->execs);
 	free(p->conns);
 	free(p->uses);
+	model_wire_free(p);
 	free(p->kids);
 	snap_free(p->snap);
 	free(p);

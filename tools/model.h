@@ -110,6 +110,17 @@ struct use {
 	struct site site;
 };
 
+/* A request's credential (`wire`) or a 401/403 answered to it (`wire_status`, status set). */
+struct wire {
+	long long ts;
+	int status, tls, has_cred, has_var_env;
+	long conn, fd;
+	unsigned long long ino;
+	char *peer, *host, *api, *hdr, *match, *var; /* NULL when not recorded */
+	struct facts cred, var_env;
+	long n_req, n_2xx, n_401, n_403, n_other;
+};
+
 struct proc {
 	char *file, *id, *host, *container, *nonce, *exe, *kid;
 	char **argv;
@@ -136,6 +147,8 @@ struct proc {
 	size_t nconns;
 	struct use *uses;
 	size_t nuses;
+	struct wire *wires;
+	size_t nwires;
 	struct proc *parent;
 	enum link link;
 	struct exec_ev *via; /* the exec record that started this image */

@@ -21,6 +21,8 @@ static const char *const code_names[C_COUNT] = {
     "CRED_READ_BEFORE_FORK",
     "UNTRACED_PROCESS",
     "CRED_SET_AT_RUNTIME",
+    "KEY_REJECTED",
+    "KEY_SENT_DIFFERS",
 };
 
 const char *code_name(enum code c)
@@ -186,6 +188,7 @@ void rules_run(const struct model *m, struct findings *out)
 	free(ns.v);
 	rules_proc(m, out);
 	rules_snap(m, out);
+	rules_wire(m, out);
 	if (out->n)
 		qsort(out->v, out->n, sizeof *out->v, cmp_finding);
 }

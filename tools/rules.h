@@ -20,6 +20,8 @@ enum code {
 	C_READ_BEFORE_FORK,
 	C_UNTRACED,
 	C_SET_AT_RUNTIME,
+	C_KEY_REJECTED,
+	C_KEY_SENT_DIFFERS,
 	C_COUNT
 };
 
@@ -60,6 +62,7 @@ void site_phrase(const struct site *s, char *buf, size_t n);
 void read_phrase(const struct cread *r, char *buf, size_t n);
 void rules_proc(const struct model *m, struct findings *out); /* rules_proc.c */
 void rules_snap(const struct model *m, struct findings *out); /* rules_snap.c: live state */
+void rules_wire(const struct model *m, struct findings *out); /* rules_wire.c */
 /* Rules about one variable (rules_value.c, rules_divergent.c). */
 void rules_missing(const struct model *m, const char *var, struct findings *out);
 void rules_empty(const struct model *m, const char *var, struct findings *out);

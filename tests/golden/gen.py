@@ -748,6 +748,68 @@ def set_at_runtime_neg():
     return [p]
 
 
+# ---- KEY_REJECTED, KEY_SENT_DIFFERS -----------------------------------------------------------------
+def cred_facts(state="present", ln=164, flags=(), provider="openai", fp="3f9a0c11d2e4"):
+    f = facts("x", state, ln, flags, provider, fp)
+    del f["name"]
+    return f
+
+
+def wire(p, at, t="wire", status=None, cred=None, match="OPENAI_API_KEY", var="OPENAI_API_KEY",
+         var_env=None, n=(1, 0, 0, 0, 0), conn=1, ino=918273, tls=True, hdr="authorization"):
+    r = {"conn": conn, "tls": tls, "fd": 5, "ino": ino, "peer": "10.0.0.7:443", "host": "api.openai.com",
+         "api": "openai"}
+    if status:
+        r["status"] = status
+    r.update({"hdr": hdr, "cred": cred if cred is not None else cred_facts(), "match": match, "var": var,
+              "var_env": var_env if var_env is not None else cred_facts(),
+              "n": dict(zip(("req", "2xx", "401", "403", "other"), n))})
+    return p.rec(at, t, **r)
+
+
+@case
+def key_stale():
+    """A client built at import time with the key of the moment; a .env loaded later replaces the key;
+    the client still sends the old one and gets 401 twice: KEY_REJECTED and KEY_SENT_DIFFERS (error),
+    with the import-time read that had the sent fingerprint."""
+    p = P("box", 1010, 1, ["python3", "app.py"], runtime="audit-hook")
+    p.env(0, "OPENAI_API_KEY", fp="aaaaaaaaaaaa")
+    p.read(5, "OPENAI_API_KEY", fn="os.environ", fp="aaaaaaaaaaaa", site=py("/srv/app/app.py", 3))
+    setrec(p, 8, "OPENAI_API_KEY", prev="present", site=py("/usr/lib/python3/dist-packages/dotenv/main.py", 98, "set_as_environment_variables", False))
+    old, now = cred_facts(fp="aaaaaaaaaaaa"), cred_facts(fp="3f9a0c11d2e4")
+    wire(p, 20, cred=old, match=None, var_env=now)
+    wire(p, 21, "wire_status", 401, cred=old, match=None, var_env=now, n=(1, 0, 1, 0, 0))
+    wire(p, 22, "wire_status", 401, cred=old, match=None, var_env=now, n=(2, 0, 2, 0, 0))
+    return [p]
+
+
+@case
+def key_stale_neg():
+    """The healthy twin: the key sent is the environment's and the server answers 200: nothing."""
+    p = P("box", 1020, 1, ["python3", "app.py"], runtime="audit-hook")
+    p.env(0, "OPENAI_API_KEY")
+    p.read(5, "OPENAI_API_KEY", fn="os.environ", site=py("/srv/app/app.py", 3))
+    wire(p, 20)
+    return [p]
+
+
+@case
+def key_rejected_forked():
+    """gunicorn --preload: a worker sends the environment's own key through the connection its parent
+    made before the fork, and the server answers 403: KEY_REJECTED naming the inherited connection,
+    next to SOCKET_REUSED_AFTER_FORK."""
+    par = P("box", 1030, 1, ["gunicorn", "app:app"], exe="/usr/bin/python3", runtime="audit-hook")
+    par.env(0, "OPENAI_API_KEY")
+    conn(par, 5, 918273, peer="10.0.0.7:443")
+    par.fork(10, 1031)
+    ch = P("box", 1031, 1030, ["gunicorn", "app:app"], exe="/usr/bin/python3", at=10, origin="fork",
+           parent=par, gen=1)
+    use(ch, 20, 918273, 1030, peer="10.0.0.7:443")
+    wire(ch, 21)
+    wire(ch, 22, "wire_status", 403, n=(1, 0, 0, 1, 0))
+    return [par, ch]
+
+
 def main():
     only = sys.argv[1:]
     for name, fn in CASES.items():

@@ -48,6 +48,9 @@ tool_objs() {
 		obj "$s" "$OUT/obj/${s%.c}.o" -Itools >&2
 		objs+=("$OUT/obj/${s%.c}.o")
 	done
+	# run.c checks its trace directory with the shim's own policy
+	obj shim/dirpolicy.c "$OUT/obj/shim/dirpolicy.o" -Ishim >&2
+	objs+=("$OUT/obj/shim/dirpolicy.o")
 	echo "${objs[@]}"
 }
 

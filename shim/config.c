@@ -93,7 +93,8 @@ int ct_parse_size(const char *s, uint64_t *out)
 
 int ct_parse_bool(const char *s, int *out)
 {
-	static const char *const yes[] = {"1", "true", "yes", "on"}, *const no[] = {"0", "false", "no", "off"};
+	static const char *const yes[] = {"1", "true", "yes", "on"}, *const no[] = {"0", "false", "no",
+	                                                                            "off"};
 	for (size_t i = 0; i < 4; i++) {
 		if (eq_nocase(s, yes[i])) {
 			*out = 1;

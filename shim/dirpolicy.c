@@ -23,13 +23,13 @@ const char *ct_errno_text(int e)
 		int e;
 		const char *s;
 	} t[] = {
-	    {EACCES, "permission denied"},        {EPERM, "operation not permitted"},
-	    {EROFS, "read-only file system"},     {ENOSPC, "no space left on device"},
-	    {EDQUOT, "disk quota exceeded"},      {ENAMETOOLONG, "file name too long"},
-	    {ELOOP, "too many symbolic links"},   {ENOENT, "no such file or directory"},
-	    {ENOTDIR, "not a directory"},         {EEXIST, "file exists"},
-	    {EMFILE, "too many open files"},      {ENFILE, "too many open files in system"},
-	    {EIO, "input/output error"},          {ENOMEM, "out of memory"},
+	    {EACCES, "permission denied"},      {EPERM, "operation not permitted"},
+	    {EROFS, "read-only file system"},   {ENOSPC, "no space left on device"},
+	    {EDQUOT, "disk quota exceeded"},    {ENAMETOOLONG, "file name too long"},
+	    {ELOOP, "too many symbolic links"}, {ENOENT, "no such file or directory"},
+	    {ENOTDIR, "not a directory"},       {EEXIST, "file exists"},
+	    {EMFILE, "too many open files"},    {ENFILE, "too many open files in system"},
+	    {EIO, "input/output error"},        {ENOMEM, "out of memory"},
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
 		if (t[i].e == e)
@@ -179,7 +179,8 @@ int ct_dir_check(const char *path, uid_t euid, const char **why, char *at, size_
 			if (last)
 				return refuse(&w, "is a symbolic link", name);
 			if (!dir_private(&dst, euid) || (st.st_uid != 0 && st.st_uid != euid))
-				return refuse(&w, "is a symbolic link in a directory others can write to", name);
+				return refuse(&w, "is a symbolic link in a directory others can write to",
+				              name);
 			n = syscall(SYS_readlinkat, AT_FDCWD, p, link, sizeof link - 1);
 			if (n <= 0 || ++links > LINKS_MAX || (size_t)n + 1 + rl >= sizeof rest)
 				return refuse(&w, "is a symbolic link not followed (loop or too long)", name);
@@ -198,7 +199,8 @@ int ct_dir_check(const char *path, uid_t euid, const char **why, char *at, size_
 		}
 		/* An entry of a directory others can write to may have been put there by them; in a
 		 * sticky directory (/tmp) no one else can replace an entry of root's or ours. */
-		if (!dir_private(&dst, euid) && !((dst.st_mode & S_ISVTX) && (st.st_uid == 0 || st.st_uid == euid)))
+		if (!dir_private(&dst, euid) &&
+		    !((dst.st_mode & S_ISVTX) && (st.st_uid == 0 || st.st_uid == euid)))
 			return refuse(&w,
 			              st.st_uid != euid ? "is not yours, in a directory others can write to"
 			                                : "is in a directory others can write to",

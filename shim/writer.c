@@ -17,7 +17,7 @@
 #include "ct.h"
 #include "dirpolicy.h"
 
-#define KEY_NAME    ".credtrace.key"
+#define KEY_NAME ".credtrace.key"
 
 extern char **environ;
 
@@ -147,6 +147,7 @@ static void pass_on_absolute(const char *name_eq, const char *abs, char *entry, 
 	for (char **e = environ; e && *e; e++) {
 		if (strncmp(*e, name_eq, n) != 0)
 			continue;
+		/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): abs and its NUL follow */
 		memcpy(entry, name_eq, n);
 		memcpy(entry + n, abs, l + 1);
 		*e = entry;
@@ -246,9 +247,11 @@ static void setup_key(void)
 	}
 	if (kf && *kf) {
 		const char *why;
+		/* Unresolvable: read_key fails, fingerprints off. Relative: made absolute once, as
+		 * CREDTRACE_DIR, so that the whole run uses one key. */
 		if (ct_dir_absolute(kf, kp, sizeof kp, &why) != 0)
-			kp[0] = 0; /* read_key fails: fingerprints off */
-		else if (kf[0] != '/') /* as CREDTRACE_DIR: one key for the whole run */
+			kp[0] = 0;
+		else if (kf[0] != '/')
 			pass_on_absolute("CREDTRACE_KEY_FILE=", kp, key_entry, sizeof key_entry);
 	} else
 		append(kp, append(kp, append(kp, 0, sizeof kp, dir), sizeof kp, "/"), sizeof kp, KEY_NAME);

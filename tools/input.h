@@ -13,18 +13,18 @@
 #define REPORT_INPUT_REFUSED 3
 
 /* Lines of one file said on stderr; the rest are counted and said once at the end of the file. */
-#define INPUT_SAY_PER_FILE  3
+#define INPUT_SAY_PER_FILE 3
 /* Skipped lines of one file listed in the JSON report; the rest are counted. */
 #define INPUT_LIST_PER_FILE 20
 
 void input_reset(void);
-void input_read(const char *path);                                /* a file kept */
-void input_skip(const char *path, size_t line, const char *why);  /* a line skipped */
+void input_read(const char *path);                               /* a file kept */
+void input_skip(const char *path, size_t line, const char *why); /* a line skipped */
 /* a file or PATH refused whole; line: the line that made it so, or 0 */
 void input_refuse(const char *path, size_t line, const char *why);
-void input_file_done(const char *path);                           /* after a file's last line */
-void input_setting(const char *path, const char *msg);            /* a header's "config" message */
-void input_key_id(const char *kid);                               /* a header's "kid" */
+void input_file_done(const char *path);                /* after a file's last line */
+void input_setting(const char *path, const char *msg); /* a header's "config" message */
+void input_key_id(const char *kid);                    /* a header's "kid" */
 
 size_t input_refused(void); /* files or paths refused so far */
 size_t input_key_ids(void); /* distinct fingerprint key ids seen */

@@ -103,8 +103,10 @@ static void header_notes(const char *path, const cJSON *hdr)
 {
 	const cJSON *c, *kid = cJSON_GetObjectItemCaseSensitive(hdr, "kid");
 	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(hdr, "config"))
+	{
 		if (cJSON_IsString(c))
 			input_setting(path, c->valuestring);
+	}
 	if (cJSON_IsString(kid))
 		input_key_id(kid->valuestring);
 }

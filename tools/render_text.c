@@ -109,7 +109,8 @@ static void creds_text(const struct pen *p, const struct proc *pr, int depth)
 			/* process.env's long note is in the findings; the tree only says where the read came
 			 * from */
 			/* a count is final only when the process exited normally ("end") */
-			fprintf(p->out, "; read %s%ldx%s%s%s%s (%s)", pr->has_end ? "" : "at least ", r->count,
+			fprintf(p->out, "; read %s%ldx%s%s%s%s (%s)", pr->has_end ? "" : "at least ",
+			        r->count,
 			        !r->site.text ? ""
 			        : r->site.js  ? " via "
 			                      : " at ",

@@ -288,7 +288,7 @@ static int wait_tree(double secs)
 			return 1;
 		if (now_s() >= end)
 			return 0;
-		struct timespec ten_ms = {0, 10 * 1000 * 1000};
+		struct timespec ten_ms = {0, 10000000L};
 		nanosleep(&ten_ms, NULL);
 	}
 }
@@ -342,8 +342,9 @@ static void name_alive(double secs)
 	for (int i = 0; i < n && shown < SHOW; i++)
 		if (mine[i])
 			fprintf(stderr, "%s pid %d (%s)", shown++ ? "," : "", (int)pid[i], comm[i]);
-	fprintf(stderr, "%s; what they record from now on is not in this report (credtrace report "
-	                "DIR later, or run --wait SECONDS)\n",
+	fprintf(stderr,
+	        "%s; what they record from now on is not in this report (credtrace report "
+	        "DIR later, or run --wait SECONDS)\n",
 	        total > SHOW ? ", ..." : "");
 }
 
@@ -352,8 +353,8 @@ static void say_signal(int st)
 {
 	int sig = WTERMSIG(st);
 	const char *abbrev = sigabbrev_np(sig);
-	fprintf(stderr, "credtrace: the command was killed by signal %d (%s%s)%s\n", sig,
-	        abbrev ? "SIG" : "", abbrev ? abbrev : "unknown", WCOREDUMP(st) ? ", core dumped" : "");
+	fprintf(stderr, "credtrace: the command was killed by signal %d (%s%s)%s\n", sig, abbrev ? "SIG" : "",
+	        abbrev ? abbrev : "unknown", WCOREDUMP(st) ? ", core dumped" : "");
 }
 
 /* fork + execvp with the environment set in the child. Returns the child's pid, or -1 with *err set

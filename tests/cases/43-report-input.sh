@@ -5,7 +5,7 @@
 # unreadable PATH does not hide the report of the others.
 # shellcheck disable=SC2016
 . "$(dirname "$0")/../lib.sh"
-cd "$ROOT"
+cd "$ROOT" || exit 1
 
 good=$W/good
 mkdir -p "$good"

@@ -21,12 +21,23 @@ static void test_sizes(void)
 		int rc;
 		uint64_t want;
 	} t[] = {
-	    {"4096", 0, 4096},          {"8k", 0, 8192},    {"8K", 0, 8192},
-	    {"3M", 0, 3u << 20},        {"2G", 0, 2ull << 30}, {"18446744073709551615", 0, UINT64_MAX},
-	    {"abc", -1, 0},             {"-5", -1, 0},      {" 8k", -1, 0},
-	    {"8k ", -1, 0},             {"1e6", -1, 0},     {"", -1, 0},
-	    {"8kb", -1, 0},             {"1.5M", -1, 0},    {"99999999999999999999", -2, 0},
-	    {"17179869184G", -2, 0},    {"18446744073709551616", -2, 0},
+	    {"4096", 0, 4096},
+	    {"8k", 0, 8192},
+	    {"8K", 0, 8192},
+	    {"3M", 0, 3u << 20},
+	    {"2G", 0, 2ull << 30},
+	    {"18446744073709551615", 0, UINT64_MAX},
+	    {"abc", -1, 0},
+	    {"-5", -1, 0},
+	    {" 8k", -1, 0},
+	    {"8k ", -1, 0},
+	    {"1e6", -1, 0},
+	    {"", -1, 0},
+	    {"8kb", -1, 0},
+	    {"1.5M", -1, 0},
+	    {"99999999999999999999", -2, 0},
+	    {"17179869184G", -2, 0},
+	    {"18446744073709551616", -2, 0},
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
 		uint64_t v = 12345;
@@ -42,9 +53,9 @@ static void test_bools(void)
 	static const struct {
 		const char *in;
 		int rc, want;
-	} t[] = {{"1", 0, 1},   {"0", 0, 0},    {"true", 0, 1}, {"FALSE", 0, 0}, {"yes", 0, 1},
-	         {"No", 0, 0},  {"on", 0, 1},   {"off", 0, 0},  {"2", -1, 0},    {"ye", -1, 0},
-	         {" 1", -1, 0}, {"truex", -1, 0}};
+	} t[] = {{"1", 0, 1},   {"0", 0, 0},   {"true", 0, 1}, {"FALSE", 0, 0},
+	         {"yes", 0, 1}, {"No", 0, 0},  {"on", 0, 1},   {"off", 0, 0},
+	         {"2", -1, 0},  {"ye", -1, 0}, {" 1", -1, 0},  {"truex", -1, 0}};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
 		int v = 7, rc = ct_parse_bool(t[i].in, &v);
 		char name[64];
@@ -55,8 +66,13 @@ static void test_bools(void)
 
 static void test_read(void)
 {
-	char *env[] = {"CREDTRACE_MAX_BYTES=1e6", "CREDTRACE_BACKTRACE=maybe", "CREDTRACE_FINGERPRINT=off",
-	               "CREDTRACE_VARS=A_KEY,B_*", "CREDTRACE_DIR=", "CREDTRACE_DEBUG=yes", NULL};
+	char *env[] = {"CREDTRACE_MAX_BYTES=1e6",
+	               "CREDTRACE_BACKTRACE=maybe",
+	               "CREDTRACE_FINGERPRINT=off",
+	               "CREDTRACE_VARS=A_KEY,B_*",
+	               "CREDTRACE_DIR=",
+	               "CREDTRACE_DEBUG=yes",
+	               NULL};
 	ct_config_read(env);
 	ok(ct_config.max_bytes == CT_MAX_BYTES_DEFAULT, "bad size keeps the default");
 	ok(ct_config.backtrace == 1, "bad boolean keeps the default");

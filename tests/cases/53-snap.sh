@@ -142,6 +142,29 @@ expect_eq "fork server: one SOCKET_SHARED (the client side), none for the listen
 	"$(jq_py "$W/forksrv.json" "[(f['severity'], f['message'].split(' (inode')[0].split(' to ')[-1]) for f in d['findings'] if f['code'] == 'SOCKET_SHARED']")" \
 	"[('error', '127.0.0.1:$(cat "$W/forksrv.port")')]"
 
+# ---- the same over IPv6 (tcp6), one child: a warning
+if $PY -c 'import socket; s = socket.socket(socket.AF_INET6); s.bind(("::1", 0))' 2>/dev/null; then
+	$PY -c '
+import os, socket, time
+l = socket.socket(socket.AF_INET6); l.bind(("::1", 0)); l.listen(8)
+c = socket.create_connection(l.getsockname()[:2])
+a, _ = l.accept()
+if os.fork() == 0:
+    time.sleep(120); os._exit(0)
+print(l.getsockname()[1], flush=True)
+time.sleep(120)
+' >"$W/forksrv6.port" &
+	FS6=$!
+	PIDS+=("$FS6")
+	for _ in $(seq 100); do [ -s "$W/forksrv6.port" ] && break; sleep 0.1; done
+	"$CLI" snap --format json "$FS6" >"$W/forksrv6.json" 2>/dev/null || true
+	expect_eq "IPv6 fork server, one child: one SOCKET_SHARED warning for the client side" \
+		"$(jq_py "$W/forksrv6.json" "[(f['severity'], f['message'].split(' (inode')[0].split(' to ')[-1]) for f in d['findings'] if f['code'] == 'SOCKET_SHARED']")" \
+		"[('warning', '[::1]:$(cat "$W/forksrv6.port")')]"
+else
+	skip "IPv6 fork server" "no IPv6 loopback"
+fi
+
 # ---- credential values from /proc/PID/environ
 OPENAI_API_KEY="" sleep 300 &
 E=$!

@@ -43,14 +43,12 @@ obj() {
 
 tool_objs() {
 	local objs=() s
+	# The CLI's own files and the shim's pure parts it links (one list, in the Makefile).
 	for s in tools/*.c $(make -s --no-print-directory print-cli-shim); do
 		[ "$s" = tools/main.c ] && continue
 		obj "$s" "$OUT/obj/${s%.c}.o" -Itools >&2
 		objs+=("$OUT/obj/${s%.c}.o")
 	done
-	# run.c checks its trace directory with the shim's own policy
-	obj shim/dirpolicy.c "$OUT/obj/shim/dirpolicy.o" -Ishim >&2
-	objs+=("$OUT/obj/shim/dirpolicy.o")
 	echo "${objs[@]}"
 }
 
@@ -63,7 +61,7 @@ shim_objs() { # the shim's pure parts, as the shim_ unit tests link them
 build() { # target name -> $OUT/fuzz_NAME
 	local t=$1 src=tests/fuzz/fuzz_$1.c objs libs="" inc=""
 	case $t in
-	report) objs="$(tool_objs) $(shim_objs)" libs="-lcjson -ldw -lelf" inc=-Itools ;; # snap judges values with the shim's code
+	report) objs=$(tool_objs) libs="-lcjson -ldw -lelf" inc=-Itools ;;
 	*) objs=$(shim_objs) inc=-Ishim ;;
 	esac
 	# shellcheck disable=SC2086

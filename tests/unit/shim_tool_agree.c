@@ -31,10 +31,33 @@ static const char *const exact[] = {CT_NAME_EXACT(EXACT_STR)};
 #define FLAGVAR(f, v, on) v,
 static const char *const flag_vars[] = {CT_FEATURE_FLAGS(FLAGVAR)};
 
-int main(void)
+/* The table as docs/findings.md shows it (tests/cases/43-cred-table-doc.sh keeps the two equal). */
+static int markdown(void)
+{
+	printf("| variable | provider | role | credential | needed | read by (SDK source) |\n");
+	printf("|---|---|---|---|---|---|\n");
+	for (size_t i = 0; i < cred_info_count(); i++) {
+		const struct cred_info *c = cred_info_at(i);
+		enum ct_feature feat;
+		enum ct_role base = cred_base_role(c->name, &feat);
+		const char *need = c->role == CT_ROLE_OPTIONAL && !c->provider[0]
+		                       ? "never (a setting)"
+		                   : base == CT_ROLE_PRIMARY  ? "unless another name of it is set"
+		                   : base == CT_ROLE_FEATURE  ? cred_feature_label(feat)
+		                                              : "never (a probe)";
+		printf("| `%s` | %s | %s | %s | %s%s | %s |\n", c->name, c->provider[0] ? c->provider : "-",
+		       cred_role_name(c->role), c->of[0] ? c->of : "-", need,
+		       base == CT_ROLE_FEATURE ? " on" : "", c->source);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	size_t n = cred_info_count();
 
+	if (argc > 1 && !strcmp(argv[1], "--markdown"))
+		return markdown();
 	ct_cred_configure(NULL);
 	ok(n > 20, "the table has rows", NULL);
 	for (size_t i = 0; i < n; i++) {

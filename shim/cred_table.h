@@ -125,7 +125,8 @@
  *   without a provider is a setting that usually comes from code (celery's broker URL): its absence
  *   is no finding at all, while another process having it still is.
  * feature: needed only while a feature flag (CT_FEATURE_FLAGS) is on in that process. */
-#define CT_ROLES(X) X(PRIMARY, "primary") X(ALTERNATIVE, "alternative") X(OPTIONAL, "optional") X(FEATURE, "feature")
+#define CT_ROLES(X)                                                                                          \
+	X(PRIMARY, "primary") X(ALTERNATIVE, "alternative") X(OPTIONAL, "optional") X(FEATURE, "feature")
 
 #define CT_ROLE_ENUM(id, str) CT_ROLE_##id,
 enum ct_role { CT_ROLES(CT_ROLE_ENUM) CT_ROLE_COUNT };

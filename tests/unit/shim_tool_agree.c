@@ -40,11 +40,10 @@ static int markdown(void)
 		const struct cred_info *c = cred_info_at(i);
 		enum ct_feature feat;
 		enum ct_role base = cred_base_role(c->name, &feat);
-		const char *need = c->role == CT_ROLE_OPTIONAL && !c->provider[0]
-		                       ? "never (a setting)"
-		                   : base == CT_ROLE_PRIMARY  ? "unless another name of it is set"
-		                   : base == CT_ROLE_FEATURE  ? cred_feature_label(feat)
-		                                              : "never (a probe)";
+		const char *need = c->role == CT_ROLE_OPTIONAL && !c->provider[0] ? "never (a setting)"
+		                   : base == CT_ROLE_PRIMARY ? "unless another name of it is set"
+		                   : base == CT_ROLE_FEATURE ? cred_feature_label(feat)
+		                                             : "never (a probe)";
 		printf("| `%s` | %s | %s | %s | %s%s | %s |\n", c->name, c->provider[0] ? c->provider : "-",
 		       cred_role_name(c->role), c->of[0] ? c->of : "-", need,
 		       base == CT_ROLE_FEATURE ? " on" : "", c->source);
@@ -62,21 +61,24 @@ int main(int argc, char **argv)
 	ok(n > 20, "the table has rows", NULL);
 	for (size_t i = 0; i < n; i++) {
 		const struct cred_info *c = cred_info_at(i), *of;
-		ok(ct_cred_name(c->name), "the shim records every table name (a rule or CT_NAME_EXACT)", c->name);
+		ok(ct_cred_name(c->name), "the shim records every table name (a rule or CT_NAME_EXACT)",
+		   c->name);
 		ok(cred_info(c->name) == c, "one row per name", c->name);
 		ok(!strcmp(ct_cred_provider(c->name), c->provider), "shim and CLI give the same provider",
 		   c->name);
 		of = c->of[0] ? cred_info(c->of) : c;
 		ok(of != NULL, "`of` names a row", c->name);
-		ok(!of || of->role != CT_ROLE_ALTERNATIVE, "an alternative is of a non-alternative row", c->name);
-		ok(c->role != CT_ROLE_ALTERNATIVE || c->of[0], "an alternative says what of", c->name);
-		ok((c->role == CT_ROLE_FEATURE) == (c->feature != CT_FEAT_NONE), "feature rows name a feature",
+		ok(!of || of->role != CT_ROLE_ALTERNATIVE, "an alternative is of a non-alternative row",
 		   c->name);
+		ok(c->role != CT_ROLE_ALTERNATIVE || c->of[0], "an alternative says what of", c->name);
+		ok((c->role == CT_ROLE_FEATURE) == (c->feature != CT_FEAT_NONE),
+		   "feature rows name a feature", c->name);
 		ok(c->source && c->source[0], "every row cites its source", c->name);
 		for (size_t k = 0; k < n; k++) {
 			const struct cred_info *d = cred_info_at(k);
 			if (k != i && cred_same(c->name, d->name))
-				ok(!names_near(c->name, d->name), "alternatives are never a name mismatch", d->name);
+				ok(!names_near(c->name, d->name), "alternatives are never a name mismatch",
+				   d->name);
 		}
 	}
 	for (size_t i = 0; i < sizeof exact / sizeof *exact; i++)

@@ -125,7 +125,8 @@
  *   without a provider is a setting that usually comes from code (celery's broker URL): its absence
  *   is no finding at all, while another process having it still is.
  * feature: needed only while a feature flag (CT_FEATURE_FLAGS) is on in that process. */
-#define CT_ROLES(X) X(PRIMARY, "primary") X(ALTERNATIVE, "alternative") X(OPTIONAL, "optional") X(FEATURE, "feature")
+#define CT_ROLES(X)                                                                                          \
+	X(PRIMARY, "primary") X(ALTERNATIVE, "alternative") X(OPTIONAL, "optional") X(FEATURE, "feature")
 
 #define CT_ROLE_ENUM(id, str) CT_ROLE_##id,
 enum ct_role { CT_ROLES(CT_ROLE_ENUM) CT_ROLE_COUNT };
@@ -167,7 +168,7 @@ enum ct_feature { CT_FEATURES(CT_FEAT_ENUM) CT_FEAT_COUNT };
 	X("GEMINI_API_KEY",           GOOGLE,     ALTERNATIVE, "GOOGLE_API_KEY",     NONE, 0, "google-genai `_api_client.py` (both read always; either is enough)") \
 	X("GOOGLE_APPLICATION_CREDENTIALS", GOOGLE, OPTIONAL,  "",                   NONE, 0, "google-auth-library `src/auth/googleauth.ts` (a key file path; ADC probe, also read lower-case)") \
 	X("LANGSMITH_API_KEY",        LANGSMITH,  FEATURE,     "",                   LANGSMITH_TRACING, 0, "langsmith js `src/utils/env.ts` getLangSmithEnvironmentVariable, python `langsmith/utils.py` get_env_var") \
-	X("LANGCHAIN_API_KEY",        LANGSMITH,  ALTERNATIVE, "LANGSMITH_API_KEY",  NONE, 0, "langsmith `utils/env.ts` (LANGSMITH_x || LANGCHAIN_x)") \
+	X("LANGCHAIN_API_KEY",        LANGSMITH,  ALTERNATIVE, "LANGSMITH_API_KEY",  NONE, 0, "langsmith `utils/env.ts` (LANGSMITH_x, else LANGCHAIN_x)") \
 	X("HF_TOKEN",                 HF,         OPTIONAL,    "",                   NONE, 0, "huggingface_hub `utils/_auth.py` (anonymous without)") \
 	X("HUGGING_FACE_HUB_TOKEN",   HF,         ALTERNATIVE, "HF_TOKEN",           NONE, 0, "huggingface_hub `utils/_auth.py` (HF_TOKEN or HUGGING_FACE_HUB_TOKEN)") \
 	X("HUGGINGFACEHUB_API_TOKEN", HF,         ALTERNATIVE, "HF_TOKEN",           NONE, 0, "langchain-huggingface (older LangChain name)") \

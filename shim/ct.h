@@ -14,7 +14,8 @@
 
 #include "cred_table.h"
 
-#define CT_SCHEMA   CT_TRACE_SCHEMA /* cred_table.h: the trace format's words live there */
+/* The trace format's words (schema, states, flags) live in cred_table.h, shared with the CLI. */
+#define CT_SCHEMA   CT_TRACE_SCHEMA
 #define CT_LINE_MAX 4096  /* one record is one write() of at most this many bytes */
 #define CT_FD_MAX   65536 /* fds above this are not tracked (documented blind spot) */
 

@@ -552,7 +552,8 @@ CT_EXPORT int putenv(char *string)
 		e = errno;
 		write_end("putenv", string, eq ? (size_t)(eq - string) : strlen(string), &prev, rc, e);
 		errno = e;
-	} else if (CT_UNLIKELY(string && ct_feature_var(string, eq ? (size_t)(eq - string) : strlen(string)))) {
+	} else if (CT_UNLIKELY(string &&
+	                       ct_feature_var(string, eq ? (size_t)(eq - string) : strlen(string)))) {
 		ct_feature_changed();
 	}
 	return rc;

@@ -143,11 +143,10 @@ struct var_rule {
 	unsigned accept;
 };
 /* Every CT_CREDS row with a provider: the routed ones accept any OpenAI-compatible key. */
-#define VAR_ROW(n, prov, role, of, feat, routed, src)                                                       \
+#define VAR_ROW(n, prov, role, of, feat, routed, src)                                                        \
 	{n, P_##prov, routed, (routed) ? OPENAI_COMPAT : PB(P_##prov)},
 static const struct var_rule var_rules[] = {CT_CREDS(VAR_ROW)};
 #undef VAR_ROW
-
 
 /* For a routed variable: the base URL variables looked up in envp, in order. */
 static const char *const base_vars[] = {"OPENAI_BASE_URL", "OPENAI_API_BASE"};

@@ -5,9 +5,8 @@
 
 #include "cred_info.h"
 
-#define ROW(n, prov, role, of, feat, routed, src)                                                           \
-	{n, PROV_##prov, CT_ROLE_##role, of, CT_FEAT_##feat, src},
-#define PROV_STR(id, str) static const char PROV_##id[] = str;
+#define ROW(n, prov, role, of, feat, routed, src) {n, PROV_##prov, CT_ROLE_##role, of, CT_FEAT_##feat, src},
+#define PROV_STR(id, str)                         static const char PROV_##id[] = str;
 CT_PROVIDERS(PROV_STR)
 #undef PROV_STR
 static const struct cred_info rows[] = {CT_CREDS(ROW)};
@@ -86,10 +85,13 @@ int cred_provider_host(const char *provider, const char *host)
 		const char *prov, *host;
 	} hosts[] = {CT_PROVIDER_HOSTS(HOST_ROW)};
 #undef HOST_ROW
-	size_t hl = host ? strlen(host) : 0;
-	for (size_t i = 0; provider && provider[0] && i < N(hosts); i++) {
+	size_t hl;
+	if (!host || !provider)
+		return 0;
+	hl = strlen(host);
+	for (size_t i = 0; provider[0] && i < N(hosts); i++) {
 		size_t l = strlen(hosts[i].host);
-		if (strcmp(hosts[i].prov, provider))
+		if (strcmp(hosts[i].prov, provider) != 0)
 			continue;
 		if (hosts[i].host[0] == '.' ? hl > l && !strcasecmp(host + hl - l, hosts[i].host)
 		                            : !strcasecmp(host, hosts[i].host))

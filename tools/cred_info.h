@@ -27,8 +27,8 @@ int cred_same(const char *a, const char *b);
  * row it is an alternative of. Unknown names: CT_ROLE_COUNT. */
 enum ct_role cred_base_role(const char *name, enum ct_feature *feature);
 const char *cred_role_name(enum ct_role r);
-const char *cred_feature_name(enum ct_feature f);  /* trace name: "langsmith_tracing" */
-const char *cred_feature_label(enum ct_feature f); /* for messages: "LangSmith tracing" */
+const char *cred_feature_name(enum ct_feature f);    /* trace name: "langsmith_tracing" */
+const char *cred_feature_label(enum ct_feature f);   /* for messages: "LangSmith tracing" */
 enum ct_feature cred_feature_by_name(const char *s); /* CT_FEAT_NONE when unknown */
 /* 1 when host is one of provider's API hosts (CT_PROVIDER_HOSTS), case-insensitively. */
 int cred_provider_host(const char *provider, const char *host);

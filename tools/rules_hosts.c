@@ -37,5 +37,6 @@ void finding_cite_hosts(const struct model *m, struct finding *f, const char *va
 		}
 	}
 	if (more)
-		finding_ev(f, "and %zu more connection%s to %s hosts", more, more == 1 ? "" : "s", ci->provider);
+		finding_ev(f, "and %zu more connection%s to %s hosts", more, more == 1 ? "" : "s",
+		           ci->provider);
 }

@@ -352,8 +352,8 @@ static void rule_before_fork(const struct model *m, const struct proc *p, const 
 			u += (size_t)snprintf(list + u, sizeof list - u, "%s%ld", i ? ", " : "", w[i]->pid);
 	}
 	if (nw)
-		finding_ev(f, "forked worker%s %s made no read of %s of their own%s", nw == 1 ? "" : "s", list,
-		           c->name, sock ? "; they use sockets inherited from the parent" : "");
+		finding_ev(f, "forked worker%s %s made no read of %s of their own%s", nw == 1 ? "" : "s",
+		           list, c->name, sock ? "; they use sockets inherited from the parent" : "");
 	list[0] = 0;
 	for (size_t i = 0, u = 0; i < p->nforks; i++)
 		if (p->forks[i].ts >= r->ts && fork_untraced(p, &p->forks[i])) {
@@ -363,8 +363,9 @@ static void rule_before_fork(const struct model *m, const struct proc *p, const 
 				                      p->forks[i].child);
 		}
 	if (silent)
-		finding_ev(f, "forked worker%s %s recorded nothing of their own (no read, connection or exec): "
-		              "whatever they use came from the parent",
+		finding_ev(f,
+		           "forked worker%s %s recorded nothing of their own (no read, connection or exec): "
+		           "whatever they use came from the parent",
 		           silent == 1 ? "" : "s", list);
 	finding_hint(
 	    f, "Build the client in each worker after the fork (gunicorn post_fork, celery "

@@ -95,7 +95,7 @@ static const char *alternative_in(const struct proc *p, const char *var, long lo
 	*chained = 0;
 	for (size_t i = 0; i < p->ncreds; i++) {
 		const struct cred *c = &p->creds[i];
-		if (!strcmp(c->name, var) || !cred_same(var, c->name) || !has_var(p, c->name))
+		if (!c->name || !strcmp(c->name, var) || !cred_same(var, c->name) || !has_var(p, c->name))
 			continue;
 		for (size_t k = 0; k < c->nreads; k++)
 			if (c->reads[k].f.state != ST_ABSENT && c->reads[k].ts >= after) {
@@ -247,8 +247,9 @@ void rules_missing(const struct model *m, const char *var, struct findings *out)
 		finding_hint(miss, "Nothing to do for %s itself: %s is another name for the same credential.",
 		             var, worst_alt);
 	else if (worst == WM_FEATURE_OFF)
-		finding_hint(miss, "Nothing to do while the feature is off; give these processes %s where "
-		                   "it is turned on.",
+		finding_hint(miss,
+		             "Nothing to do while the feature is off; give these processes %s where "
+		             "it is turned on.",
 		             var);
 	else
 		finding_hint(miss,

@@ -194,6 +194,25 @@ static char *preload_value(const char *shim)
 	return v;
 }
 
+/* NODE_OPTIONS with the Node adapter (credtrace-node.cjs, beside the shim) required after every option
+ * the user had; NULL when there is no adapter file, or the user already requires it. Node splits
+ * NODE_OPTIONS at spaces, so the path has none (checked with the shim's, in the same directory). */
+static char *node_options_value(const char *shim)
+{
+	const char *old = getenv("NODE_OPTIONS");
+	const char *slash = strrchr(shim, '/');
+	char adapter[PATH_MAX];
+	if (!slash || snprintf(adapter, sizeof adapter, "%.*s/credtrace-node.cjs", (int)(slash - shim),
+	                       shim) >= (int)sizeof adapter)
+		return NULL;
+	if (access(adapter, R_OK) != 0 || (old && strstr(old, adapter)))
+		return NULL;
+	char *v = malloc((old ? strlen(old) : 0) + strlen(adapter) + 12);
+	if (v)
+		sprintf(v, "%s%s--require %s", old && *old ? old : "", old && *old ? " " : "", adapter);
+	return v;
+}
+
 /* Creates the trace directory 0700, or checks an existing one: it holds the fingerprint key, so it
  * must be ours and not writable by others. Fills abs with its absolute path. */
 static int prepare_dir(const char *dir, int is_default, char *abs)
@@ -261,7 +280,8 @@ static void report(const char *dir)
 
 /* fork + execvp with the environment set in the child. Returns the child's pid, or -1 with *err set
  * to the exec errno (the child reports it through a close-on-exec pipe). */
-static pid_t start(char **cmd, const char *preload, const char *dir, const sigset_t *oldmask, int *err)
+static pid_t start(char **cmd, const char *preload, const char *nodeopts, const char *dir,
+                   const sigset_t *oldmask, int *err)
 {
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
@@ -280,7 +300,8 @@ static pid_t start(char **cmd, const char *preload, const char *dir, const sigse
 		}
 		sigprocmask(SIG_SETMASK, oldmask, NULL);
 		close(pfd[0]);
-		if (setenv("LD_PRELOAD", preload, 1) == 0 && setenv("CREDTRACE_DIR", dir, 1) == 0)
+		if (setenv("LD_PRELOAD", preload, 1) == 0 && setenv("CREDTRACE_DIR", dir, 1) == 0 &&
+		    (!nodeopts || setenv("NODE_OPTIONS", nodeopts, 1) == 0))
 			execvp(cmd[0], cmd);
 		int e = errno;
 		ssize_t w = write(pfd[1], &e, sizeof e);
@@ -411,9 +432,11 @@ int cmd_run(int argc, char **argv)
 	}
 	fflush(NULL);
 	sigprocmask(SIG_BLOCK, &block, &old);
-	pid_t pid = start(cmd, preload, abs, &old, &err);
+	char *nodeopts = node_options_value(shim);
+	pid_t pid = start(cmd, preload, nodeopts, abs, &old, &err);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	free(preload);
+	free(nodeopts);
 	if (pid < 0) {
 		weprintf("fork: %s", strerror(err));
 		return RUN_FAILED;

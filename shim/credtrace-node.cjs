@@ -143,6 +143,17 @@
   // with one more [[GetOwnProperty]], which on process.env would be two more getenv calls per read.
   // The stand-in is extensible and has one configurable property of its own, so those checks always
   // pass; util.inspect (which shows a Proxy's target) is sent to the original by inspect.custom.
+  // Node's TypeErrors for writes (a Symbol value, an accessor descriptor) are thrown inside a trap:
+  // their stack starts again at the application's frame, as without the adapter.
+  function ownStack(e, trap) {
+    if (e instanceof Error) {
+      try {
+        Error.captureStackTrace(e, trap);
+      } catch { /* frozen Error: the stack keeps the adapter's frames */ }
+    }
+    return e;
+  }
+
   const standIn = {};
   Object.defineProperty(standIn, Symbol.for('nodejs.util.inspect.custom'), {
     value: function inspectOriginal() {
@@ -170,13 +181,25 @@
       return R.ownKeys(env);
     },
     set(t, k, v) {
-      return R.set(env, k, v);
+      try {
+        return R.set(env, k, v);
+      } catch (e) {
+        throw ownStack(e, handler.set);
+      }
     },
     deleteProperty(t, k) {
-      return R.deleteProperty(env, k);
+      try {
+        return R.deleteProperty(env, k);
+      } catch (e) {
+        throw ownStack(e, handler.deleteProperty);
+      }
     },
     defineProperty(t, k, d) {
-      return R.defineProperty(env, k, d);
+      try {
+        return R.defineProperty(env, k, d);
+      } catch (e) {
+        throw ownStack(e, handler.defineProperty);
+      }
     },
     getPrototypeOf() {
       return R.getPrototypeOf(env);

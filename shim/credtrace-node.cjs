@@ -14,7 +14,7 @@
   delete require.cache[SELF]; // the application's require.cache stays as it would be
   let hello;
   try {
-    hello = env[MARK + 'hello:1:' + process.version];
+    hello = env[MARK + 'hello:1:node:' + process.version];
   } catch {
     return;
   }
@@ -112,6 +112,27 @@
   let bulkAt = null;
   const where = (c) => c.getFileName() + ':' + c.getLineNumber() + ':' + c.getColumnNumber();
 
+  // The site part of a message: frame c, index i of the call sites cs.
+  function siteMessage(c, cs, i) {
+    const ml = moduleLevel(cs, i);
+    return (ml ? '1' : '0') + ':' + (c.getLineNumber() || 0) + '\x1f' + funcName(c, ml) + '\x1f' +
+      fileName(c.getFileName()) + '\x1f';
+  }
+
+  // A credential write (assignment, delete, defineProperty): its set record gets the JavaScript site.
+  function written(trap, op, k, a) {
+    const cs = callSites(trap);
+    const i = userFrame(cs);
+    if (i >= 0) env[MARK + 's:' + siteMessage(cs[i], cs, i)];
+    try {
+      return op(env, k, a);
+    } catch (e) {
+      throw ownStack(e, trap);
+    } finally {
+      if (i >= 0) env[END];
+    }
+  }
+
   // One credential access: tell the shim where it came from, then do it on the original object with
   // the shim muted (Node may call getenv more than once for it: a descriptor is a query and a get).
   function tracked(trap, op, t, k) {
@@ -125,9 +146,7 @@
       msg = MUTE;
     } else {
       bulkAt = null;
-      const ml = moduleLevel(cs, i);
-      msg = MARK + 'r:' + (ml ? '1' : '0') + ':' + (c.getLineNumber() || 0) + '\x1f' + funcName(c, ml) +
-        '\x1f' + fileName(c.getFileName()) + '\x1f' + k;
+      msg = MARK + 'r:' + siteMessage(c, cs, i) + k;
     }
     env[msg]; // the shim records the read now and mutes this thread's getenv until END
     try {
@@ -181,6 +200,7 @@
       return R.ownKeys(env);
     },
     set(t, k, v) {
+      if (isCred(k)) return written(handler.set, R.set, k, v);
       try {
         return R.set(env, k, v);
       } catch (e) {
@@ -188,6 +208,7 @@
       }
     },
     deleteProperty(t, k) {
+      if (isCred(k)) return written(handler.deleteProperty, R.deleteProperty, k);
       try {
         return R.deleteProperty(env, k);
       } catch (e) {
@@ -195,6 +216,7 @@
       }
     },
     defineProperty(t, k, d) {
+      if (isCred(k)) return written(handler.defineProperty, R.defineProperty, k, d);
       try {
         return R.defineProperty(env, k, d);
       } catch (e) {

@@ -192,7 +192,7 @@ struct ct_pysite {
 	int set;
 	int line;
 	int module_level; /* the frame is a module body: import time */
-	int js;           /* written as "js" (Node adapter) instead of "py" */
+	const char *lang; /* the site's key: "js" (Node adapter), "rb" (Ruby adapter); NULL: "py" */
 	char file[256];
 	char func[96];
 };

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* node.c: the shim's side of the Node adapter (credtrace-node.cjs): process.env reads with JS file:line. */
+/* node.c: the shim's side of the Node adapter (credtrace-node.cjs, also credtrace-ruby.rb): reads with
+ * the JavaScript (Ruby) file:line. */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,13 +15,16 @@
  * passes to getenv unchanged. The getenv hook sends such names here (one byte compare on its path
  * for ordinary names); the answer is a static string or NULL, which Node returns to JavaScript as a
  * string or undefined. No addon, no file, no descriptor. Messages (after the prefix):
- *   hello:1:<node version>  the adapter is loaded: answer "1", write the runtime record once
+ *   hello:1:node:<version>  the adapter is loaded: answer "1", write the runtime record once
+ *                           (hello:1:ruby:<version>: credtrace-ruby.rb, the same messages)
  *   q:<NAME>                is NAME a credential (the shim's own classifier)? "1" or NULL
  *   r:<ml>:<line>\x1f<func>\x1f<file>\x1f<NAME>
  *                           a read of NAME at file:line (ml 1: module evaluation): recorded now,
  *                           then this thread's getenv reads are muted until "e"
  *   m                       mute without a record (a bulk copy such as {...process.env})
- *   e                       end of the adapter's own access: unmute
+ *   s:<ml>:<line>\x1f<func>\x1f<file>\x1f
+ *                           the site of the credential write (setenv/unsetenv) that follows
+ *   e                       end of the adapter's own access: unmute, drop an unused site
  * Any other name after the prefix is passed to libc: a program that is not the adapter sees getenv.
  */
 
@@ -29,13 +33,14 @@
 
 __thread int ct_node_mute;
 static atomic_int hello_done;
+static int ruby; /* the adapter that said hello is credtrace-ruby.rb (same messages, fn "ENV") */
 static char *const yes = (char *)"1";
 
-static void runtime_record(const char *version, const char *reads, const char *why)
+static void runtime_record(const char *name, const char *version, const char *reads, const char *why)
 {
 	struct ct_rec r;
 	ct_rec_begin(&r, "runtime");
-	ct_rec_str(&r, "name", "node");
+	ct_rec_str(&r, "name", name);
 	ct_rec_str(&r, "version", version);
 	ct_rec_str(&r, "reads", reads);
 	ct_rec_str(&r, "why", why);
@@ -71,26 +76,35 @@ static const char *field(const char *s, char sep, char *dst, size_t n, int keep_
 	return e + 1;
 }
 
-/* "r:<ml>:<line>\x1f<func>\x1f<file>\x1f<NAME>": one read with its JavaScript site. */
+/* "<ml>:<line>\x1f<func>\x1f<file>\x1f": a JavaScript site. Returns what follows, NULL when malformed. */
+static const char *js_site(const char *m, struct ct_pysite *site)
+{
+	char num[16];
+	const char *p;
+	memset(site, 0, sizeof *site);
+	if ((m[0] != '0' && m[0] != '1') || m[1] != ':')
+		return NULL;
+	site->module_level = m[0] == '1';
+	if (!(p = field(m + 2, '\x1f', num, sizeof num, 0)) || !is_digits(num, strlen(num)))
+		return NULL;
+	site->line = atoi(num);
+	if (!(p = field(p, '\x1f', site->func, sizeof site->func, 0)) ||
+	    !(p = field(p, '\x1f', site->file, sizeof site->file, 1)))
+		return NULL;
+	site->set = 1;
+	site->lang = ruby ? "rb" : "js";
+	return p;
+}
+
+/* "r:<site><NAME>": one read with its JavaScript site. */
 static void js_read(char *(*real)(const char *), const char *m)
 {
 	struct ct_pysite site;
-	char num[16];
-	const char *p;
-	memset(&site, 0, sizeof site);
-	if ((m[0] != '0' && m[0] != '1') || m[1] != ':')
+	const char *name = js_site(m, &site);
+	if (!name || !*name)
 		return;
-	site.module_level = m[0] == '1';
-	if (!(p = field(m + 2, '\x1f', num, sizeof num, 0)) || !is_digits(num, strlen(num)))
-		return;
-	site.line = atoi(num);
-	if (!(p = field(p, '\x1f', site.func, sizeof site.func, 0)) ||
-	    !(p = field(p, '\x1f', site.file, sizeof site.file, 1)) || !*p)
-		return;
-	site.set = 1;
-	site.js = 1;
 	/* The value the adapter's own access is about to return: the same getenv, on this thread. */
-	ct_env_read_lang("process.env", p, real(p), &site);
+	ct_env_read_lang(ruby ? "ENV" : "process.env", name, real(name), &site);
 }
 
 char *ct_node_msg(char *(*real)(const char *), const char *name)
@@ -116,23 +130,33 @@ char *ct_node_msg(char *(*real)(const char *), const char *name)
 			return yes;
 		}
 		break;
+	case 's': /* the site of the credential write that follows (its set record), until "e" */
+		if (m[1] == ':') {
+			struct ct_pysite site;
+			if (js_site(m + 2, &site))
+				ct_pysite = site;
+			return yes;
+		}
+		break;
 	case 'e':
 		if (!m[1]) {
 			ct_node_mute = 0;
+			ct_pysite.set = 0; /* a write that recorded nothing leaves no stale site */
 			return yes;
 		}
 		break;
 	case 'h':
-		if (!strncmp(m, "hello:1:", 8)) {
+		if (!strncmp(m, "hello:1:node:", 13) || !strncmp(m, "hello:1:ruby:", 13)) {
 			if (!atomic_exchange(&hello_done, 1) && ct_self() != CT_SELF_VFORK) {
 				char version[32];
-				size_t n = strlen(m + 8);
+				size_t n = strlen(m + 13);
 				if (n >= sizeof version)
 					n = sizeof version - 1;
-				memcpy(version, m + 8, n);
+				memcpy(version, m + 13, n);
 				version[n] = 0;
+				ruby = m[8] == 'r';
 				ct_guard = 1;
-				runtime_record(version, "adapter", NULL);
+				runtime_record(ruby ? "ruby" : "node", version, "adapter", NULL);
 				ct_guard = 0;
 			}
 			return yes;
@@ -162,6 +186,6 @@ void ct_node_init(void)
 	for (int i = 1; ct_argv && ct_argv[i]; i++)
 		if (names_adapter(ct_argv[i]))
 			return;
-	runtime_record(NULL, "getenv",
+	runtime_record("node", NULL, "getenv",
 	               "the Node adapter was not loaded (NODE_OPTIONS has no --require of credtrace-node.cjs)");
 }

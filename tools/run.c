@@ -194,22 +194,23 @@ static char *preload_value(const char *shim)
 	return v;
 }
 
-/* NODE_OPTIONS with the Node adapter (credtrace-node.cjs, beside the shim) required after every option
- * the user had; NULL when there is no adapter file, or the user already requires it. Node splits
- * NODE_OPTIONS at spaces, so the path has none (checked with the shim's, in the same directory). */
-static char *node_options_value(const char *shim)
+/* The value of var (NODE_OPTIONS, RUBYOPT) with a runtime adapter beside the shim loaded after every
+ * option the user had: "<old> <opt><dir>/<file>". NULL when there is no such file, or the user already
+ * loads it. Both runtimes split these variables at spaces: the path has none (checked with the
+ * shim's, in the same directory). */
+static char *adapter_value(const char *shim, const char *var, const char *file, const char *opt)
 {
-	const char *old = getenv("NODE_OPTIONS");
+	const char *old = getenv(var);
 	const char *slash = strrchr(shim, '/');
 	char adapter[PATH_MAX];
-	if (!slash || snprintf(adapter, sizeof adapter, "%.*s/credtrace-node.cjs", (int)(slash - shim),
-	                       shim) >= (int)sizeof adapter)
+	if (!slash || snprintf(adapter, sizeof adapter, "%.*s/%s", (int)(slash - shim), shim, file) >=
+	                  (int)sizeof adapter)
 		return NULL;
 	if (access(adapter, R_OK) != 0 || (old && strstr(old, adapter)))
 		return NULL;
-	char *v = malloc((old ? strlen(old) : 0) + strlen(adapter) + 12);
+	char *v = malloc((old ? strlen(old) : 0) + strlen(opt) + strlen(adapter) + 2);
 	if (v)
-		sprintf(v, "%s%s--require %s", old && *old ? old : "", old && *old ? " " : "", adapter);
+		sprintf(v, "%s%s%s%s", old && *old ? old : "", old && *old ? " " : "", opt, adapter);
 	return v;
 }
 
@@ -280,8 +281,8 @@ static void report(const char *dir)
 
 /* fork + execvp with the environment set in the child. Returns the child's pid, or -1 with *err set
  * to the exec errno (the child reports it through a close-on-exec pipe). */
-static pid_t start(char **cmd, const char *preload, const char *nodeopts, const char *dir,
-                   const sigset_t *oldmask, int *err)
+static pid_t start(char **cmd, const char *preload, const char *nodeopts, const char *rubyopt,
+                   const char *dir, const sigset_t *oldmask, int *err)
 {
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
@@ -301,7 +302,8 @@ static pid_t start(char **cmd, const char *preload, const char *nodeopts, const 
 		sigprocmask(SIG_SETMASK, oldmask, NULL);
 		close(pfd[0]);
 		if (setenv("LD_PRELOAD", preload, 1) == 0 && setenv("CREDTRACE_DIR", dir, 1) == 0 &&
-		    (!nodeopts || setenv("NODE_OPTIONS", nodeopts, 1) == 0))
+		    (!nodeopts || setenv("NODE_OPTIONS", nodeopts, 1) == 0) &&
+		    (!rubyopt || setenv("RUBYOPT", rubyopt, 1) == 0))
 			execvp(cmd[0], cmd);
 		int e = errno;
 		ssize_t w = write(pfd[1], &e, sizeof e);
@@ -432,11 +434,14 @@ int cmd_run(int argc, char **argv)
 	}
 	fflush(NULL);
 	sigprocmask(SIG_BLOCK, &block, &old);
-	char *nodeopts = node_options_value(shim);
-	pid_t pid = start(cmd, preload, nodeopts, abs, &old, &err);
+	/* The runtime adapters (docs/runtimes.md): JavaScript and Ruby file:line of credential reads. */
+	char *nodeopts = adapter_value(shim, "NODE_OPTIONS", "credtrace-node.cjs", "--require ");
+	char *rubyopt = adapter_value(shim, "RUBYOPT", "credtrace-ruby.rb", "-r");
+	pid_t pid = start(cmd, preload, nodeopts, rubyopt, abs, &old, &err);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	free(preload);
 	free(nodeopts);
+	free(rubyopt);
 	if (pid < 0) {
 		weprintf("fork: %s", strerror(err));
 		return RUN_FAILED;

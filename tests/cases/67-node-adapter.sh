@@ -73,6 +73,10 @@ js "$d" CT_MOD_API_KEY "$m" mod '<module>' True present
 js "$d" CT_FN_API_KEY "$m" fn getKey False present
 js "$d" CT_IN_TOKEN "$c" in Settings.load False absent
 js "$d" CT_LOOP_API_KEY "$c" loop main False present
+for w in set:setenv del:unsetenv; do
+	check "cjs: ${w#*:} of a credential at cjs_main.js:$(line "$c" "${w%:*}")" tq "$d" \
+		"[r for r in by('set') if r['name'] == 'CT_SET_API_KEY' and r['fn'] == '${w#*:}' and r['site'].get('js') == {'file': '$c', 'line': $(line "$c" "${w%:*}"), 'func': 'main', 'module_level': False}]"
+done
 check "cjs: a bulk copy ({...process.env}) is not a read" tq "$d" \
 	"not [r for r in by('read') if r['name'] == 'CT_BULK_API_KEY']"
 check "cjs: no second (getenv) record for the adapter's own access" tq "$d" \

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // cjs_main.js MODE: the CommonJS app of tests/cases/67-node-adapter.sh. Reads in another module at load
-// time and in a function, in a method, a bulk copy (not a read), a loop of its own (a read), then:
+// time and in a function, in a method, a bulk copy (not a read), a loop of its own (a read), a write
+// and a delete of a credential (their set records get the line), then:
 //   plain     nothing more
 //   fork      child_process.fork of itself: the child reads in a function
 //   cluster   two cluster workers read in a function
@@ -35,6 +36,8 @@ async function main(mode) {
     if (k === 'CT_LOOP_API_KEY') loop = process.env[k].length; // @loop
   }
   console.log('loop', loop);
+  process.env.CT_SET_API_KEY = 'set-by-the-app'; // @set
+  delete process.env.CT_SET_API_KEY; // @del
   const me = __filename;
   if (mode === 'fork') {
     console.log('child exit', await waitExit(childProcess.fork(me, ['child'])));

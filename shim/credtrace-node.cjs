@@ -22,7 +22,10 @@
 
   const R = Reflect;
   const hasOwn = Object.prototype.hasOwnProperty;
-  const DEPTH = 12; // frames looked at: the reader is the first outside Node's own code
+  // Frames looked at: the reader is the first outside Node's own code, nearly always the first one;
+  // a stack capture costs about 1 us per frame, so a short one first, a longer one when needed.
+  const SHORT = 3;
+  const DEPTH = 12;
   const END = MARK + 'e';
   const MUTE = MARK + 'm';
 
@@ -42,7 +45,7 @@
   // The call sites above fn (V8's structured stack trace), or [] when the application froze Error.
   // Error's own properties are put back exactly as they were.
   const rawSites = (e, cs) => cs;
-  function callSites(fn) {
+  function callSites(fn, depth) {
     const E = Error;
     const hadPrep = hasOwn.call(E, 'prepareStackTrace');
     const hadLimit = hasOwn.call(E, 'stackTraceLimit');
@@ -51,7 +54,7 @@
     let cs = [];
     try {
       E.prepareStackTrace = rawSites;
-      E.stackTraceLimit = DEPTH;
+      E.stackTraceLimit = depth;
       const o = {};
       E.captureStackTrace(o, fn);
       cs = o.stack;
@@ -121,8 +124,7 @@
 
   // A credential write (assignment, delete, defineProperty): its set record gets the JavaScript site.
   function written(trap, op, k, a) {
-    const cs = callSites(trap);
-    const i = userFrame(cs);
+    const [cs, i] = reader(trap);
     if (i >= 0) env[MARK + 's:' + siteMessage(cs[i], cs, i)];
     try {
       return op(env, k, a);
@@ -133,11 +135,21 @@
     }
   }
 
+  // The call sites above trap and the index of the application's frame in them (-1: none).
+  function reader(trap) {
+    let cs = callSites(trap, SHORT);
+    let i = userFrame(cs);
+    if (i < 0 && cs.length === SHORT) {
+      cs = callSites(trap, DEPTH);
+      i = userFrame(cs);
+    }
+    return [cs, i];
+  }
+
   // One credential access: tell the shim where it came from, then do it on the original object with
   // the shim muted (Node may call getenv more than once for it: a descriptor is a query and a get).
   function tracked(trap, op, t, k) {
-    const cs = callSites(trap);
-    const i = userFrame(cs);
+    const [cs, i] = reader(trap);
     if (i < 0) return op(t, k); // Node's own code only: left to getenv, as without the adapter
     const c = cs[i];
     const at = where(c);
@@ -194,8 +206,7 @@
         : R.getOwnPropertyDescriptor(env, k);
     },
     ownKeys() {
-      const cs = callSites(handler.ownKeys);
-      const i = userFrame(cs);
+      const [cs, i] = reader(handler.ownKeys);
       bulkAt = i < 0 ? null : where(cs[i]);
       return R.ownKeys(env);
     },

@@ -440,7 +440,7 @@ void ct_env_read_lang(const char *fn, const char *name, const char *value, const
 	if (!ct_on || ct_guard || !name || ct_self() == CT_SELF_VFORK)
 		return;
 	ct_guard = 1;
-	/* A runtime hands a fresh copy of the value each time: it is identified by its hash, in memory only. */
+	/* A runtime hands a fresh copy of the value each time: identified by its hash, in memory only. */
 	sk = fnv(site->file, strlen(site->file), FNV0) ^ ((uint64_t)site->line << 1);
 	sk = fnv(name, strlen(name), sk);
 	sk = (value ? fnv(value, strlen(value), sk ^ 0x5bd1e995u) : sk) | 1;

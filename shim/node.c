@@ -28,7 +28,7 @@
  * Any other name after the prefix is passed to libc: a program that is not the adapter sees getenv.
  */
 
-#define PREFIX     "\x1f" "credtrace:"
+#define PREFIX     "\037credtrace:" /* 0x1f: no environment variable name starts with it */
 #define PREFIX_LEN (sizeof PREFIX - 1)
 
 __thread int ct_node_mute;
@@ -109,9 +109,10 @@ static void js_read(char *(*real)(const char *), const char *m)
 
 char *ct_node_msg(char *(*real)(const char *), const char *name)
 {
-	const char *m = name + PREFIX_LEN;
+	const char *m;
 	if (!ct_on || ct_guard || strncmp(name, PREFIX, PREFIX_LEN) != 0)
 		return real(name);
+	m = name + PREFIX_LEN;
 	switch (m[0]) {
 	case 'q':
 		if (m[1] == ':')
@@ -186,6 +187,7 @@ void ct_node_init(void)
 	for (int i = 1; ct_argv && ct_argv[i]; i++)
 		if (names_adapter(ct_argv[i]))
 			return;
-	runtime_record("node", NULL, "getenv",
-	               "the Node adapter was not loaded (NODE_OPTIONS has no --require of credtrace-node.cjs)");
+	runtime_record(
+	    "node", NULL, "getenv",
+	    "the Node adapter was not loaded (NODE_OPTIONS has no --require of credtrace-node.cjs)");
 }

@@ -285,9 +285,9 @@ static void add_record(struct proc *p, const cJSON *r, struct mod **mods, size_t
 		p->rt_name = estrdup(str(r, "name") ? str(r, "name") : "?");
 		p->rt_why = estrdup(str(r, "why"));
 		/* Node's "adapter" and "getenv": its reads reach getenv, with or without a line. */
-		p->rt_reads = str(r, "reads") && (!strcmp(str(r, "reads"), "audit-hook") ||
-		                                  !strcmp(str(r, "reads"), "adapter") ||
-		                                  !strcmp(str(r, "reads"), "getenv"));
+		p->rt_reads = str(r, "reads") &&
+		              (!strcmp(str(r, "reads"), "audit-hook") ||
+		               !strcmp(str(r, "reads"), "adapter") || !strcmp(str(r, "reads"), "getenv"));
 	} else if (!strcmp(t, "end")) {
 		p->has_end = 1;
 		add_counts(p, get(r, "reads"));

@@ -115,6 +115,14 @@ check "fork: the child loaded the adapter too" tq "$W/fork" "sum(1 for r in by('
 same_run cluster "$NODE" "$c" cluster
 js "$W/cluster" CT_CHILD_API_KEY "$c" child childWork False present 2
 
+# --- worker threads: with SHARE_ENV the worker's read has its line; a default worker reads a copy,
+# which Node's C++ made (KVStore::Clone, one getenv per variable, no line) when it was created.
+CT_WORKER_API_KEY=$(canary) same_run worker "$NODE" "$A/worker.js"
+check "worker: SHARE_ENV read at worker_job.js:$(line "$A/worker_job.js" wjob), one only" tq "$W/worker" \
+	"[(r['site']['js']['line'], r['site']['js']['func']) for r in by('read') if r['name'] == 'CT_WORKER_API_KEY' and r['fn'] == 'process.env'] == [($(line "$A/worker_job.js" wjob), 'job')]"
+check "worker: the default worker's copy is Node's getenv, without a line" tq "$W/worker" \
+	"[r for r in by('read') if r['name'] == 'CT_WORKER_API_KEY' and r['fn'] == 'getenv' and 'js' not in r['site']]"
+
 # --- an app that sets NODE_OPTIONS for its child: the child is traced, through getenv, and says why.
 same_run nodeopts "$NODE" "$c" nodeopts
 check "nodeopts: the child's read seen through getenv" tq "$W/nodeopts" \

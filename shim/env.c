@@ -404,8 +404,12 @@ static __attribute__((noinline)) char *read_maybe(char *(*real)(const char *), c
 {
 	if (CT_LIKELY(real != NULL) && CT_LIKELY(name[0] != CT_NODE_MARK) && CT_LIKELY(!is_cred_cached(name)))
 		return real(name);
-	if (name[0] == CT_NODE_MARK && real && fn[0] == 'g') /* getenv only */
-		return ct_node_msg(real, name);
+	if (name[0] == CT_NODE_MARK && real) {
+		if (fn[0] == 'g') /* the adapters' messages come through getenv only */
+			return ct_node_msg(real, name);
+		if (!is_cred_cached(name))
+			return real(name);
+	}
 	return read_slow(real, fn, name, site);
 }
 

@@ -50,7 +50,7 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 
 .PHONY: all shim cli tests check lint fmt valgrind tsan bench fuzz soak transparency demo install \
         uninstall clean deps print-cli-shim
-all: $(B)/libcredtrace.so $(B)/credtrace
+all: $(B)/libcredtrace.so $(B)/credtrace $(B)/credtrace-node.cjs $(B)/credtrace-ruby.rb
 shim: $(B)/libcredtrace.so
 cli: $(B)/credtrace
 
@@ -58,6 +58,10 @@ $(B)/shim/%.o: shim/%.c shim/*.h | $(B)/shim
 	$(CC) $(CFLAGS) $(SHIM_CFLAGS) -c -o $@ $<
 $(B)/libcredtrace.so: $(SHIM_OBJ) shim/exports.map
 	$(CC) $(CFLAGS) $(SHIM_CFLAGS) $(LDFLAGS) $(SHIM_LDFLAGS) -o $@ $(SHIM_OBJ)
+
+# The Node and Ruby adapters sit beside the shim, where `credtrace run` looks for them (docs/runtimes.md).
+$(B)/credtrace-node.cjs $(B)/credtrace-ruby.rb: $(B)/%: shim/% | $(B)/shim
+	cp $< $@
 
 $(B)/tools/%.o: tools/%.c tools/*.h shim/cred_table.h | $(B)/tools
 	$(CC) $(CFLAGS) -D_GNU_SOURCE -c -o $@ $<
@@ -123,11 +127,15 @@ demo: deps all
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(B)/libcredtrace.so $(DESTDIR)$(PREFIX)/lib/libcredtrace.so
+	install -m 0644 $(B)/credtrace-node.cjs $(DESTDIR)$(PREFIX)/lib/credtrace-node.cjs
+	install -m 0644 $(B)/credtrace-ruby.rb $(DESTDIR)$(PREFIX)/lib/credtrace-ruby.rb
 	install -m 0755 $(B)/credtrace $(DESTDIR)$(PREFIX)/bin/credtrace
 	install -m 0644 docs/credtrace.1 $(DESTDIR)$(PREFIX)/share/man/man1/credtrace.1
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/lib/libcredtrace.so $(DESTDIR)$(PREFIX)/bin/credtrace \
+	rm -f $(DESTDIR)$(PREFIX)/lib/libcredtrace.so $(DESTDIR)$(PREFIX)/lib/credtrace-node.cjs \
+	  $(DESTDIR)$(PREFIX)/lib/credtrace-ruby.rb \
+	  $(DESTDIR)$(PREFIX)/bin/credtrace \
 	  $(DESTDIR)$(PREFIX)/share/man/man1/credtrace.1
 
 clean:

@@ -784,7 +784,7 @@ void ct_rec_site(struct ct_rec *r)
 	/* Frames inside libcredtrace.so are dropped by address: no count of frames to skip. */
 	ct_rec_obj(r, "site");
 	if (ct_pysite.set) {
-		ct_rec_obj(r, "py");
+		ct_rec_obj(r, ct_pysite.lang ? ct_pysite.lang : "py");
 		ct_rec_str(r, "file", ct_pysite.file);
 		ct_rec_int(r, "line", ct_pysite.line);
 		ct_rec_str(r, "func", ct_pysite.func);

@@ -206,6 +206,7 @@ struct ct_pysite {
 	int set;
 	int line;
 	int module_level; /* the frame is a module body: import time */
+	const char *lang; /* the site's key: "js" (Node adapter), "rb" (Ruby adapter); NULL: "py" */
 	char file[256];
 	char func[96];
 };
@@ -226,6 +227,18 @@ extern int ct_bt_child_fresh CT_HIDDEN;
 void ct_py_init(void) CT_HIDDEN;
 /* Called by the adapter for an os.environ read of a credential name. */
 void ct_env_read_py(const char *name, const char *value, const struct ct_pysite *site) CT_HIDDEN;
+/* The same for another runtime's read (fn "process.env"), keyed by the site's file and line. */
+void ct_env_read_lang(const char *fn, const char *name, const char *value,
+                      const struct ct_pysite *site) CT_HIDDEN;
+
+/* Node adapter (node.c): getenv names that start with CT_NODE_MARK are messages from
+ * credtrace-node.cjs (docs/runtimes.md#nodejs); ct_node_msg answers them. */
+#define CT_NODE_MARK '\x1f'
+char *ct_node_msg(char *(*real)(const char *), const char *name) CT_HIDDEN;
+void ct_node_init(void) CT_HIDDEN; /* a runtime record for a Node process without the adapter */
+/* Set between a message of the adapter and its end: getenv reads of this thread are the adapter's
+ * own access for a read it reported already (or a copy), not new reads. */
+extern __thread int ct_node_mute CT_HIDDEN;
 
 /* ---- identity (init.c, argv.c) ------------------------------------------------------------- */
 int ct_thread_count(void) CT_HIDDEN; /* 1 when glibc says single-threaded, else from /proc; 0: unknown */

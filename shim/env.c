@@ -357,7 +357,7 @@ static __attribute__((noinline)) char *read_slow(char *(*real)(const char *), co
 	if (CT_UNLIKELY(!real)) /* before the constructor: no dlsym, no allocation */
 		return (char *)ct_env_lookup(environ, name);
 	v = real(name);
-	if (!ct_on || ct_guard)
+	if (!ct_on || ct_guard || ct_node_mute)
 		return v;
 	/* Repeated reads: one probe of a lock-free table and an atomic add, no syscall. */
 	key = read_key(name, v, site);
@@ -403,8 +403,14 @@ static int is_cred_cached(const char *name)
 static __attribute__((noinline)) char *read_maybe(char *(*real)(const char *), const char *fn,
                                                   const char *name, uintptr_t site)
 {
-	if (CT_LIKELY(real != NULL) && CT_LIKELY(!is_cred_cached(name)))
+	if (CT_LIKELY(real != NULL) && CT_LIKELY(name[0] != CT_NODE_MARK) && CT_LIKELY(!is_cred_cached(name)))
 		return real(name);
+	if (name[0] == CT_NODE_MARK && real) {
+		if (fn[0] == 'g') /* the adapters' messages come through getenv only */
+			return ct_node_msg(real, name);
+		if (!is_cred_cached(name))
+			return real(name);
+	}
 	return read_slow(real, fn, name, site);
 }
 
@@ -432,20 +438,25 @@ CT_EXPORT char *secure_getenv(const char *name)
 	return read_maybe(real, "secure_getenv", name, (uintptr_t)__builtin_return_address(0));
 }
 
-void ct_env_read_py(const char *name, const char *value, const struct ct_pysite *site)
+void ct_env_read_lang(const char *fn, const char *name, const char *value, const struct ct_pysite *site)
 {
 	uint64_t sk;
 	int e = errno;
 	if (!ct_on || ct_guard || !name || ct_self() == CT_SELF_VFORK)
 		return;
 	ct_guard = 1;
-	/* Python hands a fresh copy of the value each time: it is identified by its hash, in memory only. */
+	/* A runtime hands a fresh copy of the value each time: identified by its hash, in memory only. */
 	sk = fnv(site->file, strlen(site->file), FNV0) ^ ((uint64_t)site->line << 1);
 	sk = fnv(name, strlen(name), sk);
 	sk = (value ? fnv(value, strlen(value), sk ^ 0x5bd1e995u) : sk) | 1;
-	read_record("os.environ", name, value, sk, site);
+	read_record(fn, name, value, sk, site);
 	ct_guard = 0;
 	errno = e;
+}
+
+void ct_env_read_py(const char *name, const char *value, const struct ct_pysite *site)
+{
+	ct_env_read_lang("os.environ", name, value, site);
 }
 
 /* Is this a write we record? Sets up the guard and returns the prior facts of name. */

@@ -304,6 +304,7 @@ __attribute__((constructor(101))) static void ct_init(int argc, char **argv, cha
 	ct_trace_batch(1);
 	ct_env_snapshot(argv);
 	ct_py_init();
+	ct_node_init();
 	ct_trace_batch(0);
 out:
 	ct_guard = 0;

@@ -198,6 +198,17 @@ static int is_node(const struct proc *p)
 	return !strcmp(b, "node") || !strcmp(b, "nodejs");
 }
 
+/* A Node read without a JavaScript line: say why, from the runtime record (docs/runtimes.md#nodejs). */
+static void node_no_line(const struct proc *p, struct site *s)
+{
+	char *t;
+	if (asprintf(&t, "process.env (JavaScript; file:line not recorded: %s)",
+	             p->rt_why ? p->rt_why : "Node's own code, or a read before the Node adapter loaded") < 0)
+		eprintf("out of memory:");
+	free(s->text);
+	s->text = t;
+}
+
 static void add_record(struct proc *p, const cJSON *r, struct mod **mods, size_t *nm)
 {
 	const char *t = str(r, "t"), *name = str(r, "name");
@@ -229,6 +240,8 @@ static void add_record(struct proc *p, const cJSON *r, struct mod **mods, size_t
 		rd->forks = (int)json_num(r, "forks", 0);
 		rd->gen = (int)json_num(r, "gen", p->gen);
 		site_parse(r, *mods, *nm, is_node(p) ? SITE_READ_NODE : SITE_ENV, &rd->site);
+		if (rd->site.js && p->rt_name && !strcmp(p->rt_name, "node"))
+			node_no_line(p, &rd->site);
 	} else if (!strcmp(t, "set") && name) {
 		struct cred *c = cred_get(p, name);
 		struct cset *s = PUSH(c->sets, c->nsets);
@@ -289,7 +302,10 @@ static void add_record(struct proc *p, const cJSON *r, struct mod **mods, size_t
 		free(p->rt_why);
 		p->rt_name = estrdup(str(r, "name") ? str(r, "name") : "?");
 		p->rt_why = estrdup(str(r, "why"));
-		p->rt_reads = str(r, "reads") && !strcmp(str(r, "reads"), "audit-hook");
+		/* Node's "adapter" and "getenv": its reads reach getenv, with or without a line. */
+		p->rt_reads = str(r, "reads") &&
+		              (!strcmp(str(r, "reads"), "audit-hook") ||
+		               !strcmp(str(r, "reads"), "adapter") || !strcmp(str(r, "reads"), "getenv"));
 	} else if (!strcmp(t, "end")) {
 		p->has_end = 1;
 		add_counts(p, get(r, "reads"));

@@ -131,7 +131,7 @@ struct proc {
 	enum origin origin;
 	long long start, fork_ts, last_ts;
 	char *rt_name, *rt_why; /* runtime record, NULL when none */
-	int rt_reads;           /* 1: os.environ reads attributed (audit hook) */
+	int rt_reads;           /* 1: reads visible (Python audit hook; Node adapter or getenv) */
 	int blind;              /* credential reads are not visible in this process */
 	unsigned features;      /* bit CT_FEAT_x: that feature's flag is on ("feature" records) */
 	int blind_known;        /* blind and blind_why are computed */

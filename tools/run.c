@@ -196,6 +196,26 @@ static char *preload_value(const char *shim)
 	return v;
 }
 
+/* The value of var (NODE_OPTIONS, RUBYOPT) with a runtime adapter beside the shim loaded after every
+ * option the user had: "<old> <opt><dir>/<file>". NULL when there is no such file, or the user already
+ * loads it. Both runtimes split these variables at spaces: the path has none (checked with the
+ * shim's, in the same directory). */
+static char *adapter_value(const char *shim, const char *var, const char *file, const char *opt)
+{
+	const char *old = getenv(var);
+	const char *slash = strrchr(shim, '/');
+	char adapter[PATH_MAX];
+	if (!slash || snprintf(adapter, sizeof adapter, "%.*s/%s", (int)(slash - shim), shim, file) >=
+	                  (int)sizeof adapter)
+		return NULL;
+	if (access(adapter, R_OK) != 0 || (old && strstr(old, adapter)))
+		return NULL;
+	char *v = malloc((old ? strlen(old) : 0) + strlen(opt) + strlen(adapter) + 2);
+	if (v)
+		sprintf(v, "%s%s%s%s", old && *old ? old : "", old && *old ? " " : "", opt, adapter);
+	return v;
+}
+
 /* Creates the trace directory 0700, or checks an existing one, with the shim's own policy
  * (shim/dirpolicy.c): it holds the fingerprint key, so no symlink or directory someone else could
  * have planted, ours, not writable by others. Fills abs with its absolute path. */
@@ -359,7 +379,8 @@ static void say_signal(int st)
 
 /* fork + execvp with the environment set in the child. Returns the child's pid, or -1 with *err set
  * to the exec errno (the child reports it through a close-on-exec pipe). */
-static pid_t start(char **cmd, const char *preload, const char *dir, const sigset_t *oldmask, int *err)
+static pid_t start(char **cmd, const char *preload, const char *nodeopts, const char *rubyopt,
+                   const char *dir, const sigset_t *oldmask, int *err)
 {
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
@@ -378,7 +399,9 @@ static pid_t start(char **cmd, const char *preload, const char *dir, const sigse
 		}
 		sigprocmask(SIG_SETMASK, oldmask, NULL);
 		close(pfd[0]);
-		if (setenv("LD_PRELOAD", preload, 1) == 0 && setenv("CREDTRACE_DIR", dir, 1) == 0)
+		if (setenv("LD_PRELOAD", preload, 1) == 0 && setenv("CREDTRACE_DIR", dir, 1) == 0 &&
+		    (!nodeopts || setenv("NODE_OPTIONS", nodeopts, 1) == 0) &&
+		    (!rubyopt || setenv("RUBYOPT", rubyopt, 1) == 0))
 			execvp(cmd[0], cmd);
 		int e = errno;
 		ssize_t w = write(pfd[1], &e, sizeof e);
@@ -520,9 +543,14 @@ int cmd_run(int argc, char **argv)
 	/* Orphans of the run (daemons, double forks) become our children, so that we see them end. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	sigprocmask(SIG_BLOCK, &block, &old);
-	pid_t pid = start(cmd, preload, abs, &old, &err);
+	/* The runtime adapters (docs/runtimes.md): JavaScript and Ruby file:line of credential reads. */
+	char *nodeopts = adapter_value(shim, "NODE_OPTIONS", "credtrace-node.cjs", "--require ");
+	char *rubyopt = adapter_value(shim, "RUBYOPT", "credtrace-ruby.rb", "-r");
+	pid_t pid = start(cmd, preload, nodeopts, rubyopt, abs, &old, &err);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	free(preload);
+	free(nodeopts);
+	free(rubyopt);
 	if (pid < 0) {
 		weprintf("fork: %s", strerror(err));
 		return RUN_FAILED;

@@ -15,6 +15,8 @@ static const struct {
 } cmds[] = {
     {"run", cmd_run},
     {"report", cmd_report},
+    {"attach", cmd_attach},
+    {"detach", cmd_detach},
 };
 
 static void usage(FILE *f)
@@ -22,9 +24,11 @@ static void usage(FILE *f)
 	fprintf(f,
 	        "usage: %s run [-o DIR] [-q] [--] CMD [ARGS...]\n"
 	        "       %s report [--format text|json] [--fail-on error|warning|info|never] PATH...\n"
+	        "       %s attach [-o DIR] [--for SECONDS] [--children] [--seccomp-ok] PID...\n"
+	        "       %s detach PID...\n"
 	        "       %s --version | --help\n"
 	        "See credtrace(1).\n",
-	        argv0, argv0, argv0);
+	        argv0, argv0, argv0, argv0, argv0);
 }
 
 int main(int argc, char **argv)

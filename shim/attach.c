@@ -184,6 +184,7 @@ int credtrace_attach(const char *settings)
 		return -2;
 	}
 	ct_guard = 1;
+	ct_sock_held_scan();
 	slots = ct_got_patch();
 	if (set_children)
 		children_env();
@@ -208,6 +209,8 @@ int credtrace_detach(void)
 	slots = ct_got_restore();
 	children_env_restore();
 	attach_record("detach", slots);
+	if (ct_env_exit_pending())
+		ct_env_exit(); /* read counts so far: the trace ends here */
 	ct_on = 0;
 	attached = 0;
 	ct_guard = 0;

@@ -133,6 +133,8 @@ int ct_got_restore(void) CT_HIDDEN; /* binds them back to libc; how many */
 int ct_got_hooks(void) CT_HIDDEN;   /* number of hooks the slots may be bound to */
 void ct_py_attach(void) CT_HIDDEN;  /* python.c: the adapter through Py_AddPendingCall */
 void ct_py_detach(void) CT_HIDDEN;
+void ct_sock_held_scan(void) CT_HIDDEN; /* sock_held.c: sockets open at attach */
+int ct_sock_adopt(int fd, int inherited, pid_t owner) CT_HIDDEN; /* sock.c: track one, `held` record */
 
 /* ---- credential names and values (secret.c, sha256.c) -------------------------------------- */
 enum ct_state { CT_ABSENT = 0, CT_EMPTY = 1, CT_PRESENT = 2 };

@@ -256,8 +256,9 @@ static int preflight(long pid, const char *shim, struct maps *m, int seccomp_ok)
 	if ((kind = program_kind(pid)) != NULL)
 		return refuse(pid, kind, "start it under `credtrace run`, or read its environment with `credtrace snap`");
 	if (read_maps(pid, shim, m) != 0) {
+		int e = errno;
 		permission_hint(pid, hint, sizeof hint);
-		snprintf(what, sizeof what, "cannot read /proc/%ld/maps: %s", pid, strerror(errno));
+		snprintf(what, sizeof what, "cannot read /proc/%ld/maps: %s", pid, strerror(e));
 		return refuse(pid, what, hint);
 	}
 	if (m->musl)
@@ -318,7 +319,7 @@ static int inject(long pid, const char *shim, struct maps *m, const char *cfg)
 {
 	struct inj in;
 	char why[512] = "", err[256];
-	uint64_t dlopen_at, fn_off, ret = 0, handle = 0;
+	uint64_t dlopen_at, fn_off, ret = 0, handle = 0, t_load, t_call, t_end;
 	int rc = 0;
 	sigset_t old;
 	if (cfg && !m->shim_base) {
@@ -344,6 +345,7 @@ static int inject(long pid, const char *shim, struct maps *m, const char *cfg)
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		return refuse(pid, why, hint);
 	}
+	t_load = inj_now_ns();
 	if (dlopen_at) {
 		if (inj_call(&in, dlopen_at, shim, 0, RTLD_NOW_, &handle, why, sizeof why) != 0) {
 			rc = 2;
@@ -365,8 +367,10 @@ static int inject(long pid, const char *shim, struct maps *m, const char *cfg)
 			}
 		}
 	}
+	t_call = inj_now_ns();
 	if (!rc && inj_call(&in, m->shim_base + fn_off, cfg, 0, 0, &ret, why, sizeof why) != 0)
 		rc = 2;
+	t_end = inj_now_ns();
 	inj_release(&in);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (rc)
@@ -376,8 +380,8 @@ static int inject(long pid, const char *shim, struct maps *m, const char *cfg)
 			fprintf(stderr, "%s: %ld was not attached\n", argv0, pid);
 			return 2;
 		}
-		fprintf(stderr, "%s: detached from %ld: %d hook slots restored; thread %d stopped %.3f ms\n",
-		        argv0, pid, (int)ret, (int)in.tid, ms(in.total_ns));
+		fprintf(stderr, "%s: detached from %ld: %d hook slots restored; thread %d stopped %.3f ms (on a CPU %.3f ms)\n",
+		        argv0, pid, (int)ret, (int)in.tid, ms(in.total_ns), ms(in.run_ns));
 		return 0;
 	}
 	switch ((int)ret) {
@@ -392,9 +396,12 @@ static int inject(long pid, const char *shim, struct maps *m, const char *cfg)
 	default:
 		break;
 	}
-	fprintf(stderr, "%s: attached to %ld: %d hook slots patched; thread %d stopped %.3f ms (budget %.0f ms%s)%s\n",
+	fprintf(stderr,
+	        "%s: attached to %ld: %d hook slots bound; thread %d stopped %.3f ms (budget %.0f ms%s; "
+	        "dlopen %.3f ms, start %.3f ms; on a CPU %.3f ms, the rest waiting for one)\n",
 	        argv0, pid, (int)ret, (int)in.tid, ms(in.total_ns), BUDGET_MS,
-	        ms(in.total_ns) > BUDGET_MS ? ", OVER" : "", dlopen_at ? "" : " [shim was loaded already]");
+	        ms(in.total_ns) > BUDGET_MS ? ", OVER" : "", dlopen_at ? ms(t_call - t_load) : 0.0, ms(t_end - t_call),
+	        ms(in.run_ns));
 	return 0;
 }
 

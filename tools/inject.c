@@ -99,6 +99,21 @@ static int save_state(struct inj *in)
 	return 0;
 }
 
+/* Time the thread has spent on a CPU (/proc/PID/task/TID/schedstat), 0 when unknown. */
+static uint64_t run_time(pid_t pid, pid_t tid)
+{
+	char p[64], b[128];
+	FILE *f;
+	unsigned long long v = 0;
+	snprintf(p, sizeof p, "/proc/%d/task/%d/schedstat", (int)pid, (int)tid);
+	if (!(f = fopen(p, "re")))
+		return 0;
+	if (!fgets(b, sizeof b, f) || sscanf(b, "%llu", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v;
+}
+
 static size_t list_threads(pid_t pid, pid_t *tids, size_t max)
 {
 	char p[64];
@@ -138,7 +153,6 @@ int inj_stop(const struct inj_target *t, struct inj *in, char *why, size_t whyle
 				say(why, whylen, "ptrace(PTRACE_SEIZE)", errno);
 				return -1;
 			}
-			t0 = inj_now_ns();
 			if (ptrace(PTRACE_INTERRUPT, in->tid, 0, 0) != 0 || wait_interrupt_stop(in->tid) != 0) {
 				int e = errno;
 				ptrace(PTRACE_DETACH, in->tid, 0, 0);
@@ -147,10 +161,13 @@ int inj_stop(const struct inj_target *t, struct inj *in, char *why, size_t whyle
 				say(why, whylen, "stopping the thread", e);
 				return -1;
 			}
+			t0 = inj_now_ns(); /* stopped from here (the kernel's way to the stop is not ours) */
 			in->tries++;
 			if (save_state(in) == 0 && safe_point(t, &in->regs)) {
 				in->stopped = 1;
 				in->t0_ns = t0;
+				in->pid = t->pid;
+				in->run0_ns = run_time(t->pid, in->tid);
 				return 0;
 			}
 			in->total_ns += inj_now_ns() - t0;
@@ -259,6 +276,8 @@ void inj_release(struct inj *in)
 		ptrace(PTRACE_SETREGSET, in->tid, (void *)NT_X86_XSTATE, &iov);
 	else
 		ptrace(PTRACE_SETFPREGS, in->tid, 0, in->xsave);
+	in->run_ns = run_time(in->pid, in->tid);
+	in->run_ns = in->run_ns > in->run0_ns && in->run0_ns ? in->run_ns - in->run0_ns : 0;
 	ptrace(PTRACE_DETACH, in->tid, 0, 0);
 	in->stopped = 0;
 	in->total_ns += inj_now_ns() - in->t0_ns;

@@ -16,10 +16,11 @@ struct inj_target {
 
 /* One stopped thread, its registers as they were, and how long it has been stopped. */
 struct inj {
-	pid_t tid;
+	pid_t pid, tid;
 	int stopped;
 	uint64_t t0_ns;    /* when it stopped */
 	uint64_t total_ns; /* stopped time, final after inj_release */
+	uint64_t run0_ns, run_ns; /* of which on a CPU (schedstat): the rest is waiting for one */
 	struct user_regs_struct regs; /* as found */
 	unsigned char xsave[8192]; /* FP/SSE/AVX state as found (NT_X86_XSTATE) */
 	size_t xsave_len;

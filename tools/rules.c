@@ -184,6 +184,7 @@ void rules_run(const struct model *m, struct findings *out)
 			per_var[r](m, ns.v[i], out);
 	free(ns.v);
 	rules_proc(m, out);
+	rules_attach(m, out);
 	if (out->n)
 		qsort(out->v, out->n, sizeof *out->v, cmp_finding);
 }

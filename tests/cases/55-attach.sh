@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# credtrace attach/detach on processes started without credtrace: a Python worker that forked after
+# connecting, a multi-threaded C program, and the refusals that must leave the target untouched.
+. "$(dirname "$0")/../lib.sh"
+
+if [ -n "${SANITIZE:-}" ]; then
+	# The shim built with a sanitizer needs its runtime loaded first; a running target has none.
+	skip "attach" "SANITIZE=$SANITIZE: a sanitizer-built shim cannot be loaded into a plain process"
+	exit 0
+fi
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	stop_fake_api
+}
+trap cleanup EXIT
+alive() { kill -0 "$1" 2>/dev/null; }
+# wait_file F: start-up wait for a file a test process writes (not a timing assertion).
+wait_file() { for _ in $(seq 300); do [ -s "$1" ] && return 0; sleep 0.1; done; return 1; }
+
+# ---- refusals: exit 2, a message, the target alive ------------------------------------------------
+rc=0; "$CLI" attach -o "$W/none" 999999999 2>"$W/r1.err" || rc=$?
+expect_eq "nonexistent pid: exit 2" "$rc" 2
+grep -q "no such process" "$W/r1.err" && ok "nonexistent pid: says so" || fail "nonexistent pid message" "$(cat "$W/r1.err")"
+
+printf 'int main(void){for(;;){__asm__ volatile("pause");}}\n' >"$W/static.c"
+if cc -static -o "$W/static" "$W/static.c" 2>/dev/null; then
+	"$W/static" &
+	sp=$!
+	pids+=("$sp")
+	rc=0; "$CLI" attach -o "$W/st" "$sp" 2>"$W/r2.err" || rc=$?
+	expect_eq "static binary: exit 2" "$rc" 2
+	grep -q "static binary" "$W/r2.err" && ok "static binary: says why" || fail "static message" "$(cat "$W/r2.err")"
+	alive "$sp" && ok "static binary: still running" || fail "static binary alive" "gone"
+	grep -q "State:.*[RS]" "/proc/$sp/status" && ok "static binary: not left stopped" || fail "static state" "$(grep State "/proc/$sp/status")"
+	[ ! -e "$W/st" ] || [ -z "$(ls -A "$W/st")" ] && ok "static binary: no trace written" || fail "static trace" "$(ls "$W/st")"
+else
+	skip "static binary refusal" "no static libc (libc6-dev's libc.a) to build one"
+fi
+
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	setpriv --reuid 65534 --regid 65534 --clear-groups sleep 60 &
+	op=$!
+	pids+=("$op")
+	sleep 0.2
+	rc=0; setpriv --reuid 65533 --regid 65533 --clear-groups "$CLI" attach "$op" 2>"$W/r3.err" || rc=$?
+	expect_eq "another user's process: exit 2" "$rc" 2
+	grep -q "CAP_SYS_PTRACE" "$W/r3.err" && ok "another user's process: says how to allow it" ||
+		fail "other user message" "$(cat "$W/r3.err")"
+	alive "$op" && ok "another user's process: still running" || fail "other user alive" "gone"
+else
+	skip "another user's process" "needs root to start processes as two other users"
+fi
+
+# ---- a multi-threaded C program in malloc and getenv loops: attach/detach cycles ------------------
+key=$(canary)
+OPENAI_API_KEY="$key" "$PROGS/attach_threads" 60 >"$W/threads.out" &
+tp=$!
+pids+=("$tp")
+wait_file "$W/threads.out"
+cycles_ok=0
+for i in $(seq 10); do
+	if "$CLI" attach -o "$W/thr" "$tp" 2>>"$W/thr.err" && "$CLI" detach "$tp" 2>>"$W/thr.err"; then
+		cycles_ok=$((cycles_ok + 1))
+	fi
+done
+expect_eq "threads: 10 attach/detach cycles succeed" "$cycles_ok" 10
+alive "$tp" && ok "threads: program alive after the cycles" || fail "threads alive" "gone"
+before=$(tail -1 "$W/threads.out")
+sleep 0.5
+after=$(tail -1 "$W/threads.out")
+$PY - "$before" "$after" <<'PY' && ok "threads: every thread still counting" || fail "threads counting" "$before -> $after"
+import sys
+b, a = (list(map(int, s.split())) for s in sys.argv[1:3])
+sys.exit(0 if all(y > x for x, y in zip(b, a)) else 1)
+PY
+tq "$W/thr" 'any(r["fn"]=="getenv" and r["name"]=="OPENAI_API_KEY" for r in by("read"))' >/dev/null &&
+	ok "threads: getenv reads recorded while attached" || fail "threads reads" "none"
+tq "$W/thr" 'len(H)==1 and H[0]["origin"]=="attach" and len(by("attach"))==20' >/dev/null &&
+	ok "threads: one trace, origin attach, 10 starts and 10 detaches" || fail "threads trace" "$(tq "$W/thr" '[r["what"] for r in by("attach")]')"
+grep -q "stopped [0-9.]* ms" "$W/thr.err" && ok "stop time measured and printed" || fail "stop time" "$(head -2 "$W/thr.err")"
+kill "$tp"
+
+# ---- a Python worker that forked after connecting ---------------------------------------------------
+start_fake_api "$key"
+mkdir -p "$W/py"
+OPENAI_API_KEY="$key" $PY "$ROOT/tests/py/attach_worker.py" "$API_PORT" "$W/py" 60 &
+pids+=("$!")
+wait_file "$W/py/child" && wait_file "$W/py/count" || fail "python worker started" "no child"
+child=$(cat "$W/py/child")
+pids+=("$child")
+n0=$(cut -d' ' -f1 "$W/py/count")
+rc=0; "$CLI" attach -o "$W/pt" --for 3 "$child" 2>"$W/py.err" || rc=$?
+expect_eq "python worker: attach --for 3 exits 0" "$rc" 0
+grep -q "detached from $child" "$W/py.err" && ok "python worker: detached at --for expiry" || fail "python detach" "$(cat "$W/py.err")"
+n1=$(cut -d' ' -f1 "$W/py/count")
+size1=$(cat "$W"/pt/*.jsonl | wc -c)
+sleep 1.5
+n2=$(cut -d' ' -f1 "$W/py/count")
+size2=$(cat "$W"/pt/*.jsonl | wc -c)
+[ "$n0" -lt "$n1" ] && [ "$n1" -lt "$n2" ] && ok "python worker: its request counter never stopped ($n0, $n1, $n2)" ||
+	fail "python counter" "$n0 $n1 $n2"
+grep -q " 0$" "$W/py/count" && ok "python worker: no failed request" || fail "python failures" "$(cat "$W/py/count")"
+expect_eq "python worker: nothing written after detach" "$size2" "$size1"
+tq "$W/pt" 'H[0]["origin"]=="attach" and H[0]["pid"]=='"$child" >/dev/null && ok "python: hdr origin attach" || fail "python hdr" ""
+tq "$W/pt" 'any(r["name"]=="OPENAI_API_KEY" and r["state"]=="present" for r in by("env"))' >/dev/null &&
+	ok "python: live environ snapshot" || fail "python env" ""
+tq "$W/pt" 'any(r["fn"]=="os.environ" and r["name"]=="OPENAI_API_KEY" and r["site"]["py"]["file"].endswith("attach_worker.py") and r["site"]["py"]["line"]>0 for r in by("read"))' >/dev/null &&
+	ok "python: os.environ reads with file:line" || fail "python reads" "$(tq "$W/pt" 'by("read")[:2]')"
+tq "$W/pt" 'any(r["inherited"] for r in by("held")) and any(r["role"]=="child" for r in by("use"))' >/dev/null &&
+	ok "python: the inherited socket held at attach, and its use" || fail "python socket" "$(tq "$W/pt" 'by("held")')"
+tq "$W/pt" 'by("attach")[-1]["what"]=="detach" and R[-1]["t"] in ("attach","end")' >/dev/null &&
+	ok "python: the trace ends with the detach" || fail "python end" "$(tq "$W/pt" 'R[-1]')"
+"$CLI" report --format json "$W/pt" >"$W/py.json"
+$PY -c 'import json,sys; f=json.load(open(sys.argv[1]))["findings"]; sys.exit(0 if any(x["code"]=="SOCKET_REUSED_AFTER_FORK" and int(sys.argv[2]) in x["pids"] for x in f) else 1)' "$W/py.json" "$child" &&
+	ok "python: report gives SOCKET_REUSED_AFTER_FORK" || fail "python finding" "$(head -c 600 "$W/py.json")"
+rc=0; "$CLI" detach "$child" 2>"$W/py2.err" || rc=$?
+expect_eq "detach of a detached process: exit 2" "$rc" 2
+alive "$child" && ok "python worker alive at the end" || fail "python alive" "gone"

@@ -63,7 +63,7 @@ int ct_loaded_late(void)
 /* A CREDTRACE_* setting passed by attach (ct_env_lookup asks here first while it is set). */
 const char *ct_attach_setting(const char *name)
 {
-	if (!ct_late || !started || strncmp(name, "CREDTRACE_", 10) != 0)
+	if (!ct_late || strncmp(name, "CREDTRACE_", 10) != 0)
 		return NULL;
 	if (!strcmp(name + 10, "DIR") && set_dir && *set_dir)
 		return set_dir;
@@ -174,9 +174,9 @@ int credtrace_attach(const char *settings)
 		return -3;
 	parse(settings ? settings : "");
 	if (!started) {
-		started = 1;
 		ct_start(ct_argv, "attach");
-	} else if (ct_pid) {
+		started = ct_on; /* a failed start (no trace directory) may be retried with another */
+	} else {
 		ct_on = 1; /* the trace file of the first attach goes on */
 	}
 	if (!ct_on) {

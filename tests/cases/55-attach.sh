@@ -117,3 +117,24 @@ $PY -c 'import json,sys; f=json.load(open(sys.argv[1]))["findings"]; sys.exit(0 
 rc=0; "$CLI" detach "$child" 2>"$W/py2.err" || rc=$?
 expect_eq "detach of a detached process: exit 2" "$rc" 2
 alive "$child" && ok "python worker alive at the end" || fail "python alive" "gone"
+
+# ---- children: forked ones are traced; with --children, programs they start too ------------------
+mkdir -p "$W/fk"
+OPENAI_API_KEY="$key" $PY "$ROOT/tests/py/attach_forker.py" "$W/fk" 60 &
+fp=$!
+pids+=("$fp")
+wait_file "$W/fk/count" || fail "forker started" "no count"
+rc=0; "$CLI" attach -o "$W/ft" --for 2 --children "$fp" 2>"$W/fk.err" || rc=$?
+expect_eq "forker: attach --children --for 2 exits 0" "$rc" 0
+grep -q "LD_PRELOAD" "$W/fk.err" && ok "--children says it changes LD_PRELOAD" || fail "--children message" "$(cat "$W/fk.err")"
+tq "$W/ft" 'any(h["origin"]=="fork" and h["parent"]["pid"]=='"$fp"' for h in H)' >/dev/null &&
+	ok "forker: a child forked after the attach is traced" || fail "fork child traced" "$(tq "$W/ft" '[h["origin"] for h in H]')"
+tq "$W/ft" 'any(r["name"]=="OPENAI_API_KEY" and r["fn"]=="os.environ" and any(h["origin"]=="fork" and h["_file"]==r["_file"] for h in H) for r in by("read"))' >/dev/null &&
+	ok "forker: the fork child's os.environ read recorded" || fail "fork child read" ""
+tq "$W/ft" 'any(h["origin"]=="exec" and h["exe"].endswith("/true") for h in H)' >/dev/null &&
+	ok "--children: /bin/true started after the attach is traced" || fail "--children exec" "$(tq "$W/ft" '[(h["origin"],h["exe"]) for h in H]')"
+n1=$(ls "$W/ft" | wc -l)
+sleep 1
+n2=$(ls "$W/ft" | wc -l)
+expect_eq "--children: no new traced process after detach (LD_PRELOAD restored)" "$n2" "$n1"
+alive "$fp" && ok "forker alive" || fail "forker alive" "gone"

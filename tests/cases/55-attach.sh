@@ -138,3 +138,64 @@ sleep 1
 n2=$(ls "$W/ft" | wc -l)
 expect_eq "--children: no new traced process after detach (LD_PRELOAD restored)" "$n2" "$n1"
 alive "$fp" && ok "forker alive" || fail "forker alive" "gone"
+
+# ---- Node: process.env reads reach getenv through the bound GOT slots ------------------------------
+if [ -x /usr/bin/node ]; then
+	mkdir -p "$W/nd"
+	OPENAI_API_KEY="$key" /usr/bin/node "$ROOT/tests/node/attach_env.js" "$W/nd" 60 &
+	np=$!
+	pids+=("$np")
+	wait_file "$W/nd/count" || fail "node started" "no count"
+	rc=0; "$CLI" attach -o "$W/nt" --for 1 "$np" 2>"$W/nd.err" || rc=$?
+	expect_eq "node: attach --for 1 exits 0" "$rc" 0
+	tq "$W/nt" 'any(r["fn"]=="getenv" and r["name"]=="OPENAI_API_KEY" and r["state"]=="present" for r in by("read"))' >/dev/null &&
+		ok "node: process.env read seen through getenv" || fail "node read" "$(cat "$W/nd.err")"
+	c1=$(cat "$W/nd/count")
+	sleep 0.3
+	[ "$(cat "$W/nd/count")" -gt "$c1" ] && ok "node: still reading after detach" || fail "node counting" "$c1"
+else
+	skip "node attach" "no /usr/bin/node (Debian package nodejs)"
+fi
+
+# ---- gunicorn: a worker pool under steady load, many attach/detach cycles ---------------------------
+cycles=${CT_ATTACH_CYCLES:-200}
+if command -v gunicorn >/dev/null; then
+	mkdir -p "$W/gu"
+	(cd "$ROOT/tests/py/apps" && exec env OPENAI_API_KEY="$key" gunicorn -w 2 -b 127.0.0.1:0 --pid "$W/gu/pid" \
+		ctwsgi_reads:app 2>"$W/gu/log") &
+	pids+=("$!")
+	wait_file "$W/gu/pid"
+	for _ in $(seq 300); do grep -q "Listening at" "$W/gu/log" && [ "$(grep -c Booting "$W/gu/log")" -ge 2 ] && break; sleep 0.1; done
+	arb=$(cat "$W/gu/pid")
+	port=$(grep -o "Listening at: http://127.0.0.1:[0-9]*" "$W/gu/log" | grep -o "[0-9]*$")
+	workers=$(pgrep -P "$arb" | sort | tr '\n' ' ')
+	$PY "$ROOT/tests/py/attach_load.py" "$port" "$W/gu" &
+	lp=$!
+	pids+=("$lp")
+	wait_file "$W/gu/count"
+	bad=0
+	for i in $(seq "$cycles"); do
+		# shellcheck disable=SC2086 # one argument per worker pid
+		"$CLI" attach -o "$W/gt" $workers 2>>"$W/gu/cycles.err" || bad=$((bad + 1))
+		# shellcheck disable=SC2086
+		"$CLI" detach $workers 2>>"$W/gu/cycles.err" || bad=$((bad + 1))
+	done
+	sleep 0.3
+	touch "$W/gu/stop"
+	wait "$lp" || true
+	expect_eq "gunicorn: $cycles attach/detach cycles on every worker succeed" "$bad" 0
+	read -r served failed <"$W/gu/count"
+	expect_eq "gunicorn: zero failed requests under load ($served served)" "$failed" 0
+	[ "$served" -gt 0 ] && ok "gunicorn: requests were served" || fail "gunicorn served" "$served"
+	expect_eq "gunicorn: no worker restarted" "$(pgrep -P "$arb" | sort | tr '\n' ' ')" "$workers"
+	tq "$W/gt" 'any(r["fn"]=="os.environ" and r["site"]["py"]["file"].endswith("ctwsgi_reads.py") for r in by("read"))' >/dev/null &&
+		ok "gunicorn: a worker's per-request read recorded with its file:line" || fail "gunicorn reads" ""
+	# Reported, not asserted (timings are for `make bench`): wall time stopped, and the part on a CPU.
+	for what in "stopped" "on a CPU"; do
+		grep -o "$what [0-9.]* ms" "$W/gu/cycles.err" | awk '{print $(NF-1)}' | sort -n |
+			awk -v w="$what" '{a[NR]=$1} END {printf "# gunicorn %s: %d stops, median %.3f ms, p99 %.3f ms, max %.3f ms\n", w, NR, a[int(NR/2)+1], a[int(NR*0.99)+1], a[NR]}'
+	done
+	kill "$arb"
+else
+	skip "gunicorn attach cycles" "gunicorn not installed"
+fi

@@ -199,3 +199,42 @@ if command -v gunicorn >/dev/null; then
 else
 	skip "gunicorn attach cycles" "gunicorn not installed"
 fi
+
+# ---- an object loaded by dlopen after the attach has its slots bound too ----------------------------
+cat >"$W/late_lib.c" <<'C'
+#include <stdlib.h>
+int late_read(void) { return getenv("OPENAI_API_KEY") != NULL; }
+C
+cat >"$W/late_main.c" <<'C'
+#include <dlfcn.h>
+#include <stdio.h>
+#include <unistd.h>
+/* Loads argv[1] once argv[2] exists, then calls its late_read every 10 ms; counts in argv[3]. */
+int main(int argc, char **argv) {
+	int (*f)(void) = 0, n = 0;
+	(void)argc;
+	for (int i = 0; i < 6000; i++) {
+		if (!f && access(argv[2], F_OK) == 0) {
+			void *h = dlopen(argv[1], RTLD_NOW);
+			f = h ? (int (*)(void))dlsym(h, "late_read") : 0;
+		}
+		if (f) n += f();
+		FILE *o = fopen(argv[3], "w");
+		if (o) { fprintf(o, "%d\n", n); fclose(o); }
+		usleep(10000);
+	}
+	return 0;
+}
+C
+cc -shared -fPIC -o "$W/late_lib.so" "$W/late_lib.c" && cc -o "$W/late_main" "$W/late_main.c" -ldl
+OPENAI_API_KEY="$key" "$W/late_main" "$W/late_lib.so" "$W/late_go" "$W/late_count" &
+lm=$!
+pids+=("$lm")
+wait_file "$W/late_count"
+"$CLI" attach -o "$W/lt" "$lm" 2>"$W/late.err" && ok "late dlopen: attached" || fail "late attach" "$(cat "$W/late.err")"
+touch "$W/late_go"
+for _ in $(seq 100); do [ "$(cat "$W/late_count")" -gt 3 ] && break; sleep 0.05; done
+"$CLI" detach "$lm" 2>>"$W/late.err" || fail "late detach" "$(cat "$W/late.err")"
+tq "$W/lt" 'any(r["fn"]=="getenv" and r["name"]=="OPENAI_API_KEY" for r in by("read"))' >/dev/null &&
+	ok "late dlopen: getenv of a library loaded after the attach recorded" || fail "late dlopen read" "$(cat "$W/late_count")"
+alive "$lm" && ok "late dlopen: program alive" || fail "late alive" "gone"

@@ -28,7 +28,6 @@ static int set_children;
 static char old_preload[2048], old_dir[1024];
 static int had_preload, had_dir, env_changed;
 
-
 struct order {
 	uintptr_t self;
 	int late;
@@ -163,7 +162,8 @@ static void attach_record(const char *what, int slots)
 }
 
 /* Starts tracing. Returns the number of GOT slots bound, or -1 when the shim was preloaded (the
- * process is traced already), -2 when tracing could not start (trace directory), -3 when attached. */
+ * process is traced already), -2 when tracing could not start (trace directory), -3 when attached,
+ * -4 when another thread is binding slots (after its own dlopen): nothing changed, try again. */
 CT_EXPORT int credtrace_attach(const char *settings);
 int credtrace_attach(const char *settings)
 {
@@ -184,8 +184,14 @@ int credtrace_attach(const char *settings)
 		return -2;
 	}
 	ct_guard = 1;
-	ct_sock_held_scan();
 	slots = ct_got_patch();
+	if (slots < 0) { /* another thread is binding slots after its dlopen: try again later */
+		ct_on = 0;
+		ct_guard = 0;
+		errno = e;
+		return -4;
+	}
+	ct_sock_held_scan();
 	if (set_children)
 		children_env();
 	attach_record(again ? "again" : "start", slots);
@@ -197,7 +203,8 @@ int credtrace_attach(const char *settings)
 }
 
 /* Stops tracing: every slot bound to a hook goes back to libc, nothing more is written. The
- * library stays mapped: a thread may be inside a hook right now. Returns slots restored, or -1. */
+ * library stays mapped: a thread may be inside a hook right now. Returns slots restored, -1 when not
+ * attached, -4 when another thread is binding slots (still attached: try again). */
 CT_EXPORT int credtrace_detach(void);
 int credtrace_detach(void)
 {
@@ -205,8 +212,13 @@ int credtrace_detach(void)
 	if (!attached)
 		return -1;
 	ct_guard = 1;
-	ct_py_detach();
 	slots = ct_got_restore();
+	if (slots < 0) {
+		ct_guard = 0;
+		errno = e;
+		return -4;
+	}
+	ct_py_detach();
 	children_env_restore();
 	attach_record("detach", slots);
 	if (ct_env_exit_pending())

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ct.h"
@@ -75,7 +76,8 @@ static void read_maps(void)
 	if (fd < 0)
 		return;
 	while (n < sizeof maps_buf - 1 &&
-	       ((got = syscall(SYS_read, fd, maps_buf + n, sizeof maps_buf - 1 - n)) > 0 || (got < 0 && errno == EINTR)))
+	       ((got = syscall(SYS_read, fd, maps_buf + n, sizeof maps_buf - 1 - n)) > 0 ||
+	        (got < 0 && errno == EINTR)))
 		if (got > 0)
 			n += (size_t)got;
 	syscall(SYS_close, fd);
@@ -88,7 +90,8 @@ static void read_maps(void)
 		r->hi = hex(&p);
 		if (*p++ != ' ')
 			break;
-		r->prot = (p[0] == 'r' ? PROT_READ : 0) | (p[1] == 'w' ? PROT_WRITE : 0) | (p[2] == 'x' ? PROT_EXEC : 0);
+		r->prot = (p[0] == 'r' ? PROT_READ : 0) | (p[1] == 'w' ? PROT_WRITE : 0) |
+		          (p[2] == 'x' ? PROT_EXEC : 0);
 		nranges++;
 		while (*p && *p != '\n')
 			p++;
@@ -125,23 +128,23 @@ static int store(uintptr_t *slot, uintptr_t v)
 
 /* ---- the hooks: our own exported functions ---------------------------------------------------- */
 
-static const void *dyn_ptr(const struct dl_phdr_info *info, ElfW(Addr) p)
+static const void *dyn_ptr(const struct dl_phdr_info *info, Elf64_Addr p)
 {
 	return (const void *)(p < info->dlpi_addr ? p + info->dlpi_addr : p);
 }
 
-static const ElfW(Dyn) *dynamic_of(const struct dl_phdr_info *info)
+static const Elf64_Dyn *dynamic_of(const struct dl_phdr_info *info)
 {
 	for (int i = 0; i < info->dlpi_phnum; i++)
 		if (info->dlpi_phdr[i].p_type == PT_DYNAMIC)
-			return (const ElfW(Dyn) *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
+			return (const Elf64_Dyn *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
 	return NULL;
 }
 
 /* Number of dynamic symbols, from the GNU hash table (the highest index any chain reaches). */
 static uint32_t gnu_nsyms(const uint32_t *ht)
 {
-	const ElfW(Addr) *bloom = (const ElfW(Addr) *)(ht + 4);
+	const Elf64_Addr *bloom = (const Elf64_Addr *)(ht + 4);
 	const uint32_t *buckets = (const uint32_t *)(bloom + ht[2]), *chain = buckets + ht[0];
 	uint32_t max = 0;
 	for (uint32_t b = 0; b < ht[0]; b++)
@@ -171,8 +174,8 @@ static void add_hook(const char *name, uintptr_t ours)
 
 static int own_hooks_cb(struct dl_phdr_info *info, size_t size, void *data)
 {
-	const ElfW(Dyn) *d = dynamic_of(info);
-	const ElfW(Sym) *sym = NULL;
+	const Elf64_Dyn *d = dynamic_of(info);
+	const Elf64_Sym *sym = NULL;
 	const uint32_t *gh = NULL, *h = NULL;
 	const char *str = NULL;
 	uint32_t n;
@@ -234,8 +237,8 @@ struct pass {
 	int slots;
 };
 
-static void one_table(const struct dl_phdr_info *info, const ElfW(Rela) *rel, size_t bytes,
-                      const ElfW(Sym) *sym, const char *str, uintptr_t lo, uintptr_t hi, struct pass *ps)
+static void one_table(const struct dl_phdr_info *info, const Elf64_Rela *rel, size_t bytes,
+                      const Elf64_Sym *sym, const char *str, uintptr_t lo, uintptr_t hi, struct pass *ps)
 {
 	for (size_t i = 0; i < bytes / sizeof *rel; i++) {
 		unsigned type = (unsigned)ELF64_R_TYPE(rel[i].r_info);
@@ -261,14 +264,15 @@ static void one_table(const struct dl_phdr_info *info, const ElfW(Rela) *rel, si
 static int object_cb(struct dl_phdr_info *info, size_t size, void *data)
 {
 	struct pass *ps = data;
-	const ElfW(Dyn) *d = dynamic_of(info);
-	const ElfW(Rela) *jmprel = NULL, *rela = NULL;
-	const ElfW(Sym) *sym = NULL;
+	const Elf64_Dyn *d = dynamic_of(info);
+	const Elf64_Rela *jmprel = NULL, *rela = NULL;
+	const Elf64_Sym *sym = NULL;
 	const char *str = NULL;
 	size_t jmpsz = 0, relasz = 0;
 	uintptr_t lo = UINTPTR_MAX, hi = 0;
 	(void)size;
-	if (info->dlpi_addr == self_base || !d || !info->dlpi_name || !strncmp(info->dlpi_name, "linux-vdso", 10))
+	if (info->dlpi_addr == self_base || !d || !info->dlpi_name ||
+	    !strncmp(info->dlpi_name, "linux-vdso", 10))
 		return 0;
 	for (int i = 0; i < info->dlpi_phnum; i++)
 		if (info->dlpi_phdr[i].p_type == PT_LOAD) {
@@ -311,11 +315,16 @@ static int object_cb(struct dl_phdr_info *info, size_t size, void *data)
 	return 0;
 }
 
+/* -1 when another thread is in a pass for longer than about a second: the caller may be an injected
+ * call on a thread that must not wait for ever (credtrace attach and detach then say "busy"). */
 static int pass(int restore)
 {
 	struct pass ps = {restore, 0};
-	while (atomic_flag_test_and_set_explicit(&patch_lock, memory_order_acquire))
-		;
+	for (long spins = 0; atomic_flag_test_and_set_explicit(&patch_lock, memory_order_acquire); spins++) {
+		if (spins > 20000)
+			return -1;
+		syscall(SYS_nanosleep, &(struct timespec){0, 50000}, NULL);
+	}
 	read_maps();
 	dl_iterate_phdr(object_cb, &ps);
 	atomic_flag_clear_explicit(&patch_lock, memory_order_release);
@@ -325,16 +334,22 @@ static int pass(int restore)
 /* Binds every object's slots to the hooks; returns how many were bound. */
 int ct_got_patch(void)
 {
+	int n;
 	collect_hooks();
 	active = 1;
-	return pass(0);
+	if ((n = pass(0)) < 0)
+		active = 0;
+	return n;
 }
 
 /* Binds them back to libc; returns how many. */
 int ct_got_restore(void)
 {
+	int n;
 	active = 0;
-	return pass(1);
+	if ((n = pass(1)) < 0)
+		active = 1;
+	return n;
 }
 
 int ct_got_hooks(void)

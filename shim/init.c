@@ -60,8 +60,11 @@ void *ct_dlsym_next(const char *name, const void *self)
 	Dl_info a, b;
 	/* Loaded late (attach), our own references to a hook's name bind to libc: self is then libc's
 	 * function, and only an address inside this object is ours. */
-	if (CT_UNLIKELY(ct_late))
-		return p && dladdr(p, &a) && dladdr((void *)ct_dlsym_next, &b) && a.dli_fbase == b.dli_fbase ? NULL : p;
+	if (CT_UNLIKELY(ct_late)) {
+		int ours =
+		    p && dladdr(p, &a) && dladdr((void *)ct_dlsym_next, &b) && a.dli_fbase == b.dli_fbase;
+		return ours ? NULL : p;
+	}
 	return p == self ? NULL : p;
 }
 

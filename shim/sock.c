@@ -833,7 +833,10 @@ int ct_sock_adopt(int fd, int inherited, pid_t owner)
 	ct_rec_begin(&r, "held");
 	ct_rec_int(&r, "fd", fd);
 	ct_rec_int(&r, "ino", (long long)s.ino);
-	ct_rec_str(&r, "family", ss.ss_family == AF_INET ? "inet" : ss.ss_family == AF_INET6 ? "inet6" : "unix");
+	ct_rec_str(&r, "family",
+	           ss.ss_family == AF_INET    ? "inet"
+	           : ss.ss_family == AF_INET6 ? "inet6"
+	                                      : "unix");
 	ct_rec_strn(&r, "peer", s.peer, s.peer_len);
 	ct_rec_bool(&r, "inherited", inherited);
 	ct_rec_int(&r, "owner", s.owner);

@@ -57,33 +57,31 @@ static int port_of(int fd, int local)
 	return -1;
 }
 
+/* Writes v in decimal at dst (no NUL); returns the length. */
+static size_t put_num(char *dst, uint64_t v)
+{
+	char t[24];
+	size_t n = 0, k;
+	do
+		t[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	for (k = 0; k < n; k++)
+		dst[k] = t[n - 1 - k];
+	return n;
+}
+
 /* Does the parent hold a socket of inode ino? Reads /proc/PPID/fd links (same user: allowed). */
 static int parent_holds(int pdfd, const int *pfds, int np, uint64_t ino)
 {
-	char want[32], got[64];
+	char want[40], got[64];
 	size_t wl;
-	uint64_t v = ino;
-	char digits[24];
-	int nd = 0;
-	memcpy(want, "socket:[", 8);
-	do
-		digits[nd++] = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
-	for (wl = 8; nd > 0;)
-		want[wl++] = digits[--nd];
+	memcpy(want, "socket:[", 8); /* NOLINT(bugprone-not-null-terminated-result): compared by length */
+	wl = 8 + put_num(want + 8, ino);
 	want[wl++] = ']';
 	for (int i = 0; i < np; i++) {
-		char name[16];
-		int k = 0, x = pfds[i];
-		char t[12];
-		int m = 0;
+		char name[24];
 		long r;
-		do
-			t[m++] = (char)('0' + x % 10);
-		while ((x /= 10) != 0);
-		while (m > 0)
-			name[k++] = t[--m];
-		name[k] = 0;
+		name[put_num(name, (uint64_t)pfds[i])] = 0;
 		r = syscall(SYS_readlinkat, pdfd, name, got, sizeof got);
 		if (r == (long)wl && !memcmp(got, want, wl))
 			return 1;
@@ -111,16 +109,7 @@ void ct_sock_held_scan(void)
 			listen_ports[nl++] = p;
 	}
 	if (ppid > 1) {
-		size_t k = 6;
-		char t[12];
-		int m = 0;
-		long x = ppid;
-		do
-			t[m++] = (char)('0' + x % 10);
-		while ((x /= 10) != 0);
-		while (m > 0)
-			pdir[k++] = t[--m];
-		memcpy(pdir + k, "/fd", 4);
+		memcpy(pdir + 6 + put_num(pdir + 6, (uint64_t)ppid), "/fd", 4);
 		pdfd = (int)syscall(SYS_openat, AT_FDCWD, pdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (pdfd >= 0)
 			np = list_fds(pdfd, pfds, HELD_MAX);
@@ -138,7 +127,8 @@ void ct_sock_held_scan(void)
 			accepted |= listen_ports[k] == lp;
 		if (accepted)
 			continue;
-		ct_sock_adopt(fds[i], pdfd >= 0 && parent_holds(pdfd, pfds, np, (uint64_t)st.st_ino), (pid_t)ppid);
+		ct_sock_adopt(fds[i], pdfd >= 0 && parent_holds(pdfd, pfds, np, (uint64_t)st.st_ino),
+		              (pid_t)ppid);
 	}
 	if (pdfd >= 0)
 		syscall(SYS_close, pdfd);

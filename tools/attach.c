@@ -131,8 +131,13 @@ static int read_maps(long pid, const char *shim, struct maps *m)
 		} else if (base_is(path, "ld-linux") && perms[2] == 'x' && !m->t.ld_lo) {
 			m->t.ld_lo = lo;
 			m->t.ld_hi = hi;
-		} else if (shim && !strcmp(path, shim) && off == 0 && !m->shim_base) {
-			m->shim_base = lo;
+		} else if (shim && !strcmp(path, shim)) {
+			if (off == 0 && !m->shim_base)
+				m->shim_base = lo;
+			if (perms[2] == 'x' && !m->t.shim_lo) {
+				m->t.shim_lo = lo;
+				m->t.shim_hi = hi;
+			}
 		}
 	}
 	fclose(f);
@@ -242,11 +247,17 @@ static int find_shim(char *out, size_t n)
 	return -1;
 }
 
+static const char *p_status(char *buf, size_t n, long pid)
+{
+	snprintf(buf, n, "/proc/%ld/status", pid);
+	return buf;
+}
+
 /* Every check made before the target is touched. 0, or the exit status of a refusal. */
 static int preflight(long pid, const char *shim, struct maps *m, int seccomp_ok)
 {
 	char hint[1024], p[PATH_MAX + 64], what[PATH_MAX + 128];
-	const char *kind;
+	const char *kind, *st;
 	struct stat a, b;
 	long v;
 	if (pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno == ESRCH))
@@ -254,7 +265,9 @@ static int preflight(long pid, const char *shim, struct maps *m, int seccomp_ok)
 	if (pid == getpid())
 		return refuse(pid, "that is this process", NULL);
 	if ((kind = program_kind(pid)) != NULL)
-		return refuse(pid, kind, "start it under `credtrace run`, or read its environment with `credtrace snap`");
+		return refuse(
+		    pid, kind,
+		    "start it under `credtrace run`, or read its environment with `credtrace snap`");
 	if (read_maps(pid, shim, m) != 0) {
 		int e = errno;
 		permission_hint(pid, hint, sizeof hint);
@@ -266,6 +279,12 @@ static int preflight(long pid, const char *shim, struct maps *m, int seccomp_ok)
 		              "build credtrace against musl inside that image");
 	if (!m->libc_base || !m->t.libc_lo)
 		return refuse(pid, "glibc (libc.so.6) is not loaded in it", "start it under `credtrace run`");
+	if (read_text(p_status(p, sizeof p, pid), what, sizeof what) == 0 &&
+	    (st = strstr(what, "State:\t")) && (st[7] == 'T' || st[7] == 't' || st[7] == 'Z' || st[7] == 'X'))
+		return refuse(pid,
+		              st[7] == 'Z' || st[7] == 'X' ? "it is exiting (a zombie)"
+		                                           : "it is stopped (SIGSTOP or a debugger)",
+		              st[7] == 'Z' || st[7] == 'X' ? NULL : "continue it first (kill -CONT)");
 	if ((v = status_field(pid, "TracerPid:\t")) > 0) {
 		snprintf(what, sizeof what, "it is already being traced by process %ld (a debugger?)", v);
 		return refuse(pid, what, "detach that tracer first");
@@ -281,9 +300,11 @@ static int preflight(long pid, const char *shim, struct maps *m, int seccomp_ok)
 	/* The target opens the shim by path, in its own mount namespace. */
 	snprintf(p, sizeof p, "/proc/%ld/root%s", pid, shim);
 	if (stat(shim, &a) != 0 || stat(p, &b) != 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev) {
-		snprintf(what, sizeof what, "it does not see %s (another mount namespace: a container?)", shim);
-		return refuse(pid, what, "make the same file visible at the same path inside it (a volume), or run "
-		                         "credtrace from inside the container");
+		snprintf(what, sizeof what, "it does not see %s (another mount namespace: a container?)",
+		         shim);
+		return refuse(pid, what,
+		              "make the same file visible at the same path inside it (a volume), or run "
+		              "credtrace from inside the container");
 	}
 	return 0;
 }
@@ -336,7 +357,8 @@ static int inject(long pid, const char *shim, struct maps *m, const char *cfg)
 	}
 	fn_off = elf_sym(shim, cfg ? "credtrace_attach" : "credtrace_detach");
 	if (!fn_off)
-		return refuse(pid, "the shim exports no credtrace_attach/credtrace_detach (an old build?)", NULL);
+		return refuse(pid, "the shim exports no credtrace_attach/credtrace_detach (an old build?)",
+		              NULL);
 	old = block_signals(); /* an interrupted tracer would leave the thread in the middle of a call */
 	if (inj_stop(&m->t, &in, why, sizeof why) != 0) {
 		char hint[1024] = "";
@@ -352,9 +374,11 @@ static int inject(long pid, const char *shim, struct maps *m, const char *cfg)
 		} else if (!handle) {
 			uint64_t dlerror_at = elf_sym(m->libc_path, "dlerror"), msg = 0;
 			err[0] = 0;
-			if (dlerror_at && inj_call(&in, dlerror_at + m->libc_base, NULL, 0, 0, &msg, why, sizeof why) == 0)
+			if (dlerror_at &&
+			    inj_call(&in, dlerror_at + m->libc_base, NULL, 0, 0, &msg, why, sizeof why) == 0)
 				read_str(m->t.pid, msg, err, sizeof err);
-			snprintf(why, sizeof why, "dlopen of the shim failed in the target: %s", err[0] ? err : "no reason given");
+			snprintf(why, sizeof why, "dlopen of the shim failed in the target: %s",
+			         err[0] ? err : "no reason given");
 			rc = 2;
 		}
 		if (!rc) {
@@ -375,12 +399,20 @@ static int inject(long pid, const char *shim, struct maps *m, const char *cfg)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (rc)
 		return refuse(pid, why, NULL);
+	if ((int)ret == -4) {
+		fprintf(stderr,
+		        "%s: %ld is busy binding a library it just loaded: nothing changed, try again\n",
+		        argv0, pid);
+		return 2;
+	}
 	if (!cfg) {
 		if ((int)ret < 0) {
 			fprintf(stderr, "%s: %ld was not attached\n", argv0, pid);
 			return 2;
 		}
-		fprintf(stderr, "%s: detached from %ld: %d hook slots restored; thread %d stopped %.3f ms (on a CPU %.3f ms)\n",
+		fprintf(stderr,
+		        "%s: detached from %ld: %d hook slots restored; thread %d stopped %.3f ms (on a CPU "
+		        "%.3f ms)\n",
 		        argv0, pid, (int)ret, (int)in.tid, ms(in.total_ns), ms(in.run_ns));
 		return 0;
 	}
@@ -388,8 +420,9 @@ static int inject(long pid, const char *shim, struct maps *m, const char *cfg)
 	case -1:
 		return refuse(pid, "it is traced already (the shim is in its LD_PRELOAD)", NULL);
 	case -2:
-		return refuse(pid, "the shim could not start tracing (trace directory missing or not writable by it)",
-		              "pass -o DIR with a directory the target's user can write");
+		return refuse(
+		    pid, "the shim could not start tracing (trace directory missing or not writable by it)",
+		    "pass -o DIR with a directory the target's user can write");
 	case -3:
 		fprintf(stderr, "%s: %ld is attached already\n", argv0, pid);
 		return 0;
@@ -400,8 +433,8 @@ static int inject(long pid, const char *shim, struct maps *m, const char *cfg)
 	        "%s: attached to %ld: %d hook slots bound; thread %d stopped %.3f ms (budget %.0f ms%s; "
 	        "dlopen %.3f ms, start %.3f ms; on a CPU %.3f ms, the rest waiting for one)\n",
 	        argv0, pid, (int)ret, (int)in.tid, ms(in.total_ns), BUDGET_MS,
-	        ms(in.total_ns) > BUDGET_MS ? ", OVER" : "", dlopen_at ? ms(t_call - t_load) : 0.0, ms(t_end - t_call),
-	        ms(in.run_ns));
+	        ms(in.total_ns) > BUDGET_MS ? ", OVER" : "", dlopen_at ? ms(t_call - t_load) : 0.0,
+	        ms(t_end - t_call), ms(in.run_ns));
 	return 0;
 }
 
@@ -431,8 +464,10 @@ static void on_signal(int s)
 
 static int usage_attach(void)
 {
-	fprintf(stderr, "usage: %s attach [-o DIR] [--for SECONDS] [--children] [--seccomp-ok] PID...\n"
-	                "       %s detach PID...\n", argv0, argv0);
+	fprintf(stderr,
+	        "usage: %s attach [-o DIR] [--for SECONDS] [--children] [--seccomp-ok] PID...\n"
+	        "       %s detach PID...\n",
+	        argv0, argv0);
 	return 2;
 }
 
@@ -466,9 +501,10 @@ int cmd_attach(int argc, char **argv)
 			children = 1;
 		else if (!strcmp(argv[i], "--seccomp-ok"))
 			seccomp_ok = 1;
-		else if (!strcmp(argv[i], "--"))
-			{ i++; break; }
-		else
+		else if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		} else
 			return usage_attach();
 	}
 	if (i >= argc)
@@ -513,8 +549,10 @@ int cmd_attach(int argc, char **argv)
 		ok[npid++] = !r;
 	}
 	if (children && attached)
-		fprintf(stderr, "%s: --children: LD_PRELOAD and CREDTRACE_DIR were added to the environment of the "
-		                "attached processes so that programs they start are traced (restored at detach)\n", argv0);
+		fprintf(stderr,
+		        "%s: --children: LD_PRELOAD and CREDTRACE_DIR were added to the environment of the "
+		        "attached processes so that programs they start are traced (restored at detach)\n",
+		        argv0);
 	if (secs > 0 && attached) {
 		struct timespec end, now;
 		signal(SIGINT, on_signal);
@@ -524,7 +562,8 @@ int cmd_attach(int argc, char **argv)
 		do {
 			usleep(20000);
 			clock_gettime(CLOCK_MONOTONIC, &now);
-		} while (!stop_early && (now.tv_sec < end.tv_sec || (now.tv_sec == end.tv_sec && now.tv_nsec < end.tv_nsec)));
+		} while (!stop_early && (now.tv_sec < end.tv_sec ||
+		                         (now.tv_sec == end.tv_sec && now.tv_nsec < end.tv_nsec)));
 		for (i = 0; i < npid; i++)
 			if (ok[i] && detach_one(pids[i], shim) != 0)
 				rc = 2;

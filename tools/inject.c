@@ -76,7 +76,7 @@ static int in_range(uint64_t a, uint64_t lo, uint64_t hi)
  * outside libc and the loader (the program's own code, the vDSO). */
 static int safe_point(const struct inj_target *t, const struct user_regs_struct *r)
 {
-	if (in_range(r->rip, t->ld_lo, t->ld_hi))
+	if (in_range(r->rip, t->ld_lo, t->ld_hi) || in_range(r->rip, t->shim_lo, t->shim_hi))
 		return 0;
 	if ((long)r->orig_rax >= 0)
 		return !mm_syscall((long)r->orig_rax);
@@ -153,7 +153,8 @@ int inj_stop(const struct inj_target *t, struct inj *in, char *why, size_t whyle
 				say(why, whylen, "ptrace(PTRACE_SEIZE)", errno);
 				return -1;
 			}
-			if (ptrace(PTRACE_INTERRUPT, in->tid, 0, 0) != 0 || wait_interrupt_stop(in->tid) != 0) {
+			if (ptrace(PTRACE_INTERRUPT, in->tid, 0, 0) != 0 ||
+			    wait_interrupt_stop(in->tid) != 0) {
 				int e = errno;
 				ptrace(PTRACE_DETACH, in->tid, 0, 0);
 				if (i > 0)
@@ -176,8 +177,7 @@ int inj_stop(const struct inj_target *t, struct inj *in, char *why, size_t whyle
 		usleep(5000);
 	}
 	say(why, whylen,
-	    "no thread reached a safe point within a second (every thread was inside libc or the loader)",
-	    0);
+	    "no thread reached a safe point within a second (every thread was inside libc or the loader)", 0);
 	return -1;
 }
 
@@ -201,8 +201,30 @@ static int write_mem(pid_t tid, uint64_t addr, const void *buf, size_t n)
 	return 0;
 }
 
-int inj_call(struct inj *in, uint64_t fn, const char *str, uint64_t a0, uint64_t a1, uint64_t *ret,
-             char *why, size_t whylen)
+/* waitpid for the injected call, saying once on stderr when it takes long: a call that waits for a
+ * lock the program holds elsewhere must still be waited for (the thread's registers can only be put
+ * back once the call returned, or the lock it took would stay taken). */
+static pid_t wait_call(pid_t tid, int *st)
+{
+	uint64_t t0 = inj_now_ns();
+	int said = 0;
+	for (;;) {
+		pid_t r = waitpid(tid, st, __WALL | WNOHANG);
+		if (r != 0)
+			return r;
+		if (!said && inj_now_ns() - t0 > 3000000000ull) {
+			fprintf(stderr,
+			        "credtrace: thread %d is still in the injected call after 3 s; waiting for "
+			        "it to return (interrupting now would leave the target broken)\n",
+			        (int)tid);
+			said = 1;
+		}
+		usleep(200);
+	}
+}
+
+int inj_call(struct inj *in, uint64_t fn, const char *str, uint64_t a0, uint64_t a1, uint64_t *ret, char *why,
+             size_t whylen)
 {
 	struct user_regs_struct r = in->regs;
 	uint64_t sp = in->regs.rsp - RED_ZONE - 256, zero = 0;
@@ -234,7 +256,7 @@ int inj_call(struct inj *in, uint64_t fn, const char *str, uint64_t a0, uint64_t
 	}
 	for (;;) {
 		int st, sig;
-		if (waitpid(in->tid, &st, __WALL) != in->tid) {
+		if (wait_call(in->tid, &st) != in->tid) {
 			say(why, whylen, "waiting for the call", errno);
 			return -1;
 		}
@@ -257,7 +279,8 @@ int inj_call(struct inj *in, uint64_t fn, const char *str, uint64_t a0, uint64_t
 				*ret = r.rax;
 				return 0;
 			}
-			snprintf(why, whylen, "the call faulted at 0x%llx (signal suppressed, thread restored)",
+			snprintf(why, whylen,
+			         "the call faulted at 0x%llx (signal suppressed, thread restored)",
 			         (unsigned long long)r.rip);
 			return -1;
 		}

@@ -8,8 +8,7 @@
 /* SOCKET_REUSED_AFTER_FORK from an attach: the process held, when attached, a connected client
  * socket that its parent holds too (so it was made before the fork), and used it after. The
  * connect itself was not seen: its site and time are unknown, and said so. */
-static void rule_held(const struct model *m, const struct proc *p, const struct conn *c,
-                      struct findings *out)
+static void rule_held(const struct model *m, const struct proc *p, const struct conn *c, struct findings *out)
 {
 	const struct use *us = NULL;
 	struct finding *f;

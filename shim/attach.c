@@ -47,14 +47,14 @@ static int order_cb(struct dl_phdr_info *info, size_t size, void *data)
 	return 0;
 }
 
+/* The linker's symbol for this object's ELF header: its load address, with no dladdr (every
+ * preloaded process runs this check in its constructor). */
+extern const char __ehdr_start[] CT_HIDDEN;
+
 /* LD_PRELOAD puts the shim in the link map before libc; dlopen appends it after. */
 int ct_loaded_late(void)
 {
-	Dl_info di;
-	struct order o = {0, 0};
-	if (!dladdr((void *)ct_loaded_late, &di))
-		return 0;
-	o.self = (uintptr_t)di.dli_fbase;
+	struct order o = {(uintptr_t)__ehdr_start, 0};
 	dl_iterate_phdr(order_cb, &o);
 	return ct_late = o.late;
 }

@@ -421,7 +421,9 @@ static int inject(long pid, const char *shim, struct maps *m, const char *cfg)
 		return refuse(pid, "it is traced already (the shim is in its LD_PRELOAD)", NULL);
 	case -2:
 		return refuse(
-		    pid, "the shim could not start tracing (trace directory missing or not writable by it)",
+		    pid,
+		    "the shim could not start tracing (the trace directory is missing or not writable by "
+		    "the target's user, or the process runs setuid or with file capabilities)",
 		    "pass -o DIR with a directory the target's user can write");
 	case -3:
 		fprintf(stderr, "%s: %ld is attached already\n", argv0, pid);

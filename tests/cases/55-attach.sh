@@ -59,7 +59,7 @@ tp=$!
 pids+=("$tp")
 wait_file "$W/threads.out"
 cycles_ok=0
-for i in $(seq 10); do
+for _ in $(seq 10); do
 	if "$CLI" attach -o "$W/thr" "$tp" 2>>"$W/thr.err" && "$CLI" detach "$tp" 2>>"$W/thr.err"; then
 		cycles_ok=$((cycles_ok + 1))
 	fi
@@ -174,7 +174,7 @@ if command -v gunicorn >/dev/null; then
 	pids+=("$lp")
 	wait_file "$W/gu/count"
 	bad=0
-	for i in $(seq "$cycles"); do
+	for _ in $(seq "$cycles"); do
 		# shellcheck disable=SC2086 # one argument per worker pid
 		"$CLI" attach -o "$W/gt" $workers 2>>"$W/gu/cycles.err" || bad=$((bad + 1))
 		# shellcheck disable=SC2086

@@ -126,6 +126,20 @@ extern char ct_host[65] CT_HIDDEN;
 uint64_t ct_now_us(void) CT_HIDDEN;
 extern char ct_nonce[17] CT_HIDDEN; /* 16 hex digits, new in every process (fork children too) */
 
+/* ---- late load (attach.c, got_patch.c): `credtrace attach` opened the shim with dlopen ------- */
+extern int ct_late CT_HIDDEN;                              /* set by the constructor: not preloaded */
+extern const char *ct_start_origin CT_HIDDEN;              /* hdr origin: "exec" or "attach" */
+int ct_loaded_late(void) CT_HIDDEN;                        /* is the shim after libc in the link map? */
+void ct_start(char **argv, const char *origin) CT_HIDDEN;  /* the constructor's work (init.c) */
+const char *ct_attach_setting(const char *name) CT_HIDDEN; /* CREDTRACE_* given by attach, or NULL */
+int ct_got_patch(void) CT_HIDDEN;   /* binds every object's GOT slots to the hooks; how many */
+int ct_got_restore(void) CT_HIDDEN; /* binds them back to libc; how many */
+int ct_got_hooks(void) CT_HIDDEN;   /* number of hooks the slots may be bound to */
+void ct_py_attach(void) CT_HIDDEN;  /* python.c: the adapter through Py_AddPendingCall */
+void ct_py_detach(void) CT_HIDDEN;
+void ct_sock_held_scan(void) CT_HIDDEN;                          /* sock_held.c: sockets open at attach */
+int ct_sock_adopt(int fd, int inherited, pid_t owner) CT_HIDDEN; /* sock.c: track one, `held` record */
+
 /* ---- credential names and values (secret.c, sha256.c) -------------------------------------- */
 enum ct_state { CT_ABSENT = 0, CT_EMPTY = 1, CT_PRESENT = 2 };
 enum ct_flag {

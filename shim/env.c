@@ -31,6 +31,9 @@ void ct_env_resolve(void)
 const char *ct_env_lookup(char *const *envp, const char *name)
 {
 	size_t n = strlen(name);
+	const char *set;
+	if (CT_UNLIKELY(ct_late) && envp == environ && (set = ct_attach_setting(name)) != NULL)
+		return set; /* attached: the CLI's settings, the target's environment unchanged */
 	for (; envp && *envp; envp++)
 		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
 			return *envp + n + 1;
@@ -322,7 +325,7 @@ void ct_env_snapshot(char **argv)
 	char **e;
 	(void)argv;
 	ct_rec_begin(&r, "hdr");
-	ct_hdr_build(&r, "exec", ct_nonce);
+	ct_hdr_build(&r, ct_start_origin, ct_nonce);
 	ct_rec_emit(&r);
 	last_environ = environ;
 	for (e = environ; e && *e; e++) {

@@ -58,6 +58,14 @@ long ct_raw_getpid(void)
 void *ct_dlsym_next(const char *name, const void *self)
 {
 	void *p = dlsym(RTLD_NEXT, name);
+	Dl_info a, b;
+	/* Loaded late (attach), our own references to a hook's name bind to libc: self is then libc's
+	 * function, and only an address inside this object is ours. */
+	if (CT_UNLIKELY(ct_late)) {
+		int ours =
+		    p && dladdr(p, &a) && dladdr((void *)ct_dlsym_next, &b) && a.dli_fbase == b.dli_fbase;
+		return ours ? NULL : p;
+	}
 	return p == self ? NULL : p;
 }
 
@@ -149,7 +157,7 @@ void ct_hdr_build(struct ct_rec *r, const char *origin, const char *nonce)
 		ct_rec_int(r, "pid", ct_pid);
 		ct_rec_str(r, "nonce", ct_nonce);
 		ct_rec_end(r);
-	} else if (origin[0] != 'e') {
+	} else if (origin[0] != 'e' && origin[0] != 'a') { /* exec and attach: no parent of ours */
 		ct_rec_obj(r, "parent");
 		ct_rec_int(r, "pid", parent.pid);
 		ct_rec_str(r, "nonce", parent.nonce);
@@ -157,7 +165,7 @@ void ct_hdr_build(struct ct_rec *r, const char *origin, const char *nonce)
 		ct_rec_int(r, "fork_ts", (long long)parent.fork_ts);
 		ct_rec_end(r);
 	}
-	ct_rec_int(r, "threads", vfork || origin[0] != 'e' ? 1 : ct_thread_count());
+	ct_rec_int(r, "threads", vfork || (origin[0] != 'e' && origin[0] != 'a') ? 1 : ct_thread_count());
 	ct_rec_int(r, "vars", start_vars);
 	ct_rec_bool(r, "secure", 0);
 	ct_rec_str(r, "bt", vfork ? "off: vfork child" : bt_state);
@@ -271,13 +279,26 @@ static void find_self(void)
 	}
 }
 
+/* "exec" from the constructor, "attach" from credtrace_attach (attach.c): the hdr's origin. */
+const char *ct_start_origin = "exec";
+
 __attribute__((constructor(101))) static void ct_init(int argc, char **argv, char **envp)
 {
-	long got;
 	(void)argc;
 	(void)envp;
 	if (ct_on)
 		return;
+	if (ct_loaded_late()) { /* opened by `credtrace attach`: credtrace_attach starts tracing */
+		ct_argv = argv;
+		return;
+	}
+	ct_start(argv, "exec");
+}
+
+void ct_start(char **argv, const char *origin)
+{
+	long got;
+	ct_start_origin = origin;
 	ct_guard = 1;
 	ct_real_resolve();
 	if (getauxval(AT_SECURE)) /* setuid/setgid/capabilities: trace nothing at all */
@@ -303,7 +324,8 @@ __attribute__((constructor(101))) static void ct_init(int argc, char **argv, cha
 	ct_on = 1;
 	ct_trace_batch(1);
 	ct_env_snapshot(argv);
-	ct_py_init();
+	if (!ct_late)
+		ct_py_init(); /* attach installs the adapter itself (ct_py_attach) */
 	ct_node_init();
 	ct_trace_batch(0);
 out:

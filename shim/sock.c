@@ -861,3 +861,54 @@ CT_EXPORT int shutdown(int fd, int how)
 		ct_sock_use(fd, CT_OP_SHUTDOWN, (uintptr_t)__builtin_return_address(0));
 	return real_shutdown(fd, how);
 }
+
+/* ---- attach (sock_held.c) ------------------------------------------------------------------ */
+
+/* fd was open when `credtrace attach` loaded the shim. A connected client stream socket is tracked
+ * as if its connect had been seen; inherited: the parent holds it too, so it was made before this
+ * process was forked (role child, owner the parent). Writes one `held` record. 1 when tracked. */
+int ct_sock_adopt(int fd, int inherited, pid_t owner)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss, tl;
+	int type = 0;
+	struct stat st;
+	struct slot s;
+	struct ct_rec r;
+	if ((unsigned)fd >= CT_FD_MAX || sys_fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode))
+		return 0;
+	tl = sizeof type;
+	if (syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_TYPE, &type, &tl) != 0 || type != SOCK_STREAM)
+		return 0;
+	if (syscall(SYS_getpeername, fd, &ss, &sl) != 0)
+		return 0;
+	memset(&s, 0, sizeof s);
+	s.ino = (uint64_t)st.st_ino;
+	s.dev = (uint64_t)st.st_dev;
+	s.owner = inherited ? owner : ct_pid;
+	s.inherited = (unsigned char)!!inherited;
+	s.peer_len = (unsigned char)format_peer((const struct sockaddr *)&ss, sl, s.peer, sizeof s.peer);
+	if (!s.peer_len)
+		return 0;
+	lock();
+	unsigned i = fdslot[fd];
+	int known = i && slots[i - 1].live && slots[i - 1].ino == s.ino && slots[i - 1].dev == s.dev;
+	unlock();
+	if (known) /* attached again: tracked since the first attach */
+		return 0;
+	ct_rec_begin(&r, "held");
+	ct_rec_int(&r, "fd", fd);
+	ct_rec_int(&r, "ino", (long long)s.ino);
+	ct_rec_str(&r, "family",
+	           ss.ss_family == AF_INET    ? "inet"
+	           : ss.ss_family == AF_INET6 ? "inet6"
+	                                      : "unix");
+	ct_rec_strn(&r, "peer", s.peer, s.peer_len);
+	ct_rec_bool(&r, "inherited", inherited);
+	ct_rec_int(&r, "owner", s.owner);
+	ct_rec_emit(&r);
+	lock();
+	int ok = track_locked(fd, &s);
+	unlock();
+	return ok;
+}

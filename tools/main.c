@@ -16,6 +16,8 @@ static const struct {
     {"run", cmd_run},
     {"report", cmd_report},
     {"snap", cmd_snap},
+    {"attach", cmd_attach},
+    {"detach", cmd_detach},
 };
 
 static void usage(FILE *f)
@@ -24,9 +26,11 @@ static void usage(FILE *f)
 	        "usage: %s run [-o DIR] [-q] [--] CMD [ARGS...]\n"
 	        "       %s report [--format text|json] [--fail-on error|warning|info|never] PATH...\n"
 	        "       %s snap [-o DIR] [--format text|json] [--fail-on LEVEL] (--all | PID...)\n"
+	        "       %s attach [-o DIR] [--for SECONDS] [--children] [--seccomp-ok] PID...\n"
+	        "       %s detach PID...\n"
 	        "       %s --version | --help\n"
 	        "See credtrace(1).\n",
-	        argv0, argv0, argv0, argv0);
+	        argv0, argv0, argv0, argv0, argv0, argv0);
 }
 
 int main(int argc, char **argv)

@@ -282,6 +282,15 @@ static void add_record(struct proc *p, const cJSON *r, struct mod **mods, size_t
 		c->peer = estrdup(str(r, "peer") ? str(r, "peer") : "?");
 		c->peer_host = estrdup(str(r, "peer_host"));
 		site_parse(r, *mods, *nm, SITE_OTHER, &c->site);
+	} else if (!strcmp(t, "held")) { /* attach: a connected socket open already */
+		struct conn *c = PUSH(p->conns, p->nconns);
+		c->ts = ts;
+		c->fd = (int)json_num(r, "fd", -1);
+		c->ino = (unsigned long long)json_num(r, "ino", 0);
+		c->stream = c->ok = c->held = 1;
+		c->inherited = flag(r, "inherited", 0);
+		c->owner = (long)json_num(r, "owner", -1);
+		c->peer = estrdup(str(r, "peer") ? str(r, "peer") : "?");
 	} else if (!strcmp(t, "use")) {
 		struct use *u = PUSH(p->uses, p->nuses);
 		const char *role = str(r, "role");

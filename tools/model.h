@@ -94,6 +94,8 @@ struct exec_ev {
 struct conn {
 	long long ts;
 	int fd, stream, ok, forks;
+	int held, inherited; /* a `held` record: open when the shim was attached, the parent's too */
+	long owner;          /* held: the process that made it (the parent when inherited) */
 	unsigned long long ino;
 	char *peer;
 	char *peer_host; /* the host name that resolved to peer (getaddrinfo), NULL when unknown */

@@ -189,6 +189,7 @@ void rules_run(const struct model *m, struct findings *out)
 	rules_proc(m, out);
 	rules_snap(m, out);
 	rules_wire(m, out);
+	rules_attach(m, out);
 	if (out->n)
 		qsort(out->v, out->n, sizeof *out->v, cmp_finding);
 }

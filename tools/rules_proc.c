@@ -387,7 +387,7 @@ void rules_proc(const struct model *m, struct findings *out)
 				rule_untraced(m, p, e, out);
 		}
 		for (size_t k = 0; k < p->nconns; k++)
-			if (p->conns[k].stream && p->conns[k].ok)
+			if (p->conns[k].stream && p->conns[k].ok && !p->conns[k].held)
 				rule_socket(m, p, &p->conns[k], out);
 		if (p->nkids || p->nforks)
 			for (size_t k = 0; k < p->ncreds; k++)

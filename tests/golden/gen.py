@@ -487,6 +487,32 @@ def socket_one_child():
 
 
 @case
+def socket_attach_held():
+    """credtrace attach on a worker only: it held a socket its parent holds too (made before the fork,
+    connect not seen) and used it after the attach: warning, pids the parent and the worker."""
+    w = P("box", 701, 700, ["gunicorn", "app:app"], exe="/usr/bin/python3.11", origin="attach",
+          runtime="audit-hook")
+    w.rec(1, "held", fd=7, ino=9301, family="inet", peer="127.0.0.1:8443", inherited=True, owner=700)
+    w.rec(2, "attach", what="start", slots=52, hooks=53, children=False, env_changed=False)
+    use(w, 50, 9301, 700, fd=7, peer="127.0.0.1:8443")
+    w.rec(90, "attach", what="detach", slots=52)
+    return [w]
+
+
+@case
+def socket_attach_held_neg():
+    """credtrace attach: a socket the worker made itself (the parent does not hold it) and used, and an
+    inherited one it never used while attached: nothing."""
+    w = P("box", 711, 710, ["gunicorn", "app:app"], exe="/usr/bin/python3.11", origin="attach",
+          runtime="audit-hook")
+    w.rec(1, "held", fd=7, ino=9311, family="inet", peer="127.0.0.1:8443", inherited=False, owner=711)
+    w.rec(1, "held", fd=8, ino=9312, family="inet", peer="127.0.0.1:8443", inherited=True, owner=710)
+    w.rec(2, "attach", what="start", slots=52, hooks=53, children=False, env_changed=False)
+    w.rec(90, "attach", what="detach", slots=52)
+    return [w]
+
+
+@case
 def socket_listener_neg():
     """gunicorn: an inherited listening socket and accepted connections are the pre-fork design. The
     shim does not track them; the workers' own client sockets are connected after the fork."""

@@ -46,8 +46,8 @@ struct slot {
 	unsigned char forked;    /* this process is the creator and has forked since: role parent */
 	unsigned char used;      /* the `use` record of this (socket, process) is written */
 	unsigned char peer_len;
-	unsigned char http; /* CT_FD_HTTP / CT_FD_HTTPOK bits the fd carries (wire.c) */
 	unsigned fork_seq;  /* the fork attempt that set forked (undone if that fork fails) */
+	unsigned char http; /* CT_FD_HTTP / CT_FD_HTTPOK bits the fd carries (wire.c) */
 	unsigned char host_len;
 	char peer[112];
 	char peer_host[CT_HOST_MAX]; /* the name that resolved to peer (resolve.c), "" when unknown */

@@ -188,18 +188,29 @@ static int parse_head(const char *b, size_t n, struct head *h)
 
 /* The variable this request's credential is meant to come from: the provider of the host, the
  * header convention, the API family of the path, then the value's own provider class. */
-static const char *wanted_var(const struct head *h, const char *provider)
+static const char *host_var(const char *host, size_t hl)
 {
-	size_t hl = h->hlen;
 	for (size_t i = 0; i < hl; i++)
-		if (h->host[i] == ':') /* a port */
+		if (host[i] == ':') /* a port */
 			hl = i;
 	for (size_t k = 0; hl && k < sizeof host_vars / sizeof host_vars[0]; k++) {
 		size_t l = strlen(host_vars[k].host);
-		if (hl >= l && ieq(h->host + hl - l, l, host_vars[k].host) &&
-		    (hl == l || h->host[hl - l - 1] == '.'))
+		if (hl >= l && ieq(host + hl - l, l, host_vars[k].host) &&
+		    (hl == l || host[hl - l - 1] == '.'))
 			return host_vars[k].var;
 	}
+	return NULL;
+}
+
+/* peer_host: the name the socket's address was resolved from (getaddrinfo labels, resolve.c), for
+ * a request whose Host header names no provider (a proxy, an address). */
+static const char *wanted_var(const struct head *h, const char *peer_host, size_t phl, const char *provider)
+{
+	const char *v = host_var(h->host, h->hlen);
+	if (!v)
+		v = host_var(peer_host, phl);
+	if (v)
+		return v;
 	if (hdr_var[h->kind])
 		return hdr_var[h->kind];
 	if (h->api >= 0)
@@ -227,6 +238,8 @@ struct conn {
 	unsigned char host_len, peer_len;
 	char host[64];
 	char peer[64];
+	char peer_host[CT_HOST_MAX];
+	unsigned char peer_host_len;
 };
 static struct conn conns[NCONN];
 CT_STATE static unsigned hwm, serials;
@@ -354,6 +367,8 @@ static void emit(const char *type, const struct conn *c, int fd, int status)
 		ct_rec_int(&r, "ino", (long long)c->ino);
 	ct_rec_strn(&r, "peer", c->peer_len ? c->peer : NULL, c->peer_len);
 	ct_rec_strn(&r, "host", c->host_len ? c->host : NULL, c->host_len);
+	if (c->peer_host_len)
+		ct_rec_strn(&r, "peer_host", c->peer_host, c->peer_host_len);
 	ct_rec_str(&r, "api", c->api >= 0 ? path_apis[c->api].api : NULL);
 	if (status)
 		ct_rec_int(&r, "status", status);
@@ -414,6 +429,8 @@ void ct_wire_request(int tls, uintptr_t id, int fd, const char *buf, size_t n)
 	char peer[64];
 	uint64_t ino = 0;
 	size_t pl = fd >= 0 ? ct_sock_peer(fd, peer, sizeof peer, &ino) : 0;
+	char ph[CT_HOST_MAX];
+	size_t phl = fd >= 0 ? ct_sock_peer_host(fd, ph, sizeof ph) : 0;
 	uint64_t hash = h.kind != H_NONE ? hash_of(h.val, h.vlen) : 0;
 	struct conn copy = {0};
 	int rec = 0;
@@ -438,6 +455,8 @@ void ct_wire_request(int tls, uintptr_t id, int fd, const char *buf, size_t n)
 		c->peer_len = (unsigned char)pl;
 		memcpy(c->peer, peer, pl);
 		c->host_len = (unsigned char)host_copy(c->host, h.host, h.hlen);
+		c->peer_host_len = (unsigned char)phl;
+		memcpy(c->peer_host, ph, phl);
 		rec = 1;
 		copy = *c;
 	}
@@ -446,7 +465,7 @@ void ct_wire_request(int tls, uintptr_t id, int fd, const char *buf, size_t n)
 		/* The facts (one HMAC and the shape checks) only when the credential changed. */
 		struct ct_facts pre;
 		ct_facts_ofn(NULL, 0, h.val, h.vlen, environ, &pre);
-		copy.want = wanted_var(&h, pre.provider);
+		copy.want = wanted_var(&h, copy.peer_host, copy.peer_host_len, pre.provider);
 		ct_facts_ofn(copy.want, copy.want ? strlen(copy.want) : 0, h.val, h.vlen, environ, &copy.f);
 		lock();
 		c = find(tls, id, 0);

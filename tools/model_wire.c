@@ -16,7 +16,8 @@ void model_wire_add(struct proc *p, const cJSON *r, long long ts)
 	w->fd = (long)json_num(r, "fd", -1);
 	w->ino = (unsigned long long)json_num(r, "ino", 0);
 	w->peer = estrdup(str(r, "peer"));
-	w->host = estrdup(str(r, "host"));
+	/* the Host header, else the name the address was resolved from (getaddrinfo labels) */
+	w->host = estrdup(str(r, "host") ? str(r, "host") : str(r, "peer_host"));
 	w->api = estrdup(str(r, "api"));
 	w->hdr = estrdup(str(r, "hdr"));
 	w->match = estrdup(str(r, "match"));

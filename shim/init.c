@@ -260,7 +260,11 @@ enum ct_self ct_self(void)
 
 static void read_config(void)
 {
+	const char *attach_dir;
 	ct_config_read(environ);
+	/* `credtrace attach -o DIR` names the directory without touching the process's environment. */
+	if (CT_UNLIKELY(ct_late) && (attach_dir = ct_attach_setting("CREDTRACE_DIR")) != NULL)
+		ct_config.trace_dir = attach_dir;
 	ct_cfg_debug = ct_config.debug;
 	for (int i = 0; ct_config_problem(i); i++)
 		ct_debug(ct_config_problem(i), NULL);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "input.h"
 #include "model.h"
 #include "reader.h"
 #include "render.h"
@@ -102,15 +103,17 @@ int cmd_report(int argc, char **argv)
 		free(paths);
 		return rc;
 	}
-	/* Each file goes into the model as it is read, and its records are freed. */
+	/* Each file goes into the model as it is read, and its records are freed. A PATH that cannot
+	 * be read does not hide the report of the others: it is listed in the report and the exit
+	 * status says input was refused. */
 	model_begin(&m);
-	if (reader_load_into(paths, npaths, &ts, model_add, &m) < 0 || ts.sunk == 0) {
-		if (ts.sunk == 0)
-			weprintf("report: no readable trace files in the given path%s",
-			         npaths == 1 ? "" : "s");
+	reader_load_into(paths, npaths, &ts, model_add, &m);
+	if (ts.sunk == 0) {
+		weprintf("report: no readable trace files in the given path%s", npaths == 1 ? "" : "s");
 		reader_free(&ts);
 		model_end(&m);
 		model_free(&m);
+		input_reset();
 		free(paths);
 		return 2;
 	}
@@ -128,6 +131,9 @@ int cmd_report(int argc, char **argv)
 	for (size_t i = 0; !rc && i < fs.n; i++)
 		if ((int)fs.v[i].sev >= fail_level)
 			rc = 1;
+	if (!rc && input_refused())
+		rc = REPORT_INPUT_REFUSED;
+	input_reset();
 	findings_free(&fs);
 	model_free(&m);
 	sym_cleanup();

@@ -52,3 +52,18 @@ expect_eq "watch: nothing on stderr" "$(wc -c <"$W/watch.err")" 0
 expect_eq "watch: same findings as a report of the finished directory" \
 	"$($PY -c 'import json,sys; print(sorted(f["code"] for f in json.load(open(sys.argv[1]))["findings"]))' "$W/once.json")" \
 	"$(grep -E -o '^(error|warning|info) +[A-Z_]+' "$W/watch.out" | awk '{print $2}' | sort | $PY -c 'import sys; print(sorted(l.strip() for l in sys.stdin))')"
+
+# 4: a PATH that cannot be read does not hide the others, in --watch as in report: the final report
+# lists it in its input section and the exit status says input was refused (3).
+CREDTRACE_WATCH_INTERVAL_MS=100 "$CLI" report --watch --format json "$W/missing.d" "$D" >"$W/watch2.json" 2>"$W/watch2.err" &
+WATCH=$!
+trap 'kill $WATCH 2>/dev/null || true' EXIT
+until_in "$W/watch2.err" " new " || true
+kill -INT $WATCH
+rc=0
+wait $WATCH || rc=$?
+trap - EXIT
+expect_eq "watch: a refused PATH gives exit status 3" "$rc" 3
+expect_eq "watch: the final report's input section names the refused PATH and the files read" \
+	"$($PY -c 'import json,sys; i=json.load(open(sys.argv[1]))["input"]; print([f["file"] for f in i["files_refused"]], len(i["files_read"]) > 0)' "$W/watch2.json" 2>&1)" \
+	"['$W/missing.d'] True"

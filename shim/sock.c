@@ -46,8 +46,8 @@ struct slot {
 	unsigned char forked;    /* this process is the creator and has forked since: role parent */
 	unsigned char used;      /* the `use` record of this (socket, process) is written */
 	unsigned char peer_len;
-	unsigned fork_seq;    /* the fork attempt that set forked (undone if that fork fails) */
-	unsigned char http;   /* CT_FD_HTTP / CT_FD_HTTPOK bits the fd carries (wire.c) */
+	unsigned fork_seq;  /* the fork attempt that set forked (undone if that fork fails) */
+	unsigned char http; /* CT_FD_HTTP / CT_FD_HTTPOK bits the fd carries (wire.c) */
 	unsigned char host_len;
 	unsigned char late;   /* its connect was counted, not written: written at a fork (aggregate.c) */
 	unsigned char family; /* of the connect, for a late record */
@@ -719,7 +719,8 @@ static __attribute__((noinline)) void connected(int fd, const struct sockaddr *s
 	s.dgram = type != SOCK_STREAM;
 	s.err = err;
 	s.forks = ct_forks_now();
-	/* Repeated connects (same site, peer, host label, type and result) are counted; the first is written. */
+	/* Repeated connects (same site, peer, host label, type and result) are counted; the first is
+	 * written. */
 	uint64_t key = ct_agg_hash(0, &type, sizeof type);
 	key = ct_agg_hash(key, &s.family, sizeof s.family);
 	key = ct_agg_hash(key, &err, sizeof err);

@@ -94,9 +94,9 @@ struct exec_ev {
 struct conn {
 	long long ts;
 	int fd, stream, ok, forks;
-	int agg, late;     /* aggregate id ("agg"), written late at a fork (site: its aggregate's) */
-	long count;        /* connects this record stands for (same site, peer, result): 1 or more */
-	long long last_ts; /* the last of them */
+	int agg, late;       /* aggregate id ("agg"), written late at a fork (site: its aggregate's) */
+	long count;          /* connects this record stands for (same site, peer, result): 1 or more */
+	long long last_ts;   /* the last of them */
 	int held, inherited; /* a `held` record: open when the shim was attached, the parent's too */
 	long owner;          /* held: the process that made it (the parent when inherited) */
 	unsigned long long ino;

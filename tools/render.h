@@ -14,6 +14,9 @@ int render_json(FILE *out, const struct model *m, const struct findings *fs);
 /* Text: findings (most severe first), the process tree, what could not be seen. colour: ANSI. */
 int render_text(FILE *out, const struct model *m, const struct findings *fs, int colour);
 
+/* SARIF 2.1.0 (render_sarif.c): one rule per code, one result per finding with a location. */
+int render_sarif(FILE *out, const struct model *m, const struct findings *fs);
+
 /* A copy of s for a terminal (malloc'd): newline, tab and CR as \n \t \r; other control characters,
  * bytes that are not UTF-8, C1 controls and bidirectional overrides as \xNN per byte. */
 char *text_escape(const char *s);

@@ -12,7 +12,7 @@
 #include "rules.h"
 #include "symbolize.h"
 
-static const char usage_text[] = "usage: credtrace report [--format text|json] "
+static const char usage_text[] = "usage: credtrace report [--format text|json|sarif] "
                                  "[--fail-on error|warning|info|never] PATH...\n";
 
 /* --name VALUE or --name=VALUE: 1 with *val set (and *i advanced past VALUE), 0 when argv[*i] is not
@@ -40,6 +40,25 @@ static int use_colour(void)
 {
 	const char *nc = getenv("NO_COLOR");
 	return isatty(STDOUT_FILENO) && !(nc && *nc);
+}
+
+static const char *const formats[] = {"text", "json", "sarif"};
+
+static int format_known(const char *f)
+{
+	for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+		if (!strcmp(f, formats[i]))
+			return 1;
+	return 0;
+}
+
+static int render(const char *format, const struct model *m, const struct findings *fs)
+{
+	if (!strcmp(format, "json"))
+		return render_json(stdout, m, fs);
+	if (!strcmp(format, "sarif"))
+		return render_sarif(stdout, m, fs);
+	return render_text(stdout, m, fs, use_colour());
 }
 
 int cmd_report(int argc, char **argv)
@@ -75,8 +94,8 @@ int cmd_report(int argc, char **argv)
 		if (rc)
 			break;
 	}
-	if (!rc && strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
-		weprintf("report: unknown format '%s' (expected text or json)", format);
+	if (!rc && !format_known(format)) {
+		weprintf("report: unknown format '%s' (expected text, json or sarif)", format);
 		rc = 2;
 	}
 	if (!rc && ((fail_level = sev_parse(failon)) < 0)) {
@@ -105,8 +124,7 @@ int cmd_report(int argc, char **argv)
 	model_build(&ts, &m);
 	reader_free(&ts); /* the model keeps what it needs */
 	rules_run(&m, &fs);
-	if (!strcmp(format, "json") ? render_json(stdout, &m, &fs)
-	                            : render_text(stdout, &m, &fs, use_colour()))
+	if (render(format, &m, &fs))
 		rc = 2;
 	if (fflush(stdout) == EOF) {
 		weprintf("report: write error:");

@@ -17,6 +17,10 @@ int render_text(FILE *out, const struct model *m, const struct findings *fs, int
 /* SARIF 2.1.0 (render_sarif.c): one rule per code, one result per finding with a location. */
 int render_sarif(FILE *out, const struct model *m, const struct findings *fs);
 
+/* JUnit XML (render_junit.c): a testsuite per PATH, a testcase per finding, failed at fail_level. */
+int render_junit(FILE *out, const struct model *m, const struct findings *fs, int fail_level,
+                 char *const *paths, int npaths);
+
 /* A copy of s for a terminal (malloc'd): newline, tab and CR as \n \t \r; other control characters,
  * bytes that are not UTF-8, C1 controls and bidirectional overrides as \xNN per byte. */
 char *text_escape(const char *s);

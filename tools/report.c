@@ -12,7 +12,7 @@
 #include "rules.h"
 #include "symbolize.h"
 
-static const char usage_text[] = "usage: credtrace report [--format text|json|sarif] "
+static const char usage_text[] = "usage: credtrace report [--format text|json|sarif|junit] "
                                  "[--fail-on error|warning|info|never] PATH...\n";
 
 /* --name VALUE or --name=VALUE: 1 with *val set (and *i advanced past VALUE), 0 when argv[*i] is not
@@ -42,7 +42,7 @@ static int use_colour(void)
 	return isatty(STDOUT_FILENO) && !(nc && *nc);
 }
 
-static const char *const formats[] = {"text", "json", "sarif"};
+static const char *const formats[] = {"text", "json", "sarif", "junit"};
 
 static int format_known(const char *f)
 {
@@ -52,8 +52,18 @@ static int format_known(const char *f)
 	return 0;
 }
 
-static int render(const char *format, const struct model *m, const struct findings *fs)
+/* The options a renderer may need besides the model and the findings. */
+struct render_args {
+	int fail_level;
+	char **paths;
+	int npaths;
+};
+
+static int render(const char *format, const struct model *m, const struct findings *fs,
+                  const struct render_args *a)
 {
+	if (!strcmp(format, "junit"))
+		return render_junit(stdout, m, fs, a->fail_level, a->paths, a->npaths);
 	if (!strcmp(format, "json"))
 		return render_json(stdout, m, fs);
 	if (!strcmp(format, "sarif"))
@@ -95,7 +105,7 @@ int cmd_report(int argc, char **argv)
 			break;
 	}
 	if (!rc && !format_known(format)) {
-		weprintf("report: unknown format '%s' (expected text, json or sarif)", format);
+		weprintf("report: unknown format '%s' (expected text, json, sarif or junit)", format);
 		rc = 2;
 	}
 	if (!rc && ((fail_level = sev_parse(failon)) < 0)) {
@@ -120,12 +130,12 @@ int cmd_report(int argc, char **argv)
 		free(paths);
 		return 2;
 	}
-	free(paths);
 	model_build(&ts, &m);
 	reader_free(&ts); /* the model keeps what it needs */
 	rules_run(&m, &fs);
-	if (render(format, &m, &fs))
+	if (render(format, &m, &fs, &(struct render_args){fail_level, paths, npaths}))
 		rc = 2;
+	free(paths);
 	if (fflush(stdout) == EOF) {
 		weprintf("report: write error:");
 		rc = 2;

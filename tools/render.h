@@ -21,6 +21,9 @@ int render_sarif(FILE *out, const struct model *m, const struct findings *fs);
 int render_junit(FILE *out, const struct model *m, const struct findings *fs, int fail_level,
                  char *const *paths, int npaths);
 
+/* HTML (render_html.c, html_tree.c): one self-contained page, the process tree as SVG. */
+int render_html(FILE *out, const struct model *m, const struct findings *fs);
+
 /* A copy of s for a terminal (malloc'd): newline, tab and CR as \n \t \r; other control characters,
  * bytes that are not UTF-8, C1 controls and bidirectional overrides as \xNN per byte. */
 char *text_escape(const char *s);

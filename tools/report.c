@@ -12,7 +12,7 @@
 #include "rules.h"
 #include "symbolize.h"
 
-static const char usage_text[] = "usage: credtrace report [--format text|json|sarif|junit] "
+static const char usage_text[] = "usage: credtrace report [--format text|json|sarif|junit|html] "
                                  "[--fail-on error|warning|info|never] PATH...\n";
 
 /* --name VALUE or --name=VALUE: 1 with *val set (and *i advanced past VALUE), 0 when argv[*i] is not
@@ -42,7 +42,7 @@ static int use_colour(void)
 	return isatty(STDOUT_FILENO) && !(nc && *nc);
 }
 
-static const char *const formats[] = {"text", "json", "sarif", "junit"};
+static const char *const formats[] = {"text", "json", "sarif", "junit", "html"};
 
 static int format_known(const char *f)
 {
@@ -66,6 +66,8 @@ static int render(const char *format, const struct model *m, const struct findin
 		return render_junit(stdout, m, fs, a->fail_level, a->paths, a->npaths);
 	if (!strcmp(format, "json"))
 		return render_json(stdout, m, fs);
+	if (!strcmp(format, "html"))
+		return render_html(stdout, m, fs);
 	if (!strcmp(format, "sarif"))
 		return render_sarif(stdout, m, fs);
 	return render_text(stdout, m, fs, use_colour());
@@ -105,7 +107,7 @@ int cmd_report(int argc, char **argv)
 			break;
 	}
 	if (!rc && !format_known(format)) {
-		weprintf("report: unknown format '%s' (expected text, json, sarif or junit)", format);
+		weprintf("report: unknown format '%s' (expected text, json, sarif, junit or html)", format);
 		rc = 2;
 	}
 	if (!rc && ((fail_level = sev_parse(failon)) < 0)) {

@@ -11,13 +11,13 @@
 
 #define X0      16  /* left margin */
 #define INDENT  30  /* per tree level */
-#define NODE_W  780 /* box width */
+#define NODE_W  720 /* box width */
 #define HEAD_H  26  /* the box's first line: pid and command */
 #define LINE_H  18  /* one credential */
 #define GAP     10  /* between boxes */
 #define BAND_H  30  /* a host heading */
 #define LANE_W  18  /* one socket lane */
-#define TEXT_MAX 104 /* characters of a credential line that fit in a box (12px monospace) */
+#define TEXT_MAX 96  /* characters of a credential line that fit in a box (12px monospace) */
 #define LABEL_W 190 /* room for the socket labels on the right */
 
 struct node {

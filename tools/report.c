@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "baseline.h"
 #include "cli.h"
 #include "model.h"
 #include "reader.h"
@@ -13,7 +14,7 @@
 #include "symbolize.h"
 
 static const char usage_text[] = "usage: credtrace report [--format text|json|sarif|junit|html] "
-                                 "[--fail-on error|warning|info|never] PATH...\n";
+                                 "[--fail-on error|warning|info|never] [--baseline FILE] PATH...\n";
 
 /* --name VALUE or --name=VALUE: 1 with *val set (and *i advanced past VALUE), 0 when argv[*i] is not
  * --name, -1 when VALUE is missing. The status is apart from the value so that no caller (nor a static
@@ -73,9 +74,25 @@ static int render(const char *format, const struct model *m, const struct findin
 	return render_text(stdout, m, fs, use_colour());
 }
 
+/* --baseline: the findings FILE already holds are removed before rendering and the exit status, and
+ * counted on stderr (the report itself stays the same shape with or without a baseline). */
+static int hide_known(const char *file, const struct model *m, struct findings *fs)
+{
+	struct baseline b;
+	size_t n;
+
+	if (baseline_load(file, &b) < 0)
+		return -1;
+	n = baseline_apply(&b, m, fs);
+	fprintf(stderr, "credtrace: %zu finding%s hidden: already in the baseline %s (%zu known)\n", n,
+	        n == 1 ? "" : "s", file, b.n);
+	baseline_free(&b);
+	return 0;
+}
+
 int cmd_report(int argc, char **argv)
 {
-	const char *format = "text", *failon = "never";
+	const char *format = "text", *failon = "never", *baseline = NULL;
 	char **paths = calloc((size_t)argc + 1, sizeof *paths);
 	int npaths = 0, fail_level, rc = 0, opts = 1, r;
 	struct traceset ts;
@@ -92,7 +109,8 @@ int cmd_report(int argc, char **argv)
 			free(paths);
 			return 0;
 		} else if (opts && ((r = opt_value(argc, argv, &i, "--format", &format)) != 0 ||
-		                    (r = opt_value(argc, argv, &i, "--fail-on", &failon)) != 0)) {
+		                    (r = opt_value(argc, argv, &i, "--fail-on", &failon)) != 0 ||
+		                    (r = opt_value(argc, argv, &i, "--baseline", &baseline)) != 0)) {
 			if (r < 0) {
 				weprintf("report: %s needs a value", argv[i]);
 				rc = 2;
@@ -135,7 +153,9 @@ int cmd_report(int argc, char **argv)
 	model_build(&ts, &m);
 	reader_free(&ts); /* the model keeps what it needs */
 	rules_run(&m, &fs);
-	if (render(format, &m, &fs, &(struct render_args){fail_level, paths, npaths}))
+	if (baseline && hide_known(baseline, &m, &fs) < 0)
+		rc = 2;
+	if (!rc && render(format, &m, &fs, &(struct render_args){fail_level, paths, npaths}))
 		rc = 2;
 	free(paths);
 	if (fflush(stdout) == EOF) {

@@ -56,14 +56,19 @@ static int is_script(const char *a)
 	return 0;
 }
 
+const char *program_of(char *const *argv, size_t argc, const char *exe)
+{
+	for (size_t i = 1; i < argc; i++)
+		if (argv[i] && argv[i][0] != '-' && is_script(argv[i]))
+			return argv[i];
+	if (exe)
+		return exe;
+	return argc ? argv[0] : NULL;
+}
+
 const char *proc_program(const struct proc *p)
 {
-	for (size_t i = 1; i < p->argc; i++)
-		if (p->argv[i][0] != '-' && is_script(p->argv[i]))
-			return p->argv[i];
-	if (p->exe)
-		return p->exe;
-	return p->argc ? p->argv[0] : NULL;
+	return program_of(p->argv, p->argc, p->exe);
 }
 
 /* Kinds of site, searched in an order that depends on the code: the site a fix would change first. */

@@ -19,6 +19,8 @@ void finding_where(const struct model *m, const struct finding *f, struct where 
 /* The program a process runs, as a user names it: the script for an interpreter ("app.py"), else the
  * executable. NULL when the trace holds neither. */
 const char *proc_program(const struct proc *p);
+/* The same from an argv and an exe (a process of a JSON report). */
+const char *program_of(char *const *argv, size_t argc, const char *exe);
 /* "app.py:12 (f)" or "f (app.c:7)" -> file and line; 0 when the text holds no file:line. */
 int site_file_line(const char *text, char *file, size_t n, long *line);
 

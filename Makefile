@@ -117,10 +117,14 @@ install: all
 	install -m 0755 $(B)/libcredtrace.so $(DESTDIR)$(PREFIX)/lib/libcredtrace.so
 	install -m 0755 $(B)/credtrace $(DESTDIR)$(PREFIX)/bin/credtrace
 	install -m 0644 docs/credtrace.1 $(DESTDIR)$(PREFIX)/share/man/man1/credtrace.1
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 scripts/credtrace.bash-completion \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/credtrace
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/lib/libcredtrace.so $(DESTDIR)$(PREFIX)/bin/credtrace \
-	  $(DESTDIR)$(PREFIX)/share/man/man1/credtrace.1
+	  $(DESTDIR)$(PREFIX)/share/man/man1/credtrace.1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/credtrace
 
 clean:
 	rm -rf $(B)

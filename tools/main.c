@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "help.h"
 
 #ifndef CT_VERSION
 #define CT_VERSION "unknown"
@@ -21,9 +22,10 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: %s run [-o DIR] [-q] [--] CMD [ARGS...]\n"
-	        "       %s report [--format text|json] [--fail-on error|warning|info|never] PATH...\n"
+	        "       %s report [--format text|json|sarif|junit|html] [--fail-on LEVEL]\n"
+	        "              [--baseline FILE] [--pid PID] [--findings-only] PATH...|-\n"
 	        "       %s --version | --help\n"
-	        "See credtrace(1).\n",
+	        "'credtrace COMMAND --help' shows a command's options and examples; see credtrace(1).\n",
 	        argv0, argv0, argv0);
 }
 
@@ -38,7 +40,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		usage(stdout);
+		help_main(stdout);
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)

@@ -7,14 +7,18 @@
 
 #include "baseline.h"
 #include "cli.h"
+#include "focus.h"
+#include "help.h"
 #include "model.h"
 #include "reader.h"
 #include "render.h"
 #include "rules.h"
+#include "stdin_traces.h"
 #include "symbolize.h"
 
 static const char usage_text[] = "usage: credtrace report [--format text|json|sarif|junit|html] "
-                                 "[--fail-on error|warning|info|never] [--baseline FILE] PATH...\n";
+                                 "[--fail-on error|warning|info|never] [--baseline FILE]\n"
+                                 "       [--pid PID] [--findings-only] PATH...|-\n";
 
 /* --name VALUE or --name=VALUE: 1 with *val set (and *i advanced past VALUE), 0 when argv[*i] is not
  * --name, -1 when VALUE is missing. The status is apart from the value so that no caller (nor a static
@@ -58,6 +62,7 @@ struct render_args {
 	int fail_level;
 	char **paths;
 	int npaths;
+	int text_flags; /* TEXT_* of render.h */
 };
 
 static int render(const char *format, const struct model *m, const struct findings *fs,
@@ -71,7 +76,7 @@ static int render(const char *format, const struct model *m, const struct findin
 		return render_html(stdout, m, fs);
 	if (!strcmp(format, "sarif"))
 		return render_sarif(stdout, m, fs);
-	return render_text(stdout, m, fs, use_colour());
+	return render_text(stdout, m, fs, (use_colour() ? TEXT_COLOUR : 0) | a->text_flags);
 }
 
 /* --baseline: the findings FILE already holds are removed before rendering and the exit status, and
@@ -90,25 +95,56 @@ static int hide_known(const char *file, const struct model *m, struct findings *
 	return 0;
 }
 
+/* --pid: "PID", a positive number. */
+static int parse_pid(const char *s, long *pid)
+{
+	char *end;
+
+	*pid = strtol(s, &end, 10);
+	return *s && !*end && *pid > 0 ? 0 : -1;
+}
+
+/* The paths to read: "-" (at most once) becomes the directory that holds standard input. */
+static int stdin_path(char **load, int n, char **stdin_dir)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(load[i], "-")) {
+			if (*stdin_dir) {
+				weprintf("report: '-' given twice");
+				return -1;
+			}
+			if (!(*stdin_dir = stdin_traces()))
+				return -1;
+			load[i] = *stdin_dir;
+		}
+	return 0;
+}
+
 int cmd_report(int argc, char **argv)
 {
-	const char *format = "text", *failon = "never", *baseline = NULL;
+	const char *format = "text", *failon = "never", *baseline = NULL, *pidarg = NULL;
 	char **paths = calloc((size_t)argc + 1, sizeof *paths);
-	int npaths = 0, fail_level, rc = 0, opts = 1, r;
+	char **load = calloc((size_t)argc + 1, sizeof *load), *stdin_dir = NULL;
+	int npaths = 0, fail_level, rc = 0, opts = 1, r, text_flags = 0;
+	long pid = 0;
 	struct traceset ts;
-	struct model m;
+	struct model m, view;
 	struct findings fs;
 
-	if (!paths)
+	if (!paths || !load)
 		eprintf("out of memory:");
 	for (int i = 1; i < argc; i++) {
 		if (opts && !strcmp(argv[i], "--")) {
 			opts = 0;
 		} else if (opts && (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))) {
-			fputs(usage_text, stdout);
+			help_report(stdout);
 			free(paths);
+			free(load);
 			return 0;
+		} else if (opts && !strcmp(argv[i], "--findings-only")) {
+			text_flags |= TEXT_FINDINGS_ONLY;
 		} else if (opts && ((r = opt_value(argc, argv, &i, "--format", &format)) != 0 ||
+		                    (r = opt_value(argc, argv, &i, "--pid", &pidarg)) != 0 ||
 		                    (r = opt_value(argc, argv, &i, "--fail-on", &failon)) != 0 ||
 		                    (r = opt_value(argc, argv, &i, "--baseline", &baseline)) != 0)) {
 			if (r < 0) {
@@ -133,6 +169,10 @@ int cmd_report(int argc, char **argv)
 		         failon);
 		rc = 2;
 	}
+	if (!rc && pidarg && parse_pid(pidarg, &pid) < 0) {
+		weprintf("report: --pid '%s' is not a process id", pidarg);
+		rc = 2;
+	}
 	if (!rc && !npaths) {
 		weprintf("report: no trace directory or file given");
 		rc = 2;
@@ -140,9 +180,15 @@ int cmd_report(int argc, char **argv)
 	if (rc) {
 		fputs(usage_text, stderr);
 		free(paths);
+		free(load);
 		return rc;
 	}
-	if (reader_load(paths, npaths, &ts) < 0 || ts.n == 0) {
+	memcpy(load, paths, (size_t)npaths * sizeof *load);
+	r = stdin_path(load, npaths, &stdin_dir) < 0 || reader_load(load, npaths, &ts) < 0;
+	if (stdin_dir)
+		stdin_traces_remove(stdin_dir); /* read: the records are in memory */
+	free(load);
+	if (r || ts.n == 0) {
 		if (ts.n == 0)
 			weprintf("report: no readable trace files in the given path%s",
 			         npaths == 1 ? "" : "s");
@@ -155,8 +201,16 @@ int cmd_report(int argc, char **argv)
 	rules_run(&m, &fs);
 	if (baseline && hide_known(baseline, &m, &fs) < 0)
 		rc = 2;
-	if (!rc && render(format, &m, &fs, &(struct render_args){fail_level, paths, npaths}))
+	view = m;
+	if (!rc && pid && focus_pid(&m, pid, &view, &fs) == 0) {
+		weprintf("report: --pid %ld: no process with that pid in the traces", pid);
 		rc = 2;
+	}
+	if (!rc && render(format, &view, &fs,
+	                  &(struct render_args){fail_level, paths, npaths, text_flags}))
+		rc = 2;
+	if (view.procs != m.procs)
+		free(view.procs);
 	free(paths);
 	if (fflush(stdout) == EOF) {
 		weprintf("report: write error:");

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/* help.c: the help texts; docs/credtrace.1 says the same at length. */
+#include "help.h"
+
+void help_main(FILE *f)
+{
+	fputs("usage: credtrace COMMAND [OPTIONS] ...\n"
+	      "\n"
+	      "Traces credential environment variables across a process tree and explains 401s.\n"
+	      "\n"
+	      "Commands:\n"
+	      "  run      run a command with the shim preloaded, then print the report\n"
+	      "  report   turn trace files (from one host or many) into findings\n"
+	      "\n"
+	      "  credtrace COMMAND --help   a command's options and examples\n"
+	      "  credtrace --version        the version\n"
+	      "\n"
+	      "See credtrace(1), docs/findings.md and docs/recipes.md.\n",
+	      f);
+}
+
+void help_run(FILE *f)
+{
+	fputs("usage: credtrace run [-o DIR] [-q] [--] CMD [ARGS...]\n"
+	      "\n"
+	      "Runs CMD with libcredtrace.so preloaded; every descendant that keeps LD_PRELOAD is traced\n"
+	      "too. Signals are forwarded to CMD. At the end the text report goes to standard error.\n"
+	      "\n"
+	      "Options:\n"
+	      "  -o DIR, --output DIR   write the traces to DIR (created 0700); default: a new\n"
+	      "                         credtrace-DATE-PID directory in the current directory\n"
+	      "  -q, --quiet            no report at the end, only the line that says where the\n"
+	      "                         traces are\n"
+	      "  --                     end of options: what follows is CMD, even if it starts with -\n"
+	      "  -h, --help             this help\n"
+	      "\n"
+	      "Exit status: CMD's own; 126 when CMD cannot be executed, 127 when it is not found, 125\n"
+	      "when credtrace itself failed, 2 on a usage error.\n"
+	      "\n"
+	      "Examples:\n"
+	      "  credtrace run -- gunicorn --preload -w 4 app:app\n"
+	      "  credtrace run -o /tmp/traces -q -- celery -A tasks worker -c 2\n"
+	      "  credtrace report /tmp/traces            # the report again, later\n",
+	      f);
+}
+
+void help_report(FILE *f)
+{
+	fputs("usage: credtrace report [OPTIONS] PATH...\n"
+	      "\n"
+	      "Reads trace files (PATH: a file, or a directory searched for *.jsonl; '-': traces on\n"
+	      "standard input, one or several files one after the other), merges them, and prints the\n"
+	      "findings: which credential went wrong in which process, with evidence and a fix.\n"
+	      "\n"
+	      "Options:\n"
+	      "  --format FORMAT    text (default), json, sarif (SARIF 2.1.0, GitHub code scanning),\n"
+	      "                     junit (JUnit XML) or html (one self-contained page)\n"
+	      "  --fail-on LEVEL    exit 1 when a finding of LEVEL or above is reported: error,\n"
+	      "                     warning, info, or never (default); junit marks those as failed\n"
+	      "  --baseline FILE    hide the findings already in FILE (a --format json report) and\n"
+	      "                     count them on stderr: for CI runs that accept known findings\n"
+	      "  --pid PID          only process PID and its descendants, and the findings that\n"
+	      "                     name them (rules still see every process)\n"
+	      "  --findings-only    text: the findings, without the process tree and the blind spots\n"
+	      "  -h, --help         this help\n"
+	      "\n"
+	      "Exit status: 0 when no finding reaches --fail-on, 1 when one does, 2 on a usage error\n"
+	      "or unreadable input.\n"
+	      "\n"
+	      "Examples:\n"
+	      "  credtrace report ./credtrace-20260101-120000-4242/\n"
+	      "  credtrace report --format html traces-api/ traces-worker/ > report.html\n"
+	      "  credtrace report --format sarif --fail-on error traces/ > credtrace.sarif\n"
+	      "  credtrace report --format json traces/ > accepted.json   # later:\n"
+	      "  credtrace report --baseline accepted.json --fail-on warning traces/\n"
+	      "  kubectl exec pod -- cat /traces/*.jsonl | credtrace report -\n"
+	      "  credtrace report --pid 4242 --findings-only traces/\n",
+	      f);
+}

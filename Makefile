@@ -31,6 +31,8 @@ SHIM_CFLAGS := -fPIC -fvisibility=hidden -fno-strict-aliasing -ftls-model=initia
                -fno-stack-protector -D_FORTIFY_SOURCE=0 -U_FORTIFY_SOURCE
 SHIM_LDFLAGS := -shared -Wl,--version-script=shim/exports.map -Wl,-z,nodelete -Wl,-z,now \
                 -Wl,--no-undefined -Wl,-soname,libcredtrace.so
+# libdl: where glibc older than 2.34 keeps dlsym (shim/glibc_compat.h); an empty stub in newer ones.
+SHIM_LIBS := -Wl,--push-state,--no-as-needed -l:libdl.so.2 -Wl,--pop-state
 
 # The CLI: cJSON to read, libdw to symbolize.
 TOOL_SRC  := $(sort $(wildcard tools/*.c))
@@ -45,7 +47,7 @@ BENCH_SRC := $(sort $(wildcard bench/*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 
 .PHONY: all shim cli tests check lint fmt valgrind tsan bench fuzz soak transparency demo install \
-        uninstall clean deps
+        uninstall clean deps deb
 all: $(B)/libcredtrace.so $(B)/credtrace
 shim: $(B)/libcredtrace.so
 cli: $(B)/credtrace
@@ -53,7 +55,7 @@ cli: $(B)/credtrace
 $(B)/shim/%.o: shim/%.c shim/*.h | $(B)/shim
 	$(CC) $(CFLAGS) $(SHIM_CFLAGS) -c -o $@ $<
 $(B)/libcredtrace.so: $(SHIM_OBJ) shim/exports.map
-	$(CC) $(CFLAGS) $(SHIM_CFLAGS) $(LDFLAGS) $(SHIM_LDFLAGS) -o $@ $(SHIM_OBJ)
+	$(CC) $(CFLAGS) $(SHIM_CFLAGS) $(LDFLAGS) $(SHIM_LDFLAGS) -o $@ $(SHIM_OBJ) $(SHIM_LIBS)
 
 $(B)/tools/%.o: tools/%.c tools/*.h | $(B)/tools
 	$(CC) $(CFLAGS) -D_GNU_SOURCE -c -o $@ $<
@@ -120,6 +122,10 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 0644 scripts/credtrace.bash-completion \
 	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/credtrace
+
+# A Debian package of what `make install PREFIX=/usr` installs: $(B)/credtrace_$(VERSION)_ARCH.deb.
+deb: all
+	@scripts/mkdeb.sh $(B) $(VERSION)
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/lib/libcredtrace.so $(DESTDIR)$(PREFIX)/bin/credtrace \

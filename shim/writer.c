@@ -139,7 +139,8 @@ static size_t append_u(char *dst, size_t at, size_t cap_, unsigned long v)
 static int dir_ok(const char *d, int is_default)
 {
 	struct stat st;
-	if (fstatat(AT_FDCWD, d, &st, is_default ? AT_SYMLINK_NOFOLLOW : 0) != 0)
+	/* Raw: glibc 2.33+ would bind fstatat@GLIBC_2.33 (glibc_compat.h). */
+	if (syscall(SYS_newfstatat, AT_FDCWD, d, &st, is_default ? AT_SYMLINK_NOFOLLOW : 0) != 0)
 		return 0;
 	if (!S_ISDIR(st.st_mode))
 		return 0;
@@ -181,7 +182,8 @@ static int read_key(const char *kp, unsigned char *key, size_t *n)
 	long got;
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) || st.st_uid != euid) {
+	if (syscall(SYS_fstat, fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) ||
+	    st.st_uid != euid) {
 		sys_close(fd);
 		return -2; /* readable by others or not ours: not a key to trust */
 	}
@@ -289,7 +291,7 @@ static int create_file(void)
 	    open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_CREAT | O_EXCL, 0600);
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+	if (syscall(SYS_fstat, fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		sys_close(fd);
 		return -1;
 	}
@@ -397,7 +399,7 @@ static int open_ours(off_t *size)
 	int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) != 0 || st.st_dev != trace_dev || st.st_ino != trace_ino) {
+	if (syscall(SYS_fstat, fd, &st) != 0 || st.st_dev != trace_dev || st.st_ino != trace_ino) {
 		sys_close(fd);
 		return -1;
 	}
@@ -588,7 +590,7 @@ void ct_trace_write_vfork(const char *buf, size_t len)
 	fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
 	if (fd < 0)
 		goto out;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && fsize_ok(st.st_size, len + CT_LINE_MAX)) {
+	if (syscall(SYS_fstat, fd, &st) == 0 && S_ISREG(st.st_mode) && fsize_ok(st.st_size, len + CT_LINE_MAX)) {
 		if (st.st_size == 0) {
 			struct ct_rec r;
 			ct_rec_begin(&r, "hdr");

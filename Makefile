@@ -47,7 +47,7 @@ BENCH_SRC := $(sort $(wildcard bench/*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 
 .PHONY: all shim cli tests check lint fmt valgrind tsan bench fuzz soak transparency demo install \
-        uninstall clean deps deb
+        uninstall clean deps deb musl
 all: $(B)/libcredtrace.so $(B)/credtrace
 shim: $(B)/libcredtrace.so
 cli: $(B)/credtrace
@@ -122,6 +122,19 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 0644 scripts/credtrace.bash-completion \
 	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/credtrace
+
+# The shim for musl images (Alpine): $(MUSL_B)/libcredtrace.so, built with musl-gcc (Debian's
+# musl-tools), which sees musl's headers only: the kernel's and libunwind's (types only) are linked in.
+MUSL_B    ?= build-musl
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+musl:
+	mkdir -p $(MUSL_B)/include
+	ln -sfn /usr/include/linux $(MUSL_B)/include/linux
+	ln -sfn /usr/include/asm-generic $(MUSL_B)/include/asm-generic
+	ln -sfn /usr/include/$(MULTIARCH)/asm $(MUSL_B)/include/asm
+	for h in /usr/include/$(MULTIARCH)/libunwind*.h; do ln -sfn $$h $(MUSL_B)/include/; done
+	$(MAKE) B=$(MUSL_B) CC=musl-gcc OPT='$(OPT) -isystem $(MUSL_B)/include' SHIM_LIBS= \
+	  $(MUSL_B)/libcredtrace.so
 
 # A Debian package of what `make install PREFIX=/usr` installs: $(B)/credtrace_$(VERSION)_ARCH.deb.
 deb: all

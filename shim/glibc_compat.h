@@ -24,4 +24,13 @@ __asm__(".symver dlerror,dlerror@" CT_DL_VERSION);
 #endif
 #endif
 
+#if defined(__GLIBC__)
+#define CT_MMSG_FLAGS int
+#else
+#define CT_MMSG_FLAGS unsigned int /* musl's sendmmsg and recvmmsg take unsigned flags */
+/* musl (make musl) declares no closefrom (glibc 2.34, the BSDs); the hook exists for programs that
+ * bring their own, and its real one is looked up by name like every other. */
+void closefrom(int lowfd);
+#endif
+
 #endif

@@ -105,7 +105,8 @@ static int use_ni = -1;
 const struct cpuid_feature *ct_cpuid_feature_leaf(unsigned int leaf)
 {
 	static const struct cpuid_feature none; /* no feature: the portable compression */
-	const struct cpuid_feature *(*fn)(unsigned int) = (const struct cpuid_feature *(*)(unsigned int))ct_cpuid_leaf;
+	const struct cpuid_feature *(*fn)(unsigned int) =
+	    (const struct cpuid_feature *(*)(unsigned int))ct_cpuid_leaf;
 
 	return fn ? fn(leaf) : &none;
 }

@@ -590,7 +590,8 @@ void ct_trace_write_vfork(const char *buf, size_t len)
 	fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
 	if (fd < 0)
 		goto out;
-	if (syscall(SYS_fstat, fd, &st) == 0 && S_ISREG(st.st_mode) && fsize_ok(st.st_size, len + CT_LINE_MAX)) {
+	if (syscall(SYS_fstat, fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    fsize_ok(st.st_size, len + CT_LINE_MAX)) {
 		if (st.st_size == 0) {
 			struct ct_rec r;
 			ct_rec_begin(&r, "hdr");

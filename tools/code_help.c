@@ -3,12 +3,10 @@
 #include "code_help.h"
 
 static const struct code_help help[C_COUNT] = {
-    [C_MISSING] = {"CredentialMissing",
-                   "A process read a credential variable that its environment lacks.",
+    [C_MISSING] = {"CredentialMissing", "A process read a credential variable that its environment lacks.",
                    "Give the process the variable: the service's environment: or env_file:, the pod's "
                    "env: or envFrom:, or the env= of the call that starts it."},
-    [C_EMPTY] = {"CredentialEmpty",
-                 "A credential read or passed on is empty or whitespace only.",
+    [C_EMPTY] = {"CredentialEmpty", "A credential read or passed on is empty or whitespace only.",
                  "Set the real value; empty values come from config merges (settings.key or \"\"), "
                  "KEY= in a .env or compose file, or ${KEY} expanded from an unset variable."},
     [C_NAME_MISMATCH] = {"CredentialNameMismatch",

@@ -25,12 +25,12 @@ size_t focus_pid(struct model *m, long pid, struct model *view, struct findings 
 	memset(view, 0, sizeof *view);
 	for (size_t i = 0; i < m->n; i++)
 		if (is_root(m->procs[i], pid)) {
-			roots = erealloc(roots, (nroots + 1) * sizeof *roots);
+			roots = erealloc(roots, (nroots + 1) * sizeof(struct proc *));
 			roots[nroots++] = m->procs[i];
 		}
 	if (!nroots)
 		return 0;
-	view->procs = erealloc(NULL, m->n * sizeof *view->procs);
+	view->procs = erealloc(NULL, m->n * sizeof(struct proc *));
 	for (size_t i = 0; i < m->n; i++)
 		for (size_t r = 0; r < nroots; r++)
 			if (proc_within(m->procs[i], roots[r])) {

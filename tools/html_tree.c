@@ -9,16 +9,16 @@
 #include "html_tree.h"
 #include "markup.h"
 
-#define X0      16  /* left margin */
-#define INDENT  30  /* per tree level */
-#define NODE_W  720 /* box width */
-#define HEAD_H  26  /* the box's first line: pid and command */
-#define LINE_H  18  /* one credential */
-#define GAP     10  /* between boxes */
-#define BAND_H  30  /* a host heading */
-#define LANE_W  18  /* one socket lane */
+#define X0       16  /* left margin */
+#define INDENT   30  /* per tree level */
+#define NODE_W   720 /* box width */
+#define HEAD_H   26  /* the box's first line: pid and command */
+#define LINE_H   18  /* one credential */
+#define GAP      10  /* between boxes */
+#define BAND_H   30  /* a host heading */
+#define LANE_W   18  /* one socket lane */
 #define TEXT_MAX 96  /* characters of a credential line that fit in a box (12px monospace) */
-#define LABEL_W 190 /* room for the socket labels on the right */
+#define LABEL_W  190 /* room for the socket labels on the right */
 
 struct node {
 	const struct proc *p;
@@ -88,11 +88,16 @@ static void layout(struct layout *l, const struct model *m)
 static const char *link_style(enum link k)
 {
 	switch (k) {
-	case LK_FORK: return "stroke:#57606a";
-	case LK_EXEC: return "stroke:#0969da;stroke-dasharray:7 4";
-	case LK_SPAWN: return "stroke:#8250df;stroke-dasharray:2 3";
-	case LK_VFORK: return "stroke:#57606a;stroke-dasharray:4 2";
-	default: return "stroke:#afb8c1;stroke-dasharray:1 4";
+	case LK_FORK:
+		return "stroke:#57606a";
+	case LK_EXEC:
+		return "stroke:#0969da;stroke-dasharray:7 4";
+	case LK_SPAWN:
+		return "stroke:#8250df;stroke-dasharray:2 3";
+	case LK_VFORK:
+		return "stroke:#57606a;stroke-dasharray:4 2";
+	default:
+		return "stroke:#afb8c1;stroke-dasharray:1 4";
 	}
 }
 
@@ -142,10 +147,18 @@ static void cred_line(const struct proc *p, const struct cred *c, char *buf, siz
 		ADD(" (parent's at fork)");
 	for (size_t k = 0; k < c->nreads; k++) {
 		const struct cread *r = &c->reads[k];
-		ADD("; read %ldx%s%s%s%s (%s)", r->count, !r->site.text ? "" : r->site.js ? " via " : " at ",
-		    r->site.js ? "process.env" : r->site.text ? r->site.text : "",
+		ADD("; read %ldx%s%s%s%s (%s)", r->count,
+		    !r->site.text ? ""
+		    : r->site.js  ? " via "
+		                  : " at ",
+		    r->site.js     ? "process.env"
+		    : r->site.text ? r->site.text
+		                   : "",
 		    r->site.module_level ? " at import time" : "",
-		    r->forks ? "" : p->nforks ? " before fork" : "", state_name(r->f.state));
+		    r->forks    ? ""
+		    : p->nforks ? " before fork"
+		                : "",
+		    state_name(r->f.state));
 	}
 	for (size_t k = 0; k < c->nsets; k++)
 		ADD("; %s%s -> %s", c->sets[k].fn, c->sets[k].ok ? "" : " (failed)",
@@ -264,8 +277,10 @@ static void draw_edges(FILE *out, const struct layout *l, const struct node *nd)
 		if (!k)
 			continue;
 		y = k->y + 13;
-		fprintf(out, "<path class=\"edge %s\" d=\"M%d %dV%dH%d\" style=\"fill:none;stroke-width:1.6;%s\"/>\n",
-		        link_name(k->p->link), x, from, y, k->x, link_style(k->p->link));
+		fprintf(
+		    out,
+		    "<path class=\"edge %s\" d=\"M%d %dV%dH%d\" style=\"fill:none;stroke-width:1.6;%s\"/>\n",
+		    link_name(k->p->link), x, from, y, k->x, link_style(k->p->link));
 		from = y;
 	}
 }
@@ -311,7 +326,8 @@ static size_t collect_socks(const struct layout *l, struct sock **out)
 				*s = (struct sock){nd->p->host, u->peer, u->ino, NULL, {NULL}, 0};
 				for (size_t j = 0; j < l->n && !s->owner; j++)
 					for (size_t c = 0; l->v[j].depth >= 0 && c < l->v[j].p->nconns; c++)
-						if (l->v[j].p->pid == u->owner && l->v[j].p->conns[c].ino == u->ino &&
+						if (l->v[j].p->pid == u->owner &&
+						    l->v[j].p->conns[c].ino == u->ino &&
 						    !strcmp(l->v[j].p->host, s->host)) {
 							s->owner = &l->v[j];
 							s->peer = l->v[j].p->conns[c].peer;
@@ -348,12 +364,14 @@ static void draw_socks(FILE *out, const struct layout *l, const struct sock *v, 
 			bot = y > bot ? y : bot;
 			fprintf(out,
 			        "<path d=\"M%d %dH%d\" style=\"stroke:#8250df;stroke-width:1.5\"/>"
-			        "<circle cx=\"%d\" cy=\"%d\" r=\"4\" style=\"fill:%s;stroke:#8250df;stroke-width:1.5\"/>",
-			        nd->x + NODE_W, y, lx, nd->x + NODE_W, y, nd == s->owner ? "#8250df" : "#fff");
+			        "<circle cx=\"%d\" cy=\"%d\" r=\"4\" "
+			        "style=\"fill:%s;stroke:#8250df;stroke-width:1.5\"/>",
+			        nd->x + NODE_W, y, lx, nd->x + NODE_W, y,
+			        nd == s->owner ? "#8250df" : "#fff");
 		}
 		if (bot > top)
-			fprintf(out, "<path d=\"M%d %dV%d\" style=\"stroke:#8250df;stroke-width:2.5\"/>", lx, top,
-			        bot);
+			fprintf(out, "<path d=\"M%d %dV%d\" style=\"stroke:#8250df;stroke-width:2.5\"/>", lx,
+			        top, bot);
 		fprintf(out, "<text x=\"%d\" y=\"%d\" class=\"lane\">S%zu ", lx - 6, top - 8, i + 1);
 		put_cut(out, s->peer ? s->peer : "?", 22);
 		fputs("</text></g>\n", out);

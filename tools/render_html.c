@@ -150,8 +150,9 @@ static void not_seen(FILE *out, const struct model *m)
 				put_markup(out, lab);
 				fputs("</a> started ", out);
 				put_markup(out, p->execs[k].path ? p->execs[k].path : "?");
-				fputs(p->execs[k].preload ? ": untraced (static or setuid, or its file is missing)"
-				                          : ": untraced (LD_PRELOAD removed)",
+				fputs(p->execs[k].preload
+				          ? ": untraced (static or setuid, or its file is missing)"
+				          : ": untraced (LD_PRELOAD removed)",
 				      out);
 				fputs("</li>", out);
 			}

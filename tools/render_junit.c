@@ -20,9 +20,7 @@ static int finding_input(const struct model *m, const struct finding *f)
 static void case_name(FILE *out, const struct finding *f)
 {
 	/* Findings about sockets and processes have no variable: say what they are about instead. */
-	put_markup(out, f->var                                     ? f->var
-	                : !strncmp(code_name(f->code), "SOCKET", 6) ? "socket"
-	                                                           : "process");
+	put_markup(out, f->var ? f->var : !strncmp(code_name(f->code), "SOCKET", 6) ? "socket" : "process");
 	fputs(" pids", out);
 	for (size_t k = 0; k < f->npids; k++)
 		fprintf(out, "%s%ld", k ? "," : " ", f->pids[k]);
@@ -81,9 +79,10 @@ int render_junit(FILE *out, const struct model *m, const struct findings *fs, in
 	for (size_t i = 0; i < fs->n; i++)
 		failed += (int)fs->v[i].sev >= fail_level;
 	total = fs->n + (size_t)npaths;
-	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	             "<testsuites name=\"credtrace\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" "
-	             "time=\"0\">\n",
+	fprintf(out,
+	        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	        "<testsuites name=\"credtrace\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" "
+	        "time=\"0\">\n",
 	        total, failed);
 	for (int in = 0; in < npaths; in++) {
 		size_t n = 0, nf = 0, np = 0;

@@ -183,6 +183,7 @@ int cmd_report(int argc, char **argv)
 		free(load);
 		return rc;
 	}
+	memset(&ts, 0, sizeof ts); /* when '-' cannot be kept, nothing is read */
 	memcpy(load, paths, (size_t)npaths * sizeof *load);
 	r = stdin_path(load, npaths, &stdin_dir) < 0 || reader_load(load, npaths, &ts) < 0;
 	if (stdin_dir)
@@ -206,8 +207,7 @@ int cmd_report(int argc, char **argv)
 		weprintf("report: --pid %ld: no process with that pid in the traces", pid);
 		rc = 2;
 	}
-	if (!rc && render(format, &view, &fs,
-	                  &(struct render_args){fail_level, paths, npaths, text_flags}))
+	if (!rc && render(format, &view, &fs, &(struct render_args){fail_level, paths, npaths, text_flags}))
 		rc = 2;
 	if (view.procs != m.procs)
 		free(view.procs);

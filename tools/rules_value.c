@@ -335,8 +335,10 @@ void rules_set(const struct model *m, const char *var, struct findings *out)
 	if (!f)
 		return;
 	finding_msg(f, "%s was %s by the program itself in %zu process%s%s", var,
-	            nunset == nall ? "unset" : nunset ? "set and unset" : "set", f->npids,
-	            f->npids == 1 ? "" : "es", nunset == nall ? "" : " (dotenv, config code)");
+	            nunset == nall ? "unset"
+	            : nunset       ? "set and unset"
+	                           : "set",
+	            f->npids, f->npids == 1 ? "" : "es", nunset == nall ? "" : " (dotenv, config code)");
 	if (nunset == nall)
 		finding_hint(f,
 		             "The program removed %s from its own environment: children it starts "
@@ -345,9 +347,9 @@ void rules_set(const struct model *m, const char *var, struct findings *out)
 		             var);
 	else
 		finding_hint(
-	    f,
-	    "A value set at run time exists only in that process and the children it starts "
-	    "afterwards: make sure every process that needs %s does the same (a worker that does not "
-	    "import the dotenv call will not have it), or set it in the deployment's environment.",
-	    var);
+		    f,
+		    "A value set at run time exists only in that process and the children it starts "
+		    "afterwards: make sure every process that needs %s does the same (a worker that does not "
+		    "import the dotenv call will not have it), or set it in the deployment's environment.",
+		    var);
 }

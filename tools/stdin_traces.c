@@ -57,6 +57,7 @@ char *stdin_traces(void)
 			goto fail;
 	}
 	free(line);
+	line = NULL;
 	if (ferror(stdin) || (out && fclose(out) == EOF)) {
 		out = NULL;
 		goto fail;

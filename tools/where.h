@@ -8,8 +8,8 @@
 #include "rules.h"
 
 struct where {
-	char file[1024]; /* a source file, or the program when no site gives one; "" when nothing */
-	long line;       /* 0 when file is the program (no line known) */
+	char file[1024];         /* a source file, or the program when no site gives one; "" when nothing */
+	long line;               /* 0 when file is the program (no line known) */
 	const struct proc *proc; /* the process the location comes from, NULL when no pid is in the model */
 };
 

@@ -109,10 +109,10 @@ if pid == 0:
 os.waitpid(pid, 0)
 PY
 for i in 1 2; do
-	env -i PATH=/usr/bin:/bin "LD_PRELOAD=$PRELOAD" "CREDTRACE_DIR=$W/run$i" $PY "$W/app.py" OPENAI_API_KEY
+	env -i PATH=/usr/bin:/bin "LD_PRELOAD=$PRELOAD" "CREDTRACE_DIR=$W/run$i" "$PY" "$W/app.py" OPENAI_API_KEY
 	"$CLI" report --format sarif "$W/run$i" >"$W/run$i.sarif"
 done
-env -i PATH=/usr/bin:/bin "LD_PRELOAD=$PRELOAD" "CREDTRACE_DIR=$W/run3" $PY "$W/app.py" GROQ_API_KEY
+env -i PATH=/usr/bin:/bin "LD_PRELOAD=$PRELOAD" "CREDTRACE_DIR=$W/run3" "$PY" "$W/app.py" GROQ_API_KEY
 "$CLI" report --format sarif "$W/run3" >"$W/run3.sarif"
 fps() { $PY -c 'import json,sys; print(" ".join(sorted(r["ruleId"]+"="+r["partialFingerprints"]["credtraceFinding/v1"] for r in json.load(open(sys.argv[1]))["runs"][0]["results"])))' "$1"; }
 a=$(fps "$W/run1.sarif") b=$(fps "$W/run2.sarif") c=$(fps "$W/run3.sarif")

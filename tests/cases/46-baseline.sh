@@ -13,7 +13,7 @@ nfind() { $PY -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["findi
 
 # Each golden case against its own report: everything hidden.
 bad=""
-for dir in $G/*/; do
+for dir in "$G"/*/; do
 	c=$(basename "$dir")
 	[ -d "$dir/trace" ] || continue
 	inputs=("$dir/trace")
@@ -39,7 +39,7 @@ PY
 run() { # DIR VAR...
 	local d=$1
 	shift
-	env -i PATH=/usr/bin:/bin "LD_PRELOAD=$PRELOAD" "CREDTRACE_DIR=$d" $PY "$W/app.py" "$@"
+	env -i PATH=/usr/bin:/bin "LD_PRELOAD=$PRELOAD" "CREDTRACE_DIR=$d" "$PY" "$W/app.py" "$@"
 }
 run "$W/r1" OPENAI_API_KEY
 run "$W/r2" OPENAI_API_KEY

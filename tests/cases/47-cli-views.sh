@@ -20,7 +20,7 @@ for c in run report; do
 	run) opts="-o --output -q --quiet -- --help" ;;
 	report) opts="--format --fail-on --baseline --pid --findings-only --help sarif junit html" ;;
 	esac
-	for o in $opts; do grep -qe " $o[ ,]" -e " $o\$" -e "$o " "$W/help-$c" || missing="$missing $o"; done
+	for o in $opts; do grep -qe " ${o}[ ,]" -e " ${o}\$" -e "${o} " "$W/help-$c" || missing="$missing $o"; done
 	expect_eq "$c --help names every option" "$missing" ""
 	check "$c --help has examples" grep -q "^  credtrace $c " "$W/help-$c"
 	check "$c --help says the exit status" grep -q "^Exit status" "$W/help-$c"

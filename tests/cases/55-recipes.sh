@@ -124,7 +124,7 @@ if command -v uvicorn >/dev/null; then
 	{ cat $R/app.py; echo "app = asgi"; } >"$W/u/app.py"
 	cmd=$(block "uvicorn workers" sh)
 	# Without the key: each spawned worker reads it and misses it.
-	OPENAI_API_KEY= serve "uvicorn --workers 2" "$W/u" "env -u OPENAI_API_KEY ${cmd//-o traces/-o $W/u1}"
+	OPENAI_API_KEY="" serve "uvicorn --workers 2" "$W/u" "env -u OPENAI_API_KEY ${cmd//-o traces/-o $W/u1}"
 	# The master imports the app by name in each worker only: the workers are the readers.
 	n=$(tq "$W/u1" 'len({r["_file"] for r in R if r["t"] == "read" and r["name"] == "OPENAI_API_KEY"})')
 	[ "$n" -ge 2 ] && ok "uvicorn: the spawned workers each read the key ($n processes)" || fail "uvicorn reads" "$n processes read it"

@@ -13,7 +13,7 @@ field() { # REPORT CODE KEY: the finding's KEY ("hint", "message", "evidence")
 
 # Python: del os.environ[...] (unsetenv), then a read.
 env -i PATH=/usr/bin:/bin OPENAI_API_KEY="$KEY" LD_PRELOAD="$PRELOAD" CREDTRACE_DIR="$W/py" \
-	$PY -c 'import os; del os.environ["OPENAI_API_KEY"]; os.environ.get("OPENAI_API_KEY")'
+	"$PY" -c 'import os; del os.environ["OPENAI_API_KEY"]; os.environ.get("OPENAI_API_KEY")'
 "$CLI" report --format json "$W/py" >"$W/py.json"
 hint=$(field "$W/py.json" CRED_MISSING hint)
 case $hint in *"removed OPENAI_API_KEY itself"*) ok "python del: CRED_MISSING says the program removed it" ;; *) fail "python del hint" "$hint" ;; esac
@@ -36,7 +36,7 @@ else
 fi
 
 # A key missing from the start keeps the deployment fix.
-env -i PATH=/usr/bin:/bin LD_PRELOAD="$PRELOAD" CREDTRACE_DIR="$W/absent" $PY -c 'import os; os.environ.get("OPENAI_API_KEY")'
+env -i PATH=/usr/bin:/bin LD_PRELOAD="$PRELOAD" CREDTRACE_DIR="$W/absent" "$PY" -c 'import os; os.environ.get("OPENAI_API_KEY")'
 "$CLI" report --format json "$W/absent" >"$W/absent.json"
 hint=$(field "$W/absent.json" CRED_MISSING hint)
 case $hint in *"add it to the environment"*) ok "absent from the start: the deployment fix" ;; *) fail "absent hint" "$hint" ;; esac

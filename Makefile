@@ -38,6 +38,10 @@ SHIM_LIBS := -Wl,--push-state,--no-as-needed -l:libdl.so.2 -Wl,--pop-state
 TOOL_SRC  := $(sort $(wildcard tools/*.c))
 TOOL_OBJ  := $(TOOL_SRC:%.c=$(B)/%.o)
 TOOL_LIBS := -lcjson -ldw -lelf
+# The shim's pure parts the CLI links too (one list: scripts/fuzz.sh asks `make print-cli-shim`).
+# `run` checks a trace directory with the shim's own policy; `snap` judges values as the shim does.
+CLI_SHIM  := shim/dirpolicy.c shim/secret.c shim/sha256.c
+TOOL_OBJ  += $(CLI_SHIM:%.c=$(B)/%.o)
 
 UNIT_SRC  := $(sort $(wildcard tests/unit/*.c))
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/unit/%)
@@ -47,8 +51,8 @@ BENCH_SRC := $(sort $(wildcard bench/*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 
 .PHONY: all shim cli tests check lint fmt valgrind tsan bench fuzz soak transparency demo install \
-        uninstall clean deps deb musl
-all: $(B)/libcredtrace.so $(B)/credtrace
+        uninstall clean deps print-cli-shim deb musl
+all: $(B)/libcredtrace.so $(B)/credtrace $(B)/credtrace-node.cjs $(B)/credtrace-ruby.rb
 shim: $(B)/libcredtrace.so
 cli: $(B)/credtrace
 
@@ -57,18 +61,23 @@ $(B)/shim/%.o: shim/%.c shim/*.h | $(B)/shim
 $(B)/libcredtrace.so: $(SHIM_OBJ) shim/exports.map
 	$(CC) $(CFLAGS) $(SHIM_CFLAGS) $(LDFLAGS) $(SHIM_LDFLAGS) -o $@ $(SHIM_OBJ) $(SHIM_LIBS)
 
-$(B)/tools/%.o: tools/%.c tools/*.h | $(B)/tools
+# The Node and Ruby adapters sit beside the shim, where `credtrace run` looks for them (docs/runtimes.md).
+$(B)/credtrace-node.cjs $(B)/credtrace-ruby.rb: $(B)/%: shim/% | $(B)/shim
+	cp $< $@
+
+$(B)/tools/%.o: tools/%.c tools/*.h shim/cred_table.h | $(B)/tools
 	$(CC) $(CFLAGS) -D_GNU_SOURCE -c -o $@ $<
 $(B)/credtrace: $(TOOL_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TOOL_OBJ) $(TOOL_LIBS)
 
 # Unit tests link the shim's and the CLI's objects they test directly (no preload), hidden or not.
 # Only the shim's pure parts: linking its hooks into a test program would interpose on the test itself.
-UNIT_SHIM_OBJ := $(B)/shim/secret.o $(B)/shim/sha256.o
+UNIT_SHIM_OBJ := $(B)/shim/secret.o $(B)/shim/sha256.o $(B)/shim/config.o
 UNIT_TOOL_OBJ := $(filter-out $(B)/tools/main.o,$(TOOL_OBJ))
 $(B)/tests/unit/%: tests/unit/%.c $(SHIM_OBJ) $(TOOL_OBJ) | $(B)/tests/unit
 	$(CC) $(CFLAGS) -D_GNU_SOURCE -Ishim -Itools $(LDFLAGS) -o $@ $< \
-	  $(if $(findstring shim_,$*),$(UNIT_SHIM_OBJ),) $(if $(findstring tool_,$*),$(UNIT_TOOL_OBJ) $(TOOL_LIBS),) -lpthread
+	  $(sort $(if $(findstring shim_,$*),$(UNIT_SHIM_OBJ)) $(if $(findstring tool_,$*),$(UNIT_TOOL_OBJ))) \
+	  $(if $(findstring tool_,$*),$(TOOL_LIBS)) -lpthread
 $(B)/tests/progs/%: tests/progs/%.c bench/loopback_pair.h | $(B)/tests/progs
 	$(CC) $(filter-out -Wmissing-prototypes -Wvla,$(CFLAGS)) -D_GNU_SOURCE $(LDFLAGS) -o $@ $< -lpthread
 $(B)/bench/%: bench/%.c bench/loopback_pair.h | $(B)/bench
@@ -80,6 +89,9 @@ $(B)/shim $(B)/tools $(B)/tests/unit $(B)/tests/progs $(B)/bench:
 tests: all $(UNIT_BIN) $(PROG_BIN)
 
 # Everything; ends with "N passed, M failed" and exits non-zero on any failure.
+print-cli-shim:
+	@echo $(CLI_SHIM)
+
 check: deps tests
 	@SANITIZE='$(SANITIZE)' CC='$(CC)' CT_BUILD='$(B)' tests/run.sh
 
@@ -117,6 +129,8 @@ demo: deps all
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(B)/libcredtrace.so $(DESTDIR)$(PREFIX)/lib/libcredtrace.so
+	install -m 0644 $(B)/credtrace-node.cjs $(DESTDIR)$(PREFIX)/lib/credtrace-node.cjs
+	install -m 0644 $(B)/credtrace-ruby.rb $(DESTDIR)$(PREFIX)/lib/credtrace-ruby.rb
 	install -m 0755 $(B)/credtrace $(DESTDIR)$(PREFIX)/bin/credtrace
 	install -m 0644 docs/credtrace.1 $(DESTDIR)$(PREFIX)/share/man/man1/credtrace.1
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
@@ -141,7 +155,9 @@ deb: all
 	@scripts/mkdeb.sh $(B) $(VERSION)
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/lib/libcredtrace.so $(DESTDIR)$(PREFIX)/bin/credtrace \
+	rm -f $(DESTDIR)$(PREFIX)/lib/libcredtrace.so $(DESTDIR)$(PREFIX)/lib/credtrace-node.cjs \
+	  $(DESTDIR)$(PREFIX)/lib/credtrace-ruby.rb \
+	  $(DESTDIR)$(PREFIX)/bin/credtrace \
 	  $(DESTDIR)$(PREFIX)/share/man/man1/credtrace.1 \
 	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/credtrace
 

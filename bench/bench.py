@@ -25,6 +25,8 @@ PY = "/usr/bin/python3"  # Debian's: the interpreter the Python adapter is teste
 NODE = shutil.which("node") or "/usr/bin/node"
 SHIM = os.environ.get("BENCH_SHIM") or os.path.join(ROOT, "build", "libcredtrace.so")
 EMPTY = os.path.join(BIN, "libempty.so")
+# The Node adapter beside the shim: the shim columns require it as `credtrace run` does.
+ADAPTER = os.path.join(os.path.dirname(SHIM), "credtrace-node.cjs")
 RUNS = max(1, int(os.environ.get("BENCH_RUNS", "7")))
 TRACER_RUNS = max(0, min(RUNS, int(os.environ.get("BENCH_TRACER_RUNS", "2"))))
 DISK_RUNS = max(0, min(RUNS, int(os.environ.get("BENCH_DISK_RUNS", "3"))))
@@ -211,8 +213,12 @@ WORKLOADS = [
     Workload("spawn_loop", [b("spawn_loop")], ("wall", 1.10)),
     Workload("py_start", [b("repeat"), "100", PY, "-c", "pass"], ("wall", 1.03)),
     Workload("node_start", [b("repeat"), "50", NODE, "-e", "0"], ("wall", 1.03)),
+    Workload("node_env", [NODE, bs("node_env.js")], ("wall", 1.5)),
     Workload("py_http", [PY, bs("py_http.py"), "{port}"], ("wall", 1.03),
              server=[PY, bs("py_http_server.py")]),
+    # HTTPS to the same server with a self-signed certificate made by the openssl CLI at bench time.
+    Workload("py_https", [PY, bs("py_http.py"), "{port}", "10000", "{cert}"], ("wall", 1.03),
+             server=[PY, bs("py_http_server.py"), "{cert}", "{key}"]),
     Workload("py_environ", [PY, bs("py_environ.py")], ("instr", 1.5),
              cg_argv=[PY, bs("py_environ.py"), "100000"]),
 ]
@@ -231,6 +237,17 @@ def start_server(argv, env):
         stop_server(p)
         raise RuntimeError("server did not start: " + " ".join(argv))
     return p, line.strip().decode()
+
+
+def self_signed():
+    """A certificate and key for 127.0.0.1 in the bench's temporary directory (openssl CLI)."""
+    cert, key = os.path.join(_tmp, "tls.crt"), os.path.join(_tmp, "tls.key")
+    if not os.path.exists(cert):
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                        "-out", cert, "-days", "1", "-subj", "/CN=localhost",
+                        "-addext", "subjectAltName=IP:127.0.0.1"], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return cert, key
 
 
 def stop_server(p):
@@ -257,6 +274,8 @@ def col_env(col, env, tracedir=None):
     elif col in SHIM_COLS:
         e["LD_PRELOAD"] = SHIM
         e["CREDTRACE_DIR"] = tracedir
+        if os.path.exists(ADAPTER):
+            e["NODE_OPTIONS"] = "--require " + ADAPTER
         e.update(SHIM_ENV)
         if col == "shimnobt":
             e["CREDTRACE_BACKTRACE"] = "0"
@@ -278,7 +297,9 @@ def measure(w, env, have):
     try:
         sub = {}
         if w.server:
-            srv, sub["port"] = start_server(w.server, env)
+            if any("{cert}" in a for a in w.server):
+                sub["cert"], sub["key"] = self_signed()
+            srv, sub["port"] = start_server([a.format(**sub) for a in w.server], env)
         argv = [a.format(**sub) for a in w.argv]
         for r in range(RUNS):
             for col in COLS:

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: MIT
 # py_http_server: the untraced side of py_http. An HTTP/1.1 keep-alive server on 127.0.0.1 that
-# answers every GET with a small body; prints its port on stdout once listening, then serves until
-# killed. Usage: python3 py_http_server.py
+# answers every GET and POST with a small body; prints its port on stdout once listening, then serves
+# until killed. With CERT and KEY it speaks HTTPS. Usage: python3 py_http_server.py [CERT KEY]
 import http.server
+import ssl
 import sys
 
 
@@ -20,11 +21,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(self.body)
 
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.do_GET()
+
     def log_message(self, *args):
         pass
 
 
 srv = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+if len(sys.argv) > 2:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
 print(srv.server_address[1], flush=True)
 sys.stdout.close()
 srv.serve_forever()

@@ -43,7 +43,8 @@ obj() {
 
 tool_objs() {
 	local objs=() s
-	for s in tools/*.c; do
+	# The CLI's own files and the shim's pure parts it links (one list, in the Makefile).
+	for s in tools/*.c $(make -s --no-print-directory print-cli-shim); do
 		[ "$s" = tools/main.c ] && continue
 		obj "$s" "$OUT/obj/${s%.c}.o" -Itools >&2
 		objs+=("$OUT/obj/${s%.c}.o")

@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "ct.h"
 
 #define BT_MAX    16  /* frames per site: enough for the caller chain, small enough for one line */
@@ -47,10 +48,15 @@ static char bt_off_why[64] = "off";
 CT_STATE static int site_lock;              /* guards the site cache below */
 CT_STATE static uintptr_t self_lo, self_hi; /* libcredtrace.so's own mapping: its frames are dropped */
 /* libunwind >= 1.2 validates memory by writing to a pipe it opens among the application's fds and
- * keeps in a static; ssh lost data that way after closefrom() (libunwind#274, #291). We move that
- * pipe out of the application's way and stop unwinding if the application closes it anyway. */
-static int unw_pipe[2] = {-1, -1};
-CT_STATE static unsigned long unw_pipe_ino;
+ * keeps in a static; ssh lost data that way after closefrom() (libunwind#274, #291), and a program
+ * that lists or counts its fds meets it. No descriptor of ours may outlive a hook call: libunwind's
+ * pipe is closed after the warm-up, and each capture puts a pipe of its own (high fds) into
+ * libunwind's static and closes it before returning. unw_slot points at that static; capture_busy
+ * lets one capture at a time use it (a second one, on another thread or in a signal handler, takes
+ * no backtrace rather than wait). */
+CT_STATE static int *unw_slot;
+CT_STATE static int capture_busy;
+CT_STATE static long pipe_lo; /* lowest fd for the lent pipe, from RLIMIT_NOFILE at load */
 
 /* One loaded object, as dl_iterate_phdr describes it. */
 struct obj {
@@ -92,13 +98,6 @@ static void copy_str(char *dst, size_t n, const char *s)
 	for (; s && s[i] && i + 1 < n; i++)
 		dst[i] = s[i];
 	dst[i] = 0;
-}
-
-static int str_eq(const char *a, const char *b)
-{
-	while (*a && *a == *b)
-		a++, b++;
-	return *a == *b;
 }
 
 /* The GNU build id from the object's PT_NOTE segments, read in memory (no file I/O). */
@@ -192,11 +191,6 @@ static unsigned long fifo_ino(int fd)
 	return (unsigned long)st.st_ino;
 }
 
-static int is_unw_pipe(int fd)
-{
-	return fifo_ino(fd) == unw_pipe_ino;
-}
-
 /* Writable segments of the object holding addr: where libunwind keeps its statics. */
 struct rw_arg {
 	uintptr_t addr;
@@ -255,8 +249,54 @@ static void close_quietly(int fd)
 #endif
 }
 
-/* After it: the one pair that now holds both ends of one new pipe is libunwind's; its ends are
- * moved up to high fds. Returns 0 when libunwind must not be used: a pipe we cannot find. */
+/* The lowest fd for our pipe: far above what programs use, as F_DUPFD_CLOEXEC allows. */
+static long high_fd(void)
+{
+	struct rlimit rl;
+	long lo = 512;
+	if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl) == 0 && rl.rlim_cur < 1024)
+		lo = (long)rl.rlim_cur / 2;
+	return lo;
+}
+
+/* For one capture: a non-blocking pipe (libunwind reads it to see whether it is still open) in
+ * high fds, put into libunwind's static. 0 when none could be made: the capture is skipped, since
+ * libunwind would otherwise open one among the program's fds. */
+static int pipe_lend(void)
+{
+	int p[2];
+	long lo = pipe_lo, r, w;
+	if (syscall(SYS_pipe2, p, O_CLOEXEC | O_NONBLOCK) != 0)
+		return 0;
+	/* F_DUPFD fails when the program lowered RLIMIT_NOFILE below lo since: no capture then */
+	r = syscall(SYS_fcntl, p[0], F_DUPFD_CLOEXEC, lo);
+	w = r < 0 ? -1 : syscall(SYS_fcntl, p[1], F_DUPFD_CLOEXEC, lo);
+	close_quietly(p[0]);
+	close_quietly(p[1]);
+	if (r < 0 || w < 0) {
+		if (r >= 0)
+			close_quietly((int)r);
+		return 0;
+	}
+	__atomic_store_n(&unw_slot[0], (int)r, __ATOMIC_RELAXED);
+	__atomic_store_n(&unw_slot[1], (int)w, __ATOMIC_RELAXED);
+	return 1;
+}
+
+/* After the capture: close whatever libunwind's static now holds (ours, or one it reopened). */
+static void pipe_take_back(void)
+{
+	int r = __atomic_exchange_n(&unw_slot[0], -1, __ATOMIC_RELAXED);
+	int w = __atomic_exchange_n(&unw_slot[1], -1, __ATOMIC_RELAXED);
+	if (r >= 0)
+		close_quietly(r);
+	if (w >= 0)
+		close_quietly(w);
+}
+
+/* After the warm-up: the one pair that now holds both ends of one new pipe is libunwind's; it is
+ * closed and remembered, to be lent a pipe at each capture. Returns 0 when libunwind must not be
+ * used: a pipe we cannot tell apart. */
 static int pipe_relocate(int **c, int n)
 {
 	int *found = NULL;
@@ -273,25 +313,9 @@ static int pipe_relocate(int **c, int n)
 	}
 	if (!found)
 		return 1; /* a libunwind without the pipe */
-	struct rlimit rl;
-	long lo = 512;
-	if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl) == 0 && rl.rlim_cur < 1024)
-		lo = (long)rl.rlim_cur / 2;
-	long r = syscall(SYS_fcntl, found[0], F_DUPFD_CLOEXEC, lo);
-	long w = r < 0 ? -1 : syscall(SYS_fcntl, found[1], F_DUPFD_CLOEXEC, lo);
-	if (r < 0 || w < 0) {
-		if (r >= 0)
-			syscall(SYS_close, r);
-		return 0;
-	}
-	int old0 = found[0], old1 = found[1];
-	__atomic_store_n(&found[0], (int)r, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&found[1], (int)w, __ATOMIC_SEQ_CST);
-	close_quietly(old0);
-	close_quietly(old1);
-	unw_pipe[0] = (int)r;
-	unw_pipe[1] = (int)w;
-	unw_pipe_ino = fifo_ino((int)r);
+	unw_slot = found;
+	pipe_lo = high_fd();
+	pipe_take_back();
 	return 1;
 }
 
@@ -312,11 +336,16 @@ int ct_bt_capture(uintptr_t *ips, int max)
 	if (!__atomic_load_n(&bt_ready, __ATOMIC_ACQUIRE) || max <= 0)
 		return 0;
 	CT_SAVE_ERRNO;
-	if (unw_pipe_ino && !(is_unw_pipe(unw_pipe[0]) && is_unw_pipe(unw_pipe[1]))) {
-		/* the application closed or reused it: libunwind would read its data */
-		__atomic_store_n(&bt_ready, 0, __ATOMIC_RELEASE);
-		CT_RESTORE_ERRNO;
-		return 0;
+	if (unw_slot) {
+		if (__atomic_exchange_n(&capture_busy, 1, __ATOMIC_ACQUIRE)) {
+			CT_RESTORE_ERRNO;
+			return 0;
+		}
+		if (!pipe_lend()) {
+			__atomic_store_n(&capture_busy, 0, __ATOMIC_RELEASE);
+			CT_RESTORE_ERRNO;
+			return 0;
+		}
 	}
 	int saved_guard = ct_guard;
 	ct_guard = 1; /* libunwind's own libc calls pass straight through our hooks */
@@ -338,6 +367,10 @@ int ct_bt_capture(uintptr_t *ips, int max)
 	}
 out:
 	ct_guard = saved_guard;
+	if (unw_slot) {
+		pipe_take_back();
+		__atomic_store_n(&capture_busy, 0, __ATOMIC_RELEASE);
+	}
 	CT_RESTORE_ERRNO;
 	return n;
 }
@@ -356,7 +389,7 @@ static void *resolve(void *h, const char *name, int *missing)
 static int bt_load(char *why, size_t whylen)
 {
 	/* CREDTRACE_LIBUNWIND names the library to load instead (tests make it unloadable). */
-	const char *lib = ct_env_lookup(environ, "CREDTRACE_LIBUNWIND");
+	const char *lib = ct_config.libunwind;
 	void *h = lib && lib[0] ? dlopen(lib, RTLD_NOW | RTLD_LOCAL)
 	                        : dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
 	if (!h && !(lib && lib[0]))
@@ -410,8 +443,7 @@ static int load_is_safe(void)
 
 int ct_bt_init(char *why, size_t whylen)
 {
-	const char *v = ct_env_lookup(environ, "CREDTRACE_BACKTRACE");
-	if (v && str_eq(v, "0")) {
+	if (!ct_config.backtrace) {
 		copy_str(why, whylen, "off: CREDTRACE_BACKTRACE=0");
 		return ct_cfg_backtrace = 0;
 	}
@@ -435,6 +467,11 @@ void ct_bt_fork_child(void)
 	/* mods[].emitted stay as they are: the first frames this child records see mods_pid is not
 	 * its pid and clear them then (a child that records none never writes that table's pages). */
 	__atomic_store_n(&bt_used, 0, __ATOMIC_RELAXED);
+	/* A fork while another thread was unwinding: that thread's lent pipe is not this child's. */
+	if (unw_slot) {
+		pipe_take_back();
+		__atomic_store_n(&capture_busy, 0, __ATOMIC_RELAXED);
+	}
 }
 
 /* ---- frames and modules --------------------------------------------------------------------- */
@@ -747,7 +784,7 @@ void ct_rec_site(struct ct_rec *r)
 	/* Frames inside libcredtrace.so are dropped by address: no count of frames to skip. */
 	ct_rec_obj(r, "site");
 	if (ct_pysite.set) {
-		ct_rec_obj(r, "py");
+		ct_rec_obj(r, ct_pysite.lang ? ct_pysite.lang : "py");
 		ct_rec_str(r, "file", ct_pysite.file);
 		ct_rec_int(r, "line", ct_pysite.line);
 		ct_rec_str(r, "func", ct_pysite.func);

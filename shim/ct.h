@@ -14,7 +14,10 @@
 #define CT_LIKELY(x)   __builtin_expect(!!(x), 1)
 #define CT_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
-#define CT_SCHEMA   "credtrace.trace/1"
+#include "cred_table.h"
+
+/* The trace format's words (schema, states, flags) live in cred_table.h, shared with the CLI. */
+#define CT_SCHEMA   CT_TRACE_SCHEMA
 #define CT_LINE_MAX 4096  /* one record is one write() of at most this many bytes */
 #define CT_FD_MAX   65536 /* fds above this are not tracked (documented blind spot) */
 
@@ -121,6 +124,7 @@ void ct_trace_write(const char *buf, size_t len) CT_HIDDEN; /* one complete line
 void ct_trace_batch(int on) CT_HIDDEN; /* constructor only: gather records, write them at off */
 void ct_trace_fork_child(const char *origin) CT_HIDDEN; /* new file opened lazily */
 uint64_t ct_trace_cap(void) CT_HIDDEN;
+int ct_trace_has_file(void) CT_HIDDEN; /* this process has its trace file (not a silent fork child) */
 /* In a vfork child: writes hdr (origin "vfork") and buf into the child's own file, open/write/close,
  * stack only. */
 void ct_trace_write_vfork(const char *buf, size_t len) CT_HIDDEN;
@@ -130,6 +134,20 @@ void ct_hdr_build(struct ct_rec *r, const char *origin, const char *nonce) CT_HI
 extern char ct_host[65] CT_HIDDEN;
 uint64_t ct_now_us(void) CT_HIDDEN;
 extern char ct_nonce[17] CT_HIDDEN; /* 16 hex digits, new in every process (fork children too) */
+
+/* ---- late load (attach.c, got_patch.c): `credtrace attach` opened the shim with dlopen ------- */
+extern int ct_late CT_HIDDEN;                              /* set by the constructor: not preloaded */
+extern const char *ct_start_origin CT_HIDDEN;              /* hdr origin: "exec" or "attach" */
+int ct_loaded_late(void) CT_HIDDEN;                        /* is the shim after libc in the link map? */
+void ct_start(char **argv, const char *origin) CT_HIDDEN;  /* the constructor's work (init.c) */
+const char *ct_attach_setting(const char *name) CT_HIDDEN; /* CREDTRACE_* given by attach, or NULL */
+int ct_got_patch(void) CT_HIDDEN;   /* binds every object's GOT slots to the hooks; how many */
+int ct_got_restore(void) CT_HIDDEN; /* binds them back to libc; how many */
+int ct_got_hooks(void) CT_HIDDEN;   /* number of hooks the slots may be bound to */
+void ct_py_attach(void) CT_HIDDEN;  /* python.c: the adapter through Py_AddPendingCall */
+void ct_py_detach(void) CT_HIDDEN;
+void ct_sock_held_scan(void) CT_HIDDEN;                          /* sock_held.c: sockets open at attach */
+int ct_sock_adopt(int fd, int inherited, pid_t owner) CT_HIDDEN; /* sock.c: track one, `held` record */
 
 /* ---- credential names and values (secret.c, sha256.c) -------------------------------------- */
 enum ct_state { CT_ABSENT = 0, CT_EMPTY = 1, CT_PRESENT = 2 };
@@ -164,6 +182,11 @@ void ct_cred_configure(const char *vars) CT_HIDDEN;
  * (OPENAI_BASE_URL for OpenRouter). Stack only; safe in a vfork child. */
 void ct_facts_of(const char *name, size_t namelen, const char *value, char *const *envp,
                  struct ct_facts *f) CT_HIDDEN;
+/* The same for value[0..n), which need not be NUL-terminated (a header inside a request). */
+void ct_facts_ofn(const char *name, size_t namelen, const char *value, size_t n, char *const *envp,
+                  struct ct_facts *f) CT_HIDDEN;
+/* The primary variable of a provider ("openai" -> "OPENAI_API_KEY"), NULL when none. */
+const char *ct_var_of_provider(const char *provider) CT_HIDDEN;
 const char *ct_flag_name(unsigned bit_index) CT_HIDDEN; /* "whitespace", ... */
 const char *ct_state_name(enum ct_state s) CT_HIDDEN;
 void ct_fp_key(const unsigned char *key, size_t n) CT_HIDDEN; /* n == 0 turns fingerprints off */
@@ -193,6 +216,11 @@ void ct_env_diff(struct ct_rec *r, char *const envp[]) CT_HIDDEN;
 /* Looks name up in envp without libc (works before init). */
 const char *ct_env_lookup(char *const *envp, const char *name) CT_HIDDEN;
 int ct_env_exit_pending(void) CT_HIDDEN; /* ct_env_exit has reads to write */
+/* feature.c: "feature" records for CT_FEATURE_FLAGS (cred_table.h): those on at start, and every
+ * feature's state after the program wrote a flag variable (setenv, putenv, unsetenv). */
+int ct_feature_var(const char *name, size_t n) CT_HIDDEN;
+void ct_feature_snapshot(char *const *envp) CT_HIDDEN;
+void ct_feature_changed(void) CT_HIDDEN; /* saves errno, guards itself */
 
 /* ---- sites (backtrace.c, python.c) --------------------------------------------------------- */
 /* A language-level site stashed by a runtime adapter just before it calls into libc, consumed by
@@ -201,6 +229,7 @@ struct ct_pysite {
 	int set;
 	int line;
 	int module_level; /* the frame is a module body: import time */
+	const char *lang; /* the site's key: "js" (Node adapter), "rb" (Ruby adapter); NULL: "py" */
 	char file[256];
 	char func[96];
 };
@@ -221,6 +250,18 @@ extern int ct_bt_child_fresh CT_HIDDEN;
 void ct_py_init(void) CT_HIDDEN;
 /* Called by the adapter for an os.environ read of a credential name. */
 void ct_env_read_py(const char *name, const char *value, const struct ct_pysite *site) CT_HIDDEN;
+/* The same for another runtime's read (fn "process.env"), keyed by the site's file and line. */
+void ct_env_read_lang(const char *fn, const char *name, const char *value,
+                      const struct ct_pysite *site) CT_HIDDEN;
+
+/* Node adapter (node.c): getenv names that start with CT_NODE_MARK are messages from
+ * credtrace-node.cjs (docs/runtimes.md#nodejs); ct_node_msg answers them. */
+#define CT_NODE_MARK '\x1f'
+char *ct_node_msg(char *(*real)(const char *), const char *name) CT_HIDDEN;
+void ct_node_init(void) CT_HIDDEN; /* a runtime record for a Node process without the adapter */
+/* Set between a message of the adapter and its end: getenv reads of this thread are the adapter's
+ * own access for a read it reported already (or a copy), not new reads. */
+extern __thread int ct_node_mute CT_HIDDEN;
 
 /* ---- identity (init.c, argv.c) ------------------------------------------------------------- */
 int ct_thread_count(void) CT_HIDDEN; /* 1 when glibc says single-threaded, else from /proc; 0: unknown */

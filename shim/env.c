@@ -31,6 +31,9 @@ void ct_env_resolve(void)
 const char *ct_env_lookup(char *const *envp, const char *name)
 {
 	size_t n = strlen(name);
+	const char *set;
+	if (CT_UNLIKELY(ct_late) && envp == environ && (set = ct_attach_setting(name)) != NULL)
+		return set; /* attached: the CLI's settings, the target's environment unchanged */
 	for (; envp && *envp; envp++)
 		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
 			return *envp + n + 1;
@@ -322,7 +325,7 @@ void ct_env_snapshot(char **argv)
 	char **e;
 	(void)argv;
 	ct_rec_begin(&r, "hdr");
-	ct_hdr_build(&r, "exec", ct_nonce);
+	ct_hdr_build(&r, ct_start_origin, ct_nonce);
 	ct_rec_emit(&r);
 	last_environ = environ;
 	for (e = environ; e && *e; e++) {
@@ -341,6 +344,7 @@ void ct_env_snapshot(char **argv)
 		ct_rec_emit(&r);
 		known_set(*e, n, eq + 1);
 	}
+	ct_feature_snapshot(environ);
 }
 
 /* ---- hooks ---------------------------------------------------------------------------------- */
@@ -356,7 +360,7 @@ static __attribute__((noinline)) char *read_slow(char *(*real)(const char *), co
 	if (CT_UNLIKELY(!real)) /* before the constructor: no dlsym, no allocation */
 		return (char *)ct_env_lookup(environ, name);
 	v = real(name);
-	if (!ct_on || ct_guard)
+	if (!ct_on || ct_guard || ct_node_mute)
 		return v;
 	/* Repeated reads: one probe of a lock-free table and an atomic add, no syscall. */
 	key = read_key(name, v, site);
@@ -402,8 +406,14 @@ static int is_cred_cached(const char *name)
 static __attribute__((noinline)) char *read_maybe(char *(*real)(const char *), const char *fn,
                                                   const char *name, uintptr_t site)
 {
-	if (CT_LIKELY(real != NULL) && CT_LIKELY(!is_cred_cached(name)))
+	if (CT_LIKELY(real != NULL) && CT_LIKELY(name[0] != CT_NODE_MARK) && CT_LIKELY(!is_cred_cached(name)))
 		return real(name);
+	if (name[0] == CT_NODE_MARK && real) {
+		if (fn[0] == 'g') /* the adapters' messages come through getenv only */
+			return ct_node_msg(real, name);
+		if (!is_cred_cached(name))
+			return real(name);
+	}
 	return read_slow(real, fn, name, site);
 }
 
@@ -431,20 +441,25 @@ CT_EXPORT char *secure_getenv(const char *name)
 	return read_maybe(real, "secure_getenv", name, (uintptr_t)__builtin_return_address(0));
 }
 
-void ct_env_read_py(const char *name, const char *value, const struct ct_pysite *site)
+void ct_env_read_lang(const char *fn, const char *name, const char *value, const struct ct_pysite *site)
 {
 	uint64_t sk;
 	int e = errno;
 	if (!ct_on || ct_guard || !name || ct_self() == CT_SELF_VFORK)
 		return;
 	ct_guard = 1;
-	/* Python hands a fresh copy of the value each time: it is identified by its hash, in memory only. */
+	/* A runtime hands a fresh copy of the value each time: identified by its hash, in memory only. */
 	sk = fnv(site->file, strlen(site->file), FNV0) ^ ((uint64_t)site->line << 1);
 	sk = fnv(name, strlen(name), sk);
 	sk = (value ? fnv(value, strlen(value), sk ^ 0x5bd1e995u) : sk) | 1;
-	read_record("os.environ", name, value, sk, site);
+	read_record(fn, name, value, sk, site);
 	ct_guard = 0;
 	errno = e;
+}
+
+void ct_env_read_py(const char *name, const char *value, const struct ct_pysite *site)
+{
+	ct_env_read_lang("os.environ", name, value, site);
 }
 
 /* Is this a write we record? Sets up the guard and returns the prior facts of name. */
@@ -498,6 +513,8 @@ CT_EXPORT int setenv(const char *name, const char *value, int overwrite)
 		e = errno;
 		write_end("setenv", name, strlen(name), &prev, rc, e);
 		errno = e;
+	} else if (CT_UNLIKELY(name && ct_feature_var(name, strlen(name)))) {
+		ct_feature_changed();
 	}
 	return rc;
 }
@@ -521,6 +538,8 @@ CT_EXPORT int unsetenv(const char *name)
 		e = errno;
 		write_end("unsetenv", name, strlen(name), &prev, rc, e);
 		errno = e;
+	} else if (CT_UNLIKELY(name && ct_feature_var(name, strlen(name)))) {
+		ct_feature_changed();
 	}
 	return rc;
 }
@@ -547,6 +566,9 @@ CT_EXPORT int putenv(char *string)
 		e = errno;
 		write_end("putenv", string, eq ? (size_t)(eq - string) : strlen(string), &prev, rc, e);
 		errno = e;
+	} else if (CT_UNLIKELY(string &&
+	                       ct_feature_var(string, eq ? (size_t)(eq - string) : strlen(string)))) {
+		ct_feature_changed();
 	}
 	return rc;
 }
@@ -613,8 +635,12 @@ void ct_env_exit(void)
 {
 	struct ct_rec r;
 	int i, open_ = 0;
-	if (!next_rid) /* nothing read: the table is not even looked at */
+	if (!next_rid) { /* nothing read: the table is not even looked at; the record says "exited" */
+		ct_rec_begin(&r, "end");
+		ct_rec_arr(&r, "reads");
+		ct_rec_emit(&r);
 		return;
+	}
 	r.len = 0;
 	for (i = 0; i < READS; i++) {
 		if (!atomic_load(&reads[i].key) || reads[i].gen != read_gen)

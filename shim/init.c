@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "ct.h"
 
 extern char **environ;
@@ -56,6 +57,14 @@ long ct_raw_getpid(void)
 void *ct_dlsym_next(const char *name, const void *self)
 {
 	void *p = dlsym(RTLD_NEXT, name);
+	Dl_info a, b;
+	/* Loaded late (attach), our own references to a hook's name bind to libc: self is then libc's
+	 * function, and only an address inside this object is ours. */
+	if (CT_UNLIKELY(ct_late)) {
+		int ours =
+		    p && dladdr(p, &a) && dladdr((void *)ct_dlsym_next, &b) && a.dli_fbase == b.dli_fbase;
+		return ours ? NULL : p;
+	}
 	return p == self ? NULL : p;
 }
 
@@ -130,14 +139,6 @@ static void find_container(void)
 	}
 }
 
-static int env_flag(const char *name, int dflt)
-{
-	const char *v = ct_env_lookup(environ, name);
-	if (!v || !*v)
-		return dflt;
-	return !(v[0] == '0' && !v[1]);
-}
-
 void ct_hdr_build(struct ct_rec *r, const char *origin, const char *nonce)
 {
 	int vfork = origin[0] == 'v';
@@ -156,7 +157,7 @@ void ct_hdr_build(struct ct_rec *r, const char *origin, const char *nonce)
 		ct_rec_int(r, "pid", ct_pid);
 		ct_rec_str(r, "nonce", ct_nonce);
 		ct_rec_end(r);
-	} else if (origin[0] != 'e') {
+	} else if (origin[0] != 'e' && origin[0] != 'a') { /* exec and attach: no parent of ours */
 		ct_rec_obj(r, "parent");
 		ct_rec_int(r, "pid", parent.pid);
 		ct_rec_str(r, "nonce", parent.nonce);
@@ -164,7 +165,7 @@ void ct_hdr_build(struct ct_rec *r, const char *origin, const char *nonce)
 		ct_rec_int(r, "fork_ts", (long long)parent.fork_ts);
 		ct_rec_end(r);
 	}
-	ct_rec_int(r, "threads", vfork || origin[0] != 'e' ? 1 : ct_thread_count());
+	ct_rec_int(r, "threads", vfork || (origin[0] != 'e' && origin[0] != 'a') ? 1 : ct_thread_count());
 	ct_rec_int(r, "vars", start_vars);
 	ct_rec_bool(r, "secure", 0);
 	ct_rec_str(r, "bt", vfork ? "off: vfork child" : bt_state);
@@ -174,6 +175,12 @@ void ct_hdr_build(struct ct_rec *r, const char *origin, const char *nonce)
 	ct_rec_int(r, "cap", (long long)ct_trace_cap());
 	ct_rec_bool(r, "preload", ct_preload_names_us(ct_env_lookup(environ, "LD_PRELOAD")));
 	ct_rec_str(r, "shim", CT_VERSION);
+	if (ct_config_problem(0)) { /* settings with a bad value, each kept at its default */
+		ct_rec_arr(r, "config");
+		for (int i = 0; ct_config_problem(i); i++)
+			ct_rec_str(r, NULL, ct_config_problem(i));
+		ct_rec_end(r);
+	}
 }
 
 /* Atfork prepare: runs in the parent before every fork that runs handlers (ours, daemon()'s) and
@@ -253,8 +260,15 @@ enum ct_self ct_self(void)
 
 static void read_config(void)
 {
-	ct_cfg_debug = env_flag("CREDTRACE_DEBUG", 0);
-	ct_cred_configure(ct_env_lookup(environ, "CREDTRACE_VARS"));
+	const char *attach_dir;
+	ct_config_read(environ);
+	/* `credtrace attach -o DIR` names the directory without touching the process's environment. */
+	if (CT_UNLIKELY(ct_late) && (attach_dir = ct_attach_setting("CREDTRACE_DIR")) != NULL)
+		ct_config.trace_dir = attach_dir;
+	ct_cfg_debug = ct_config.debug;
+	for (int i = 0; ct_config_problem(i); i++)
+		ct_debug(ct_config_problem(i), NULL);
+	ct_cred_configure(ct_config.vars);
 }
 
 static void find_self(void)
@@ -269,13 +283,26 @@ static void find_self(void)
 	}
 }
 
+/* "exec" from the constructor, "attach" from credtrace_attach (attach.c): the hdr's origin. */
+const char *ct_start_origin = "exec";
+
 __attribute__((constructor(101))) static void ct_init(int argc, char **argv, char **envp)
 {
-	long got;
 	(void)argc;
 	(void)envp;
 	if (ct_on)
 		return;
+	if (ct_loaded_late()) { /* opened by `credtrace attach`: credtrace_attach starts tracing */
+		ct_argv = argv;
+		return;
+	}
+	ct_start(argv, "exec");
+}
+
+void ct_start(char **argv, const char *origin)
+{
+	long got;
+	ct_start_origin = origin;
 	ct_guard = 1;
 	ct_real_resolve();
 	if (getauxval(AT_SECURE)) /* setuid/setgid/capabilities: trace nothing at all */
@@ -292,7 +319,7 @@ __attribute__((constructor(101))) static void ct_init(int argc, char **argv, cha
 		goto out;
 	if (container_likely())
 		find_container();
-	if (env_flag("CREDTRACE_BACKTRACE", 1)) {
+	if (ct_config.backtrace) {
 		ct_cfg_backtrace = ct_bt_init(bt_state, sizeof bt_state);
 	} else {
 		memcpy(bt_state, "off: CREDTRACE_BACKTRACE=0", 27);
@@ -301,7 +328,9 @@ __attribute__((constructor(101))) static void ct_init(int argc, char **argv, cha
 	ct_on = 1;
 	ct_trace_batch(1);
 	ct_env_snapshot(argv);
-	ct_py_init();
+	if (!ct_late)
+		ct_py_init(); /* attach installs the adapter itself (ct_py_attach) */
+	ct_node_init();
 	ct_trace_batch(0);
 out:
 	ct_guard = 0;
@@ -309,7 +338,9 @@ out:
 
 __attribute__((destructor)) static void ct_fini(void)
 {
-	if (!ct_on || !ct_env_exit_pending() || ct_self() != CT_SELF_OWN)
+	/* An "end" record says the process exited normally (a report's "end"); a fork child that wrote
+	 * nothing has no file, and gets none just for this. */
+	if (!ct_on || ct_self() != CT_SELF_OWN || !(ct_env_exit_pending() || ct_trace_has_file()))
 		return;
 	ct_guard = 1;
 	ct_env_exit();

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "config.h"
 #include "ct.h"
 
 /*
@@ -775,6 +776,108 @@ static int loaded_may_define(const char *name)
 	return dl_iterate_phdr(exports_cb, (void *)name) != 0;
 }
 
+/* ---- attach: the adapter installed in a running interpreter ---------------------------------- */
+
+/* Py_AddPendingCall may be called from any thread without the GIL (3.11 and later, and earlier in
+ * practice); the main thread runs the call with the GIL held at its next bytecode boundary. */
+static int (*add_pending)(int (*)(void *), void *);
+static int hook_added;
+
+static int attach_cb(void *unused)
+{
+	PyObject *et, *ev, *tb;
+	(void)unused;
+	if (!ct_on)
+		return 0;
+	py.Err_Fetch(&et, &ev, &tb);
+	in_hook = 1;
+	if (state != PY_ON) {
+		bulk_n = 0; /* install() lists them again */
+		state = PY_PENDING;
+		try_install();
+	}
+	if (!hook_added && py.AddAuditHook(audit_hook, NULL) == 0) /* fork and connect sites */
+		hook_added = 1;
+	py.Err_Clear();
+	in_hook = 0;
+	py.Err_Restore(et, ev, tb);
+	return 0;
+}
+
+/* Puts os._Environ's own methods back (the audit hook cannot be removed: it does nothing once
+ * tracing is off). */
+static int detach_cb(void *unused)
+{
+	PyObject *et, *ev, *tb, *mods, *os, *cls;
+	(void)unused;
+	if (state != PY_ON || ct_on)
+		return 0;
+	py.Err_Fetch(&et, &ev, &tb);
+	mods = py.Sys_GetObject("modules");
+	os = mods ? py.Dict_GetItemString(mods, "os") : NULL;
+	cls = os ? py.GetAttrString(os, "_Environ") : NULL;
+	if (cls) {
+		if (py.SetAttrString(cls, "__getitem__", orig_getitem) < 0 ||
+		    py.SetAttrString(cls, "keys", orig_keys) < 0)
+			py.Err_Clear();
+		py.DecRef(cls);
+		state = PY_OFF;
+	}
+	py.Err_Clear();
+	py.Err_Restore(et, ev, tb);
+	return 0;
+}
+
+static int resolve_api(void);
+
+void ct_py_attach(void)
+{
+	const char *why;
+	if (!loaded_may_define("Py_GetVersion") || !resolve_api())
+		return;
+	add_pending = (int (*)(int (*)(void *), void *))dlsym(RTLD_DEFAULT, "Py_AddPendingCall");
+	if ((why = debug_allocators()) != NULL || !add_pending) {
+		set_version();
+		emit_runtime("none", why ? why : "no Py_AddPendingCall");
+		return;
+	}
+	if (add_pending(attach_cb, NULL) != 0) {
+		set_version();
+		emit_runtime("none", "Py_AddPendingCall failed (queue full)");
+	}
+}
+
+void ct_py_detach(void)
+{
+	if (add_pending && state == PY_ON)
+		add_pending(detach_cb, NULL);
+}
+
+/* Resolves the C API; 0 (with a runtime record) when this Python lacks part of it. */
+static int resolve_api(void)
+{
+	size_t i;
+	void *p;
+	py.AddAuditHook = (int (*)(py_audit_fn, void *))dlsym(RTLD_DEFAULT, "PySys_AddAuditHook");
+	if (!py.AddAuditHook) {
+		py.GetVersion = (const char *(*)(void))dlsym(RTLD_DEFAULT, "Py_GetVersion");
+		if (py.GetVersion) {
+			set_version();
+			emit_runtime("none", "no PySys_AddAuditHook: Python < 3.8");
+		}
+		return 0;
+	}
+	for (i = 0; i < sizeof api / sizeof api[0]; i++) {
+		p = dlsym(RTLD_DEFAULT, api[i].name);
+		*api[i].slot = p;
+		if (!p && !api[i].optional) {
+			emit_runtime("none", "C API function missing");
+			return 0;
+		}
+	}
+	return 1;
+}
+
 /* Called at the end of the constructor. In a process that is not Python this is a look at each
  * loaded object's hash table for Py_GetVersion, with no dlsym. */
 void ct_py_init(void)
@@ -802,8 +905,7 @@ void ct_py_init(void)
 			return;
 		}
 	}
-	flag = ct_env_lookup(environ, "CREDTRACE_PYTHON");
-	if (flag && flag[0] == '0' && !flag[1]) {
+	if (!ct_config.python) {
 		set_version();
 		emit_runtime("none", "CREDTRACE_PYTHON=0");
 		return;

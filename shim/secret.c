@@ -15,6 +15,8 @@
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 int ct_secret_selfcheck(void) CT_HIDDEN; /* for tests/unit/shim_secret.c */
+/* for tests/unit/shim_tool_agree.c */
+const char *ct_cred_provider(const char *name) CT_HIDDEN;
 
 static unsigned char up(unsigned char c)
 {
@@ -515,8 +517,14 @@ static void fingerprint(const char *v, size_t n, char out[13])
 
 void ct_facts_of(const char *name, size_t nl, const char *value, char *const *envp, struct ct_facts *f)
 {
+	ct_facts_ofn(name, nl, value, value ? strlen(value) : 0, envp, f);
+}
+
+void ct_facts_ofn(const char *name, size_t nl, const char *value, size_t n, char *const *envp,
+                  struct ct_facts *f)
+{
 	const struct prefix_rule *pr;
-	size_t n, b, e, i;
+	size_t b, e, i;
 	unsigned eprov, vprov, accept, min;
 
 	f->state = CT_ABSENT;
@@ -529,7 +537,6 @@ void ct_facts_of(const char *name, size_t nl, const char *value, char *const *en
 		return;
 	if (!name)
 		nl = 0;
-	n = strlen(value);
 	f->len = n;
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)value[i];
@@ -571,9 +578,17 @@ void ct_facts_of(const char *name, size_t nl, const char *value, char *const *en
 	min = pr ? pr->min : prov_min(eprov);
 	if (e - b < min)
 		f->flags |= CT_F_SHORT;
-	f->provider = prov_name[vprov];
+	f->provider = vprov ? prov_name[vprov] : NULL;
 	f->entropy = entropy_band((const unsigned char *)value + b, e - b);
 	fingerprint(value, n, f->fp);
+}
+
+const char *ct_var_of_provider(const char *provider)
+{
+	for (size_t k = 0; provider && k < N(var_rules); k++)
+		if (prov_name[var_rules[k].prov] && !strcmp(prov_name[var_rules[k].prov], provider))
+			return var_rules[k].name;
+	return NULL;
 }
 
 /* Used to redact argv: a known prefix, a plausible length, key characters only and a digit after
@@ -604,24 +619,26 @@ int ct_looks_like_key(const char *s)
 	return digit;
 }
 
+#define NAME_STR(id, str) str,
 const char *ct_flag_name(unsigned bit)
 {
-	static const char *const names[CT_F_COUNT] = {"whitespace",   "newline",     "quoted",
-	                                              "unexpanded",   "placeholder", "foreign_prefix",
-	                                              "nonprintable", "short"};
+	static const char *const names[CT_F_COUNT] = {CT_FLAGS(NAME_STR)};
 	return bit < CT_F_COUNT ? names[bit] : NULL;
 }
 
 const char *ct_state_name(enum ct_state s)
 {
-	switch (s) {
-	case CT_EMPTY:
-		return "empty";
-	case CT_PRESENT:
-		return "present";
-	default:
-		return "absent";
-	}
+	static const char *const names[] = {CT_STATES(NAME_STR)};
+	return (unsigned)s < N(names) ? names[s] : names[CT_ABSENT];
+}
+#undef NAME_STR
+
+/* The provider a variable's value is expected to come from ("" when none), without base URL
+ * routing: what ct_facts_of compares a value's class with. For tests/unit/shim_tool_agree.c. */
+const char *ct_cred_provider(const char *name)
+{
+	unsigned accept;
+	return name ? prov_name[expected(name, strlen(name), NULL, &accept)] : "";
 }
 
 /* NAME_MIN_BUILTIN agrees with the tables: 1 when it does. */

@@ -5,23 +5,12 @@
 #ifndef CT_SECRET_TABLE_H
 #define CT_SECRET_TABLE_H
 
+#include "cred_table.h"
+
 /* ---- names ---- */
 
-/* A rule is anchored at an underscore of the name: `before` ends right before it, `after` starts
- * right after it; to_end: `after` must end the name (a suffix rule), else it may appear anywhere.
- * Listed once as an X-macro: the table and the hot path's filter below are both made from it. */
-/* clang-format off */
-#define NAME_RULES(X)                 \
-	X("",        "API_KEY",     1) \
-	X("",        "APIKEY",      1) \
-	X("",        "TOKEN",       1) \
-	X("",        "PASSWORD",    1) \
-	X("",        "PASSWD",      1) \
-	X("",        "SECRET",      0) \
-	X("ACCESS",  "KEY",         0) \
-	X("PRIVATE", "KEY",         0) \
-	X("",        "CREDENTIALS", 0)
-/* clang-format on */
+/* CT_NAME_RULES (cred_table.h) as a table, and the hot path's filter below made from the same list. */
+#define NAME_RULES CT_NAME_RULES
 struct name_rule {
 	char before[8], after[12]; /* inline, not pointers: one load less per rule */
 	unsigned char blen, alen, to_end;
@@ -60,34 +49,7 @@ static const unsigned long long rule_filter[4] = {
  * the tables by ct_secret_selfcheck(). */
 #define NAME_MIN_BUILTIN 6
 
-/* Names that hold a credential without matching a rule (URLs with a password in them, libpq's and
- * MySQL's password variables, the OpenAI client's admin key), and the provider key names people
- * write instead of the real one (OPENAI_KEY for OPENAI_API_KEY): recorded so that the report can
- * name the near miss. */
-/* clang-format off */
-#define NAME_EXACT(X)          \
-	X("DATABASE_URL")      \
-	X("REDIS_URL")         \
-	X("CELERY_BROKER_URL") \
-	X("BROKER_URL")        \
-	X("MONGODB_URI")       \
-	X("PGPASSWORD")        \
-	X("MYSQL_PWD")         \
-	X("OPENAI_ADMIN_KEY")  \
-	X("OPENAI_KEY")        \
-	X("OPENAIKEY")         \
-	X("ANTHROPIC_KEY")     \
-	X("CLAUDE_KEY")        \
-	X("GEMINI_KEY")        \
-	X("GOOGLE_KEY")        \
-	X("GROQ_KEY")          \
-	X("MISTRAL_KEY")       \
-	X("COHERE_KEY")        \
-	X("OPENROUTER_KEY")    \
-	X("XAI_KEY")           \
-	X("LANGSMITH_KEY")     \
-	X("HF_KEY")
-/* clang-format on */
+#define NAME_EXACT CT_NAME_EXACT /* cred_table.h */
 struct name_exact {
 	const char *name;
 	unsigned char len;
@@ -120,26 +82,12 @@ static const unsigned long long exact_filter[4] = {
 static const char *const name_not_value[] = {"_FILE", "_PATH", "_DIR"};
 
 /* ---- providers ---- */
-enum prov {
-	P_NONE,
-	P_OPENAI,
-	P_ANTHROPIC,
-	P_OPENROUTER,
-	P_GOOGLE,
-	P_AWS,
-	P_GITHUB,
-	P_HF,
-	P_GROQ,
-	P_XAI,
-	P_PPLX,
-	P_REPLICATE,
-	P_LANGSMITH,
-	P_COUNT
-};
-static const char *const prov_name[P_COUNT] = {
-    NULL,          "openai", "anthropic", "openrouter", "google",    "aws",       "github",
-    "huggingface", "groq",   "xai",       "perplexity", "replicate", "langsmith",
-};
+#define PROV_ENUM(id, str) P_##id,
+#define PROV_NAME(id, str) str,
+enum prov { CT_PROVIDERS(PROV_ENUM) P_COUNT };
+static const char *const prov_name[P_COUNT] = {CT_PROVIDERS(PROV_NAME)}; /* P_NONE: "" */
+#undef PROV_ENUM
+#undef PROV_NAME
 #define PB(p) (1u << (p))
 
 /* Prefix, provider and the known length band. The longest matching prefix wins; by_len: the prefix
@@ -194,26 +142,11 @@ struct var_rule {
 	unsigned char prov, routed;
 	unsigned accept;
 };
-static const struct var_rule var_rules[] = {
-    {"OPENAI_API_KEY", P_OPENAI, 1, OPENAI_COMPAT},
-    {"ANTHROPIC_API_KEY", P_ANTHROPIC, 0, PB(P_ANTHROPIC)},
-    {"OPENROUTER_API_KEY", P_OPENROUTER, 0, PB(P_OPENROUTER)},
-    {"GOOGLE_API_KEY", P_GOOGLE, 0, PB(P_GOOGLE)},
-    {"GEMINI_API_KEY", P_GOOGLE, 0, PB(P_GOOGLE)},
-    {"AWS_ACCESS_KEY_ID", P_AWS, 0, PB(P_AWS)},
-    {"GITHUB_TOKEN", P_GITHUB, 0, PB(P_GITHUB)},
-    {"GH_TOKEN", P_GITHUB, 0, PB(P_GITHUB)},
-    {"HF_TOKEN", P_HF, 0, PB(P_HF)},
-    {"HUGGINGFACEHUB_API_TOKEN", P_HF, 0, PB(P_HF)},
-    {"HUGGING_FACE_HUB_TOKEN", P_HF, 0, PB(P_HF)},
-    {"GROQ_API_KEY", P_GROQ, 0, PB(P_GROQ)},
-    {"XAI_API_KEY", P_XAI, 0, PB(P_XAI)},
-    {"PERPLEXITY_API_KEY", P_PPLX, 0, PB(P_PPLX)},
-    {"PPLX_API_KEY", P_PPLX, 0, PB(P_PPLX)},
-    {"REPLICATE_API_TOKEN", P_REPLICATE, 0, PB(P_REPLICATE)},
-    {"LANGSMITH_API_KEY", P_LANGSMITH, 0, PB(P_LANGSMITH)},
-    {"LANGCHAIN_API_KEY", P_LANGSMITH, 0, PB(P_LANGSMITH)},
-};
+/* Every CT_CREDS row with a provider: the routed ones accept any OpenAI-compatible key. */
+#define VAR_ROW(n, prov, role, of, feat, routed, src)                                                        \
+	{n, P_##prov, routed, (routed) ? OPENAI_COMPAT : PB(P_##prov)},
+static const struct var_rule var_rules[] = {CT_CREDS(VAR_ROW)};
+#undef VAR_ROW
 
 /* For a routed variable: the base URL variables looked up in envp, in order. */
 static const char *const base_vars[] = {"OPENAI_BASE_URL", "OPENAI_API_BASE"};

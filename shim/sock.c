@@ -5,6 +5,7 @@
  * -Wpedantic rejects (STYLE.md). What only _GNU_SOURCE would declare is declared below. */
 #define _DEFAULT_SOURCE
 #include "sock.h"
+#include "wire.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -45,8 +46,11 @@ struct slot {
 	unsigned char forked;    /* this process is the creator and has forked since: role parent */
 	unsigned char used;      /* the `use` record of this (socket, process) is written */
 	unsigned char peer_len;
-	unsigned fork_seq; /* the fork attempt that set forked (undone if that fork fails) */
+	unsigned fork_seq;  /* the fork attempt that set forked (undone if that fork fails) */
+	unsigned char http; /* CT_FD_HTTP / CT_FD_HTTPOK bits the fd carries (wire.c) */
+	unsigned char host_len;
 	char peer[112];
+	char peer_host[CT_HOST_MAX]; /* the name that resolved to peer (resolve.c), "" when unknown */
 };
 static struct slot slots[NSLOT];
 /* Slots at or above hwm were never live: loops stop there, so that a process without sockets never
@@ -124,7 +128,7 @@ static int track_locked(int fd, const struct slot *s)
 	slots[i - 1].live = 1;
 	slots[i - 1].fd = fd;
 	fdslot[fd] = (unsigned short)i;
-	set_flag(fd, (unsigned char)(CT_FD_TRACKED |
+	set_flag(fd, (unsigned char)(CT_FD_TRACKED | s->http |
 	                             (s->inherited || s->forked ? (s->used ? 0 : CT_FD_WATCH) : 0)));
 	return 1;
 }
@@ -135,6 +139,7 @@ static int track_locked(int fd, const struct slot *s)
 void ct_sock_fork_child(void)
 {
 	lk = 0;
+	ct_wire_fork_child();
 	for (unsigned i = 0; i < hwm; i++) {
 		struct slot *s = &slots[i];
 		if (!s->live)
@@ -142,7 +147,7 @@ void ct_sock_fork_child(void)
 		s->inherited = 1;
 		s->forked = 0;
 		s->used = 0;
-		ct_fdflag[s->fd] = CT_FD_TRACKED | CT_FD_WATCH;
+		ct_fdflag[s->fd] = (unsigned char)(CT_FD_TRACKED | CT_FD_WATCH | s->http);
 	}
 }
 
@@ -162,7 +167,7 @@ static void mark_forked(unsigned n, unsigned seq)
 			__atomic_store_n(&s->fork_seq, seq, __ATOMIC_RELAXED);
 			__atomic_store_n(&s->forked, 1, __ATOMIC_RELAXED);
 		}
-		set_flag(s->fd, CT_FD_TRACKED | CT_FD_WATCH);
+		set_flag(s->fd, (unsigned char)(CT_FD_TRACKED | CT_FD_WATCH | s->http));
 	}
 }
 
@@ -196,7 +201,7 @@ void ct_sock_fork_parent(int ok)
 		s->forked = 0;
 		s->fork_seq = 0;
 		if (!s->inherited)
-			set_flag(s->fd, CT_FD_TRACKED);
+			set_flag(s->fd, (unsigned char)(CT_FD_TRACKED | s->http));
 	}
 	unlock();
 	ct_guard = 0;
@@ -239,6 +244,8 @@ static __attribute__((noinline)) void emit_use(int fd, const struct slot *s, enu
 	ct_rec_str(&r, "role", role(s));
 	ct_rec_int(&r, "owner", s->owner);
 	ct_rec_strn(&r, "peer", s->peer, s->peer_len);
+	if (s->host_len)
+		ct_rec_strn(&r, "peer_host", s->peer_host, s->host_len);
 	ct_rec_int(&r, "gen", ct_gen);
 	ct_rec_site(&r);
 	ct_rec_emit(&r);
@@ -278,8 +285,8 @@ void ct_sock_use(int fd, enum ct_sock_op op, uintptr_t site)
 		if (!alive || (uint64_t)st.st_ino != sl->ino || (uint64_t)st.st_dev != sl->dev) {
 			untrack_locked(fd, NULL);
 		} else if (sl->used || !(sl->inherited || sl->forked)) {
-			set_flag(fd, CT_FD_TRACKED); /* recorded already (watched again by a fork), or the
-			                                fork failed */
+			/* recorded already (watched again by a fork), or the fork failed */
+			set_flag(fd, (unsigned char)(CT_FD_TRACKED | sl->http));
 		} else {
 			s = *sl;
 			rec = 1;
@@ -287,7 +294,7 @@ void ct_sock_use(int fd, enum ct_sock_op op, uintptr_t site)
 				struct slot *o = &slots[k];
 				if (o->live && o->ino == s.ino && o->dev == s.dev) {
 					o->used = 1;
-					set_flag(o->fd, CT_FD_TRACKED);
+					set_flag(o->fd, (unsigned char)(CT_FD_TRACKED | o->http));
 				}
 			}
 		}
@@ -300,6 +307,42 @@ void ct_sock_use(int fd, enum ct_sock_op op, uintptr_t site)
 	ct_guard = 0;
 out:
 	CT_RESTORE_ERRNO;
+}
+
+/* ---- HTTP connections (wire.h) ------------------------------------------------------------- */
+
+void ct_sock_http_mark(int fd, int is_http)
+{
+	if (ct_guard || !ct_on || ct_self() == CT_SELF_VFORK)
+		return;
+	ct_guard = 1;
+	lock();
+	unsigned i = fdslot[fd];
+	if (i) {
+		struct slot *sl = &slots[i - 1];
+		unsigned char fl = __atomic_load_n(&ct_fdflag[fd], __ATOMIC_RELAXED);
+		sl->http = is_http ? CT_FD_HTTP | CT_FD_HTTPOK : 0;
+		set_flag(fd, (unsigned char)((fl & ~(CT_FD_HTTP | CT_FD_HTTPOK)) | sl->http));
+	}
+	unlock();
+	ct_guard = 0;
+}
+
+size_t ct_sock_peer(int fd, char *buf, size_t cap, uint64_t *ino)
+{
+	size_t n = 0;
+	*ino = 0;
+	if ((unsigned)fd >= CT_FD_MAX || !tracked(fd))
+		return 0;
+	lock();
+	unsigned i = fdslot[fd];
+	if (i) {
+		n = slots[i - 1].peer_len < cap ? slots[i - 1].peer_len : cap;
+		memcpy(buf, slots[i - 1].peer, n);
+		*ino = slots[i - 1].ino;
+	}
+	unlock();
+	return n;
 }
 
 /* ---- peers ---------------------------------------------------------------------------------- */
@@ -490,6 +533,23 @@ void ct_sock_resolve(void)
 	CT_RESOLVE(real_fcntl64, "fcntl64", fcntl64);
 	CT_RESOLVE(real_shutdown, "shutdown", shutdown);
 	ct_sock_io_resolve();
+	ct_resolve_resolve();
+}
+
+size_t ct_sock_peer_host(int fd, char *buf, size_t n)
+{
+	size_t got = 0;
+	unsigned i;
+	if (!tracked(fd) || !n)
+		return 0;
+	lock();
+	if ((i = fdslot[fd]) != 0 && slots[i - 1].host_len) {
+		got = slots[i - 1].host_len < n ? slots[i - 1].host_len : n - 1;
+		memcpy(buf, slots[i - 1].peer_host, got);
+	}
+	unlock();
+	buf[got] = 0;
+	return got;
 }
 
 /* ---- bookkeeping around fd-creating and fd-closing calls ------------------------------------ */
@@ -578,6 +638,10 @@ static __attribute__((noinline)) void connected(int fd, const struct sockaddr *s
 	s.dev = (uint64_t)st.st_dev;
 	s.owner = ct_pid;
 	s.peer_len = (unsigned char)format_peer(sa, len, s.peer, sizeof s.peer);
+	s.host_len = (unsigned char)ct_resolve_host(sa, len, s.peer_host, sizeof s.peer_host);
+	/* HTTP/1.x is looked for on TCP client connections only; the first write decides (wire.c). */
+	if (type == SOCK_STREAM && sa->sa_family != AF_UNIX)
+		s.http = CT_FD_HTTP;
 
 	struct ct_rec r;
 	ct_rec_begin(&r, "connect");
@@ -589,6 +653,8 @@ static __attribute__((noinline)) void connected(int fd, const struct sockaddr *s
 	           : sa->sa_family == AF_INET6 ? "inet6"
 	                                       : "unix");
 	ct_rec_strn(&r, "peer", s.peer, s.peer_len);
+	if (s.host_len)
+		ct_rec_strn(&r, "peer_host", s.peer_host, s.host_len);
 	ct_rec_bool(&r, "ok", 1);
 	ct_rec_int(&r, "errno", err);
 	ct_rec_int(&r, "gen", ct_gen);
@@ -794,4 +860,55 @@ CT_EXPORT int shutdown(int fd, int how)
 	if (CT_UNLIKELY(ct_fd_watched(fd)))
 		ct_sock_use(fd, CT_OP_SHUTDOWN, (uintptr_t)__builtin_return_address(0));
 	return real_shutdown(fd, how);
+}
+
+/* ---- attach (sock_held.c) ------------------------------------------------------------------ */
+
+/* fd was open when `credtrace attach` loaded the shim. A connected client stream socket is tracked
+ * as if its connect had been seen; inherited: the parent holds it too, so it was made before this
+ * process was forked (role child, owner the parent). Writes one `held` record. 1 when tracked. */
+int ct_sock_adopt(int fd, int inherited, pid_t owner)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss, tl;
+	int type = 0;
+	struct stat st;
+	struct slot s;
+	struct ct_rec r;
+	if ((unsigned)fd >= CT_FD_MAX || sys_fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode))
+		return 0;
+	tl = sizeof type;
+	if (syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_TYPE, &type, &tl) != 0 || type != SOCK_STREAM)
+		return 0;
+	if (syscall(SYS_getpeername, fd, &ss, &sl) != 0)
+		return 0;
+	memset(&s, 0, sizeof s);
+	s.ino = (uint64_t)st.st_ino;
+	s.dev = (uint64_t)st.st_dev;
+	s.owner = inherited ? owner : ct_pid;
+	s.inherited = (unsigned char)!!inherited;
+	s.peer_len = (unsigned char)format_peer((const struct sockaddr *)&ss, sl, s.peer, sizeof s.peer);
+	if (!s.peer_len)
+		return 0;
+	lock();
+	unsigned i = fdslot[fd];
+	int known = i && slots[i - 1].live && slots[i - 1].ino == s.ino && slots[i - 1].dev == s.dev;
+	unlock();
+	if (known) /* attached again: tracked since the first attach */
+		return 0;
+	ct_rec_begin(&r, "held");
+	ct_rec_int(&r, "fd", fd);
+	ct_rec_int(&r, "ino", (long long)s.ino);
+	ct_rec_str(&r, "family",
+	           ss.ss_family == AF_INET    ? "inet"
+	           : ss.ss_family == AF_INET6 ? "inet6"
+	                                      : "unix");
+	ct_rec_strn(&r, "peer", s.peer, s.peer_len);
+	ct_rec_bool(&r, "inherited", inherited);
+	ct_rec_int(&r, "owner", s.owner);
+	ct_rec_emit(&r);
+	lock();
+	int ok = track_locked(fd, &s);
+	unlock();
+	return ok;
 }

@@ -4,6 +4,7 @@
 /* _GNU_SOURCE for struct mmsghdr; connect is defined in sock.c, not here. */
 #define _GNU_SOURCE
 #include "sock.h"
+#include "wire.h"
 
 #include <errno.h>
 #include <string.h>
@@ -163,10 +164,67 @@ void ct_sock_io_resolve(void)
 		return real_##name args;                                                                     \
 	}
 
-IO_HOOK(ssize_t, read, CT_OP_READ, (int fd, void *b, size_t n), (fd, b, n))
-IO_HOOK(ssize_t, write, CT_OP_WRITE, (int fd, const void *b, size_t n), (fd, b, n))
-IO_HOOK(ssize_t, readv, CT_OP_READV, (int fd, const struct iovec *v, int n), (fd, v, n))
-IO_HOOK(ssize_t, writev, CT_OP_WRITEV, (int fd, const struct iovec *v, int n), (fd, v, n))
+/* Writes and reads of a connection that may carry HTTP/1.x (CT_FD_HTTP, CT_FD_HTTPOK) take the
+ * same out-of-line slow path: the flag test of the fast path is one byte load against a mask, as for
+ * the fork watch alone. OUT_HOOK hands the bytes about to be sent (the first buffer of a vector) to
+ * wire.c before the real call; IN_HOOK hands what arrived after it, keeping its result and errno.
+ * A connection shown not to be HTTP by its first write loses CT_FD_HTTP and costs nothing more. */
+#define OUT_HOOK(rtype, name, op, params, args, buf, len)                                                    \
+	static __attribute__((noinline, cold)) rtype slow_##name(uintptr_t site, CT_UNPAREN params)          \
+	{                                                                                                    \
+		unsigned char fl_ = __atomic_load_n(&ct_fdflag[fd], __ATOMIC_RELAXED);                       \
+		if (fl_ & CT_FD_WATCH)                                                                       \
+			ct_sock_use(fd, op, site);                                                           \
+		if (fl_ & CT_FD_HTTP)                                                                        \
+			ct_wire_fd_out(fd, buf, len);                                                        \
+		return real_##name args;                                                                     \
+	}                                                                                                    \
+	CT_EXPORT rtype name params                                                                          \
+	{                                                                                                    \
+		if (CT_UNLIKELY(ct_fd_any(fd, CT_FD_WATCH | CT_FD_HTTP)))                                    \
+			return slow_##name((uintptr_t)__builtin_return_address(0), CT_UNPAREN args);         \
+		return real_##name args;                                                                     \
+	}
+#define IN_HOOK(rtype, name, op, params, args, buf, len, peek)                                               \
+	static __attribute__((noinline, cold)) rtype slow_##name(uintptr_t site, CT_UNPAREN params)          \
+	{                                                                                                    \
+		unsigned char fl_ = __atomic_load_n(&ct_fdflag[fd], __ATOMIC_RELAXED);                       \
+		if (fl_ & CT_FD_WATCH)                                                                       \
+			ct_sock_use(fd, op, site);                                                           \
+		rtype ret_ = real_##name args;                                                               \
+		if (ret_ > 0 && (fl_ & CT_FD_HTTPOK) && !(peek)) {                                           \
+			int e_ = errno;                                                                      \
+			ct_wire_fd_in(fd, buf, (size_t)(len));                                               \
+			errno = e_;                                                                          \
+		}                                                                                            \
+		return ret_;                                                                                 \
+	}                                                                                                    \
+	CT_EXPORT rtype name params                                                                          \
+	{                                                                                                    \
+		if (CT_UNLIKELY(ct_fd_any(fd, CT_FD_WATCH | CT_FD_HTTPOK)))                                  \
+			return slow_##name((uintptr_t)__builtin_return_address(0), CT_UNPAREN args);         \
+		return real_##name args;                                                                     \
+	}
+
+/* The first buffer of a vector and its length (the bytes received in it when got >= 0). */
+static const void *iov0(const struct iovec *v, long cnt)
+{
+	return v && cnt > 0 ? v[0].iov_base : NULL;
+}
+static size_t iov0_len(const struct iovec *v, long cnt, ssize_t got)
+{
+	size_t l = v && cnt > 0 ? v[0].iov_len : 0;
+	return got >= 0 && (size_t)got < l ? (size_t)got : l;
+}
+#define MSG_IOV(m)    ((m) ? (m)->msg_iov : NULL)
+#define MSG_IOVLEN(m) ((m) ? (long)(m)->msg_iovlen : 0)
+
+IN_HOOK(ssize_t, read, CT_OP_READ, (int fd, void *b, size_t n), (fd, b, n), b, ret_, 0)
+OUT_HOOK(ssize_t, write, CT_OP_WRITE, (int fd, const void *b, size_t n), (fd, b, n), b, n)
+IN_HOOK(ssize_t, readv, CT_OP_READV, (int fd, const struct iovec *v, int n), (fd, v, n), iov0(v, n),
+        iov0_len(v, n, ret_), 0)
+OUT_HOOK(ssize_t, writev, CT_OP_WRITEV, (int fd, const struct iovec *v, int n), (fd, v, n), iov0(v, n),
+         iov0_len(v, n, -1))
 IO_HOOK(ssize_t, pread, CT_OP_PREAD, (int fd, void *b, size_t n, off_t o), (fd, b, n, o))
 #if !defined(pread64) /* musl: a macro for pread */
 IO_HOOK(ssize_t, pread64, CT_OP_PREAD, (int fd, void *b, size_t n, off_t o), (fd, b, n, o))
@@ -175,21 +233,26 @@ IO_HOOK(ssize_t, pwrite, CT_OP_PWRITE, (int fd, const void *b, size_t n, off_t o
 #if !defined(pwrite64)
 IO_HOOK(ssize_t, pwrite64, CT_OP_PWRITE, (int fd, const void *b, size_t n, off_t o), (fd, b, n, o))
 #endif
-IO_HOOK(ssize_t, send, CT_OP_SEND, (int fd, const void *b, size_t n, int f), (fd, b, n, f))
-IO_HOOK(ssize_t, sendto, CT_OP_SENDTO,
-        (int fd, const void *b, size_t n, int f, const struct sockaddr *a, socklen_t l), (fd, b, n, f, a, l))
-IO_HOOK(ssize_t, sendmsg, CT_OP_SENDMSG, (int fd, const struct msghdr *m, int f), (fd, m, f))
+OUT_HOOK(ssize_t, send, CT_OP_SEND, (int fd, const void *b, size_t n, int f), (fd, b, n, f), b, n)
+OUT_HOOK(ssize_t, sendto, CT_OP_SENDTO,
+         (int fd, const void *b, size_t n, int f, const struct sockaddr *a, socklen_t l), (fd, b, n, f, a, l),
+         b, n)
+OUT_HOOK(ssize_t, sendmsg, CT_OP_SENDMSG, (int fd, const struct msghdr *m, int f), (fd, m, f),
+         iov0(MSG_IOV(m), MSG_IOVLEN(m)), iov0_len(MSG_IOV(m), MSG_IOVLEN(m), -1))
 IO_HOOK(int, sendmmsg, CT_OP_SENDMMSG, (int fd, struct mmsghdr *v, unsigned int n, CT_MMSG_FLAGS f),
         (fd, v, n, f))
-IO_HOOK(ssize_t, recv, CT_OP_RECV, (int fd, void *b, size_t n, int f), (fd, b, n, f))
-IO_HOOK(ssize_t, recvfrom, CT_OP_RECVFROM,
-        (int fd, void *b, size_t n, int f, struct sockaddr *a, socklen_t *l), (fd, b, n, f, a, l))
-IO_HOOK(ssize_t, recvmsg, CT_OP_RECVMSG, (int fd, struct msghdr *m, int f), (fd, m, f))
+IN_HOOK(ssize_t, recv, CT_OP_RECV, (int fd, void *b, size_t n, int f), (fd, b, n, f), b, ret_, f &MSG_PEEK)
+IN_HOOK(ssize_t, recvfrom, CT_OP_RECVFROM,
+        (int fd, void *b, size_t n, int f, struct sockaddr *a, socklen_t *l), (fd, b, n, f, a, l), b, ret_,
+        f &MSG_PEEK)
+IN_HOOK(ssize_t, recvmsg, CT_OP_RECVMSG, (int fd, struct msghdr *m, int f), (fd, m, f),
+        iov0(MSG_IOV(m), MSG_IOVLEN(m)), iov0_len(MSG_IOV(m), MSG_IOVLEN(m), ret_), f &MSG_PEEK)
 IO_HOOK(int, recvmmsg, CT_OP_RECVMMSG,
         (int fd, struct mmsghdr *v, unsigned int n, CT_MMSG_FLAGS f, struct timespec *t), (fd, v, n, f, t))
 /* Fortified callers (-D_FORTIFY_SOURCE) reach these instead of read, recv and recvfrom. */
-IO_HOOK(ssize_t, __read_chk, CT_OP_READ, (int fd, void *b, size_t n, size_t bl), (fd, b, n, bl))
-IO_HOOK(ssize_t, __recv_chk, CT_OP_RECV, (int fd, void *b, size_t n, size_t bl, int f), (fd, b, n, bl, f))
-IO_HOOK(ssize_t, __recvfrom_chk, CT_OP_RECVFROM,
+IN_HOOK(ssize_t, __read_chk, CT_OP_READ, (int fd, void *b, size_t n, size_t bl), (fd, b, n, bl), b, ret_, 0)
+IN_HOOK(ssize_t, __recv_chk, CT_OP_RECV, (int fd, void *b, size_t n, size_t bl, int f), (fd, b, n, bl, f), b,
+        ret_, f &MSG_PEEK)
+IN_HOOK(ssize_t, __recvfrom_chk, CT_OP_RECVFROM,
         (int fd, void *b, size_t n, size_t bl, int f, struct sockaddr *a, socklen_t *l),
-        (fd, b, n, bl, f, a, l))
+        (fd, b, n, bl, f, a, l), b, ret_, f &MSG_PEEK)

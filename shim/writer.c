@@ -13,10 +13,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "ct.h"
+#include "dirpolicy.h"
 
-#define KEY_NAME    ".credtrace.key"
-#define DEFAULT_CAP (16ull << 20)
+#define KEY_NAME ".credtrace.key"
 
 extern char **environ;
 
@@ -41,7 +42,7 @@ static struct {
  * a write goes only into that file. */
 CT_STATE static dev_t trace_dev;
 CT_STATE static ino_t trace_ino;
-CT_STATE static uint64_t cap = DEFAULT_CAP;
+CT_STATE static uint64_t cap = CT_MAX_BYTES_DEFAULT;
 CT_STATE static atomic_int capped;
 /* 0: no file yet (a fork child opens one at its first record), 1: open, 2: given up */
 CT_STATE static atomic_int state;
@@ -135,44 +136,53 @@ static size_t append_u(char *dst, size_t at, size_t cap_, unsigned long v)
 	return append(dst, at, cap_, s);
 }
 
-/* The default directory is shared /tmp: refuse one planted by someone else. */
-static int dir_ok(const char *d, int is_default)
+/* A relative CREDTRACE_DIR is made absolute once, here in the first process, and the environment
+ * entry is pointed at the absolute value: children that chdir elsewhere then write to the same
+ * directory and use the same key (one value, one fingerprint). */
+static void pass_on_absolute(const char *name_eq, const char *abs, char *entry, size_t size)
 {
-	struct stat st;
-	/* Raw: glibc 2.33+ would bind fstatat@GLIBC_2.33 (glibc_compat.h). */
-	if (syscall(SYS_newfstatat, AT_FDCWD, d, &st, is_default ? AT_SYMLINK_NOFOLLOW : 0) != 0)
-		return 0;
-	if (!S_ISDIR(st.st_mode))
-		return 0;
-	if (is_default && (st.st_uid != euid || (st.st_mode & 022)))
-		return 0;
-	return 1;
+	size_t n = strlen(name_eq), l = strlen(abs);
+	if (n + l >= size)
+		return;
+	for (char **e = environ; e && *e; e++) {
+		if (strncmp(*e, name_eq, n) != 0)
+			continue;
+		/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): abs and its NUL follow */
+		memcpy(entry, name_eq, n);
+		memcpy(entry + n, abs, l + 1);
+		*e = entry;
+		return;
+	}
 }
+static char dir_entry[sizeof "CREDTRACE_DIR=" + DIR_MAX];
+static char key_entry[sizeof "CREDTRACE_KEY_FILE=" + PATH_MAX];
 
+/* The same policy for the default, an explicit CREDTRACE_DIR and `run -o` (dirpolicy.c); the
+ * reason for a refusal goes to stderr under CREDTRACE_DEBUG=1. */
 static int setup_dir(void)
 {
-	const char *d = ct_env_lookup(environ, "CREDTRACE_DIR");
-	int is_default = !d || !*d;
+	const char *d = ct_config.trace_dir;
+	const char *why = NULL;
+	char at[256], msg[320];
 	euid = (uid_t)getauxval(AT_EUID); /* the kernel's word at exec: no system call */
-	if (is_default) {
+	if (!d || !*d) {
 		size_t n = append(dir, 0, sizeof dir, "/tmp/credtrace-");
 		append_u(dir, n, sizeof dir, (unsigned long)euid);
-	} else {
-		if (strlen(d) >= sizeof dir)
-			return 0;
-		append(dir, 0, sizeof dir, d);
+	} else if (ct_dir_absolute(d, dir, sizeof dir, &why) != 0) {
+		dir[0] = 0;
+		ct_debug(why[0] == 'p' ? "trace directory refused: path longer than 1023 bytes"
+		                       : "trace directory refused: relative path, current directory unknown",
+		         NULL);
+		return 0;
+	} else if (d[0] != '/') {
+		pass_on_absolute("CREDTRACE_DIR=", dir, dir_entry, sizeof dir_entry);
 	}
-	if (dir_ok(dir, is_default)) /* the usual case: one stat, no mkdir */
+	if (ct_dir_check(dir, euid, &why, at, sizeof at) == 0)
 		return 1;
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-		ct_debug("cannot create trace directory", dir);
-		return 0;
-	}
-	if (!dir_ok(dir, is_default)) {
-		ct_debug("trace directory refused (symlink, not ours, or group/world writable)", dir);
-		return 0;
-	}
-	return 1;
+	append(msg, append(msg, append(msg, 0, sizeof msg, at), sizeof msg, " "), sizeof msg, why);
+	ct_debug("trace directory refused", msg);
+	dir[0] = 0;
+	return 0;
 }
 
 static int read_key(const char *kp, unsigned char *key, size_t *n)
@@ -229,17 +239,22 @@ static void setup_key(void)
 	unsigned char key[64];
 	size_t n = 0;
 	char kp[PATH_MAX], tmp[PATH_MAX];
-	const char *f = ct_env_lookup(environ, "CREDTRACE_FINGERPRINT");
-	const char *kf = ct_env_lookup(environ, "CREDTRACE_KEY_FILE");
+	const char *kf = ct_config.key_file;
 	int fd, rc;
-	if (f && f[0] == '0' && !f[1]) {
+	if (!ct_config.fingerprint) {
 		ct_fp_key(NULL, 0);
 		fp_state = "off: CREDTRACE_FINGERPRINT=0";
 		return;
 	}
-	if (kf && *kf)
-		append(kp, 0, sizeof kp, kf);
-	else
+	if (kf && *kf) {
+		const char *why;
+		/* Unresolvable: read_key fails, fingerprints off. Relative: made absolute once, as
+		 * CREDTRACE_DIR, so that the whole run uses one key. */
+		if (ct_dir_absolute(kf, kp, sizeof kp, &why) != 0)
+			kp[0] = 0;
+		else if (kf[0] != '/')
+			pass_on_absolute("CREDTRACE_KEY_FILE=", kp, key_entry, sizeof key_entry);
+	} else
 		append(kp, append(kp, append(kp, 0, sizeof kp, dir), sizeof kp, "/"), sizeof kp, KEY_NAME);
 	rc = read_key(kp, key, &n);
 	if (rc == -1 && errno == ENOENT) {
@@ -302,24 +317,12 @@ static int create_file(void)
 
 int ct_trace_init(void)
 {
-	const char *c = ct_env_lookup(environ, "CREDTRACE_MAX_BYTES");
 	struct {
 		char sysname[65], nodename[65], release[65], version[65], machine[65], domain[65];
 	} u;
 	size_t i;
 	int fd;
-	if (c && *c) {
-		uint64_t v = 0;
-		for (; *c >= '0' && *c <= '9'; c++)
-			v = v * 10 + (uint64_t)(*c - '0');
-		if (*c == 'k' || *c == 'K')
-			v <<= 10;
-		else if (*c == 'm' || *c == 'M')
-			v <<= 20;
-		else if (*c == 'g' || *c == 'G')
-			v <<= 30;
-		cap = v < 4096 ? 4096 : v;
-	}
+	cap = ct_config.max_bytes;
 	if (syscall(SYS_uname, &u) != 0)
 		append(u.nodename, 0, sizeof u.nodename, "unknown");
 	for (i = 0; i < sizeof ct_host - 1 && u.nodename[i]; i++) {
@@ -336,7 +339,10 @@ int ct_trace_init(void)
 	file_name(path, sizeof path, ct_pid, ct_nonce);
 	fd = create_file();
 	if (fd < 0) {
-		ct_debug("cannot create trace file", path);
+		char msg[80];
+		append(msg, append(msg, 0, sizeof msg, "cannot create trace file: "), sizeof msg,
+		       ct_errno_text(errno));
+		ct_debug(msg, path);
 		return -1;
 	}
 	init_fd = fd;
@@ -348,6 +354,11 @@ int ct_trace_init(void)
 uint64_t ct_trace_cap(void)
 {
 	return cap;
+}
+
+int ct_trace_has_file(void)
+{
+	return atomic_load(&state) == 1;
 }
 
 /* Would writing n more bytes exceed RLIMIT_FSIZE? Then the kernel would send SIGXFSZ, which by

@@ -3,10 +3,18 @@
 # fake_api.py: a loopback stand-in for an OpenAI-style API (HTTP/1.1 keep-alive), for tests and the demo.
 """Answers POST /v1/chat/completions and GET /v1/models with 200 when the request carries
 `Authorization: Bearer <key>` for the key given at start, else 401 with OpenAI's error body (without
-the masked key that the real API echoes: that is how keys leak into logs). The key is compared in
+the masked key that the real API echoes: that is how keys leak into logs). The same key is accepted in
+`x-api-key` (Anthropic, LangSmith) and `x-goog-api-key` (Google) for the other SDKs' shapes:
+POST /v1/messages (Anthropic), POST /v1beta/models/M:generateContent (Gemini), and LangSmith's
+GET /info and POST /runs... (tests/node/sdk_app.js). The key is compared in
 constant time and never printed or logged.
 
   fake_api.py [--port N|0] [--port-file F] (--key-file F | --key-env VAR) [--log F]
+              [--tls-cert PEM --tls-key PEM]
+
+With --tls-cert and --tls-key it speaks HTTPS (HTTP/1.1 over TLS, no ALPN h2) with that certificate,
+e.g. a self-signed one made by the openssl CLI at test time; clients trust it with SSL_CERT_FILE or
+their verify option.
 
 With --port 0 (the default) the kernel picks a free port; it is printed as the first line of stdout
 or written to --port-file. --log appends one JSON line per request: connection number, request
@@ -18,6 +26,7 @@ import hmac
 import json
 import os
 import signal
+import ssl
 import sys
 import threading
 import time
@@ -67,12 +76,14 @@ class Handler(BaseHTTPRequestHandler):
 
     def auth(self):
         h = self.headers.get("Authorization")
-        if h is None:
+        other = self.headers.get("x-api-key") or self.headers.get("x-goog-api-key")
+        if h is None and other is None:
             return "missing"
-        if not h.startswith("Bearer "):
+        if h is not None and not h.startswith("Bearer "):
             return "malformed"
+        got = h[7:] if h is not None else other
         # compare_digest: the time taken does not depend on how much of the key matched.
-        return "ok" if hmac.compare_digest(h[7:].encode(), self.server.state.key) else "wrong"
+        return "ok" if hmac.compare_digest(got.encode(), self.server.state.key) else "wrong"
 
     def reply(self, status, body, outcome):
         data = json.dumps(body).encode()
@@ -105,6 +116,8 @@ class Handler(BaseHTTPRequestHandler):
                 st = {"connections": self.server.state.conns,
                       "per_conn": {str(k): v for k, v in self.server.state.per_conn.items()}}
             self.reply(200, st, "none")
+        elif self.path.split("?")[0] == "/info":  # LangSmith's server info probe
+            self.reply(200, {"version": "fake", "batch_ingest_config": {}}, "none")
         elif self.path == "/v1/models":
             if self.authorized():
                 self.reply(200, {"object": "list", "data": [
@@ -114,7 +127,14 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         req = self.body()
-        if self.path != "/v1/chat/completions":
+        path = self.path.split("?")[0]
+        if path in ("/v1/messages", "/runs", "/runs/batch", "/runs/multipart") or \
+                (path.startswith("/v1beta/models/") and path.endswith(":generateContent")):
+            if req is None and not path.startswith("/runs"):  # LangSmith's multipart is not JSON
+                self.reply(400, {"error": {"message": "body is not JSON"}}, "none")
+            elif self.authorized():
+                self.reply(200, other_reply(path, req or {}), "ok")
+        elif self.path != "/v1/chat/completions":
             self.reply(404, {"error": {"message": "not found", "type": "invalid_request_error"}}, "none")
         elif req is None:
             self.reply(400, {"error": {"message": "body is not JSON", "type": "invalid_request_error"}},
@@ -127,6 +147,19 @@ class Handler(BaseHTTPRequestHandler):
                 "choices": [{"index": 0, "finish_reason": "stop",
                              "message": {"role": "assistant", "content": "ok"}}],
                 "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}, "ok")
+
+
+def other_reply(path, req):
+    """The smallest success body each SDK accepts."""
+    if path == "/v1/messages":
+        return {"id": "msg_fake", "type": "message", "role": "assistant", "model": req.get("model", "m"),
+                "content": [{"type": "text", "text": "ok"}], "stop_reason": "end_turn",
+                "stop_sequence": None, "usage": {"input_tokens": 1, "output_tokens": 1}}
+    if path.startswith("/v1beta/"):
+        return {"candidates": [{"content": {"role": "model", "parts": [{"text": "ok"}]},
+                                "finishReason": "STOP", "index": 0}],
+                "usageMetadata": {"promptTokenCount": 1, "candidatesTokenCount": 1, "totalTokenCount": 2}}
+    return {}  # LangSmith run ingestion
 
 
 def read_key(args):
@@ -157,10 +190,19 @@ def main():
     g.add_argument("--key-file")
     g.add_argument("--key-env", help="name of an environment variable holding the key")
     ap.add_argument("--log")
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
     args = ap.parse_args()
     log = open(args.log, "a") if args.log else None
     srv = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     srv.daemon_threads = True
+    if args.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        ctx.set_alpn_protocols(["http/1.1"])
+        # The handshake runs in the handler's thread (first read), not in accept: a stuck client
+        # cannot block the others.
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True, do_handshake_on_connect=False)
     srv.state = State(read_key(args), log)
     port = srv.server_address[1]
     if args.port_file:

@@ -7,6 +7,9 @@
 /* Subcommands: argv[0] is the subcommand name. Return the process exit status. */
 int cmd_run(int argc, char **argv);    /* run.c */
 int cmd_report(int argc, char **argv); /* report.c */
+int cmd_snap(int argc, char **argv);   /* snap.c */
+int cmd_attach(int argc, char **argv); /* attach.c */
+int cmd_detach(int argc, char **argv); /* attach.c */
 
 /* Errors, sbase style: a message ending in ':' gets ": strerror(errno)" appended. */
 void weprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -7,5 +7,8 @@
 void help_main(FILE *f);
 void help_run(FILE *f);
 void help_report(FILE *f);
+void help_snap(FILE *f);
+void help_attach(FILE *f);
+void help_detach(FILE *f);
 
 #endif

@@ -16,17 +16,23 @@ static const struct {
 } cmds[] = {
     {"run", cmd_run},
     {"report", cmd_report},
+    {"snap", cmd_snap},
+    {"attach", cmd_attach},
+    {"detach", cmd_detach},
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: %s run [-o DIR] [-q] [--] CMD [ARGS...]\n"
+	        "usage: %s run [-o DIR] [-q] [--wait SECONDS] [--] CMD [ARGS...]\n"
 	        "       %s report [--format text|json|sarif|junit|html] [--fail-on LEVEL]\n"
 	        "              [--baseline FILE] [--pid PID] [--findings-only] PATH...|-\n"
+	        "       %s snap [-o DIR] [--format text|json] [--fail-on LEVEL] (--all | PID...)\n"
+	        "       %s attach [-o DIR] [--for SECONDS] [--children] [--seccomp-ok] PID...\n"
+	        "       %s detach PID...\n"
 	        "       %s --version | --help\n"
 	        "'credtrace COMMAND --help' shows a command's options and examples; see credtrace(1).\n",
-	        argv0, argv0, argv0);
+	        argv0, argv0, argv0, argv0, argv0, argv0);
 }
 
 int main(int argc, char **argv)
@@ -46,7 +52,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		if (!strcmp(argv[1], cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);
-	weprintf("unknown command '%s' (expected run or report)", argv[1]);
+	weprintf("unknown command '%s' (expected run, report, snap, attach or detach)", argv[1]);
 	usage(stderr);
 	return 2;
 }

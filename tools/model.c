@@ -5,11 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cred_info.h"
 #include "model_int.h"
+#include "snap.h"
 
-const char *const flag_names[F_COUNT] = {
-    "whitespace", "newline", "quoted", "unexpanded", "placeholder", "foreign_prefix", "nonprintable", "short",
-};
+#define NAME_STR(id, str) str,
+const char *const flag_names[F_COUNT] = {CT_FLAGS(NAME_STR)}; /* shim/cred_table.h, as the shim's */
+static const char *const state_names[] = {CT_STATES(NAME_STR)};
+#undef NAME_STR
 
 /* ---- field access -------------------------------------------------------------------------- */
 
@@ -42,12 +45,15 @@ static void free_strs(char **v, size_t n)
 	free(v);
 }
 
-static void parse_facts(const cJSON *o, struct facts *f)
+void parse_facts(const cJSON *o, struct facts *f)
 {
 	const char *s = str(o, "state"), *fp = str(o, "fp");
 	cJSON *e;
 
-	f->state = s && !strcmp(s, "present") ? ST_PRESENT : s && !strcmp(s, "empty") ? ST_EMPTY : ST_ABSENT;
+	f->state = ST_ABSENT;
+	for (int k = 0; s && k < (int)(sizeof state_names / sizeof *state_names); k++)
+		if (!strcmp(s, state_names[k]))
+			f->state = (enum cstate)k;
 	f->len = (long)json_num(o, "len", 0);
 	f->provider = estrdup(str(o, "provider"));
 	f->entropy = estrdup(str(o, "entropy"));
@@ -58,7 +64,7 @@ static void parse_facts(const cJSON *o, struct facts *f)
 	    f->flags |= 1u << b;
 }
 
-static void free_facts(struct facts *f)
+void free_facts(struct facts *f)
 {
 	free(f->provider);
 	free(f->entropy);
@@ -105,6 +111,8 @@ static void add_header(struct proc *p, const cJSON *h)
 		p->start = p->fork_ts;
 	snprintf(id, sizeof id, "%s.%ld.%s", p->host, p->pid, p->nonce);
 	p->id = estrdup(id);
+	if (o && !strcmp(o, "snap"))
+		snap_header(p, h);
 }
 
 static void add_name(char ***v, size_t *n, const char *name)
@@ -190,6 +198,17 @@ static int is_node(const struct proc *p)
 	return !strcmp(b, "node") || !strcmp(b, "nodejs");
 }
 
+/* A Node read without a JavaScript line: say why, from the runtime record (docs/runtimes.md#nodejs). */
+static void node_no_line(const struct proc *p, struct site *s)
+{
+	char *t;
+	if (asprintf(&t, "process.env (JavaScript; file:line not recorded: %s)",
+	             p->rt_why ? p->rt_why : "Node's own code, or a read before the Node adapter loaded") < 0)
+		eprintf("out of memory:");
+	free(s->text);
+	s->text = t;
+}
+
 static void add_record(struct proc *p, const cJSON *r, struct mod **mods, size_t *nm)
 {
 	const char *t = str(r, "t"), *name = str(r, "name");
@@ -221,6 +240,8 @@ static void add_record(struct proc *p, const cJSON *r, struct mod **mods, size_t
 		rd->forks = (int)json_num(r, "forks", 0);
 		rd->gen = (int)json_num(r, "gen", p->gen);
 		site_parse(r, *mods, *nm, is_node(p) ? SITE_READ_NODE : SITE_ENV, &rd->site);
+		if (rd->site.js && p->rt_name && !strcmp(p->rt_name, "node"))
+			node_no_line(p, &rd->site);
 	} else if (!strcmp(t, "set") && name) {
 		struct cred *c = cred_get(p, name);
 		struct cset *s = PUSH(c->sets, c->nsets);
@@ -233,6 +254,12 @@ static void add_record(struct proc *p, const cJSON *r, struct mod **mods, size_t
 		s->ok = flag(r, "ok", 1);
 		s->forks = (int)json_num(r, "forks", 0);
 		site_parse(r, *mods, *nm, SITE_ENV, &s->site);
+	} else if (!strcmp(t, "feature")) {
+		enum ct_feature ft = cred_feature_by_name(name);
+		if (ft != CT_FEAT_NONE && flag(r, "on", 0))
+			p->features |= 1u << ft;
+		else if (ft != CT_FEAT_NONE)
+			p->features &= ~(1u << ft);
 	} else if (!strcmp(t, "fork")) {
 		struct fork_ev *f = PUSH(p->forks, p->nforks);
 		f->ts = ts;
@@ -253,7 +280,17 @@ static void add_record(struct proc *p, const cJSON *r, struct mod **mods, size_t
 		c->ok = flag(r, "ok", 1);
 		c->forks = (int)json_num(r, "forks", 0);
 		c->peer = estrdup(str(r, "peer") ? str(r, "peer") : "?");
+		c->peer_host = estrdup(str(r, "peer_host"));
 		site_parse(r, *mods, *nm, SITE_OTHER, &c->site);
+	} else if (!strcmp(t, "held")) { /* attach: a connected socket open already */
+		struct conn *c = PUSH(p->conns, p->nconns);
+		c->ts = ts;
+		c->fd = (int)json_num(r, "fd", -1);
+		c->ino = (unsigned long long)json_num(r, "ino", 0);
+		c->stream = c->ok = c->held = 1;
+		c->inherited = flag(r, "inherited", 0);
+		c->owner = (long)json_num(r, "owner", -1);
+		c->peer = estrdup(str(r, "peer") ? str(r, "peer") : "?");
 	} else if (!strcmp(t, "use")) {
 		struct use *u = PUSH(p->uses, p->nuses);
 		const char *role = str(r, "role");
@@ -265,18 +302,26 @@ static void add_record(struct proc *p, const cJSON *r, struct mod **mods, size_t
 		u->op = estrdup(str(r, "op") ? str(r, "op") : "?");
 		u->shutdown = !strcmp(u->op, "shutdown");
 		u->peer = estrdup(str(r, "peer"));
+		u->peer_host = estrdup(str(r, "peer_host"));
 		site_parse(r, *mods, *nm, SITE_OTHER, &u->site);
+	} else if (!strcmp(t, "wire") || !strcmp(t, "wire_status")) {
+		model_wire_add(p, r, ts);
 	} else if (!strcmp(t, "runtime")) {
 		free(p->rt_name);
 		free(p->rt_why);
 		p->rt_name = estrdup(str(r, "name") ? str(r, "name") : "?");
 		p->rt_why = estrdup(str(r, "why"));
-		p->rt_reads = str(r, "reads") && !strcmp(str(r, "reads"), "audit-hook");
+		/* Node's "adapter" and "getenv": its reads reach getenv, with or without a line. */
+		p->rt_reads = str(r, "reads") &&
+		              (!strcmp(str(r, "reads"), "audit-hook") ||
+		               !strcmp(str(r, "reads"), "adapter") || !strcmp(str(r, "reads"), "getenv"));
 	} else if (!strcmp(t, "end")) {
 		p->has_end = 1;
 		add_counts(p, get(r, "reads"));
 	} else if (!strcmp(t, "cap")) {
 		p->capped = 1;
+	} else if (!strcmp(t, "sock")) {
+		snap_sock(p, r);
 	}
 }
 
@@ -327,6 +372,7 @@ static void inherit_at_fork(struct proc *p)
 	if ((p->origin != OR_FORK && p->origin != OR_CLONE) || !par || p->link != LK_FORK)
 		return;
 	inherit_at_fork(par);
+	p->features |= par->features; /* the flags are in the environ it copied */
 	for (size_t i = 0; i < par->ncreds; i++) {
 		const struct cred *pc = &par->creds[i];
 		const struct facts *f = pc->has_start ? &pc->start : NULL;
@@ -408,11 +454,13 @@ static void free_proc(struct proc *p)
 	}
 	for (size_t i = 0; i < p->nconns; i++) {
 		free(p->conns[i].peer);
+		free(p->conns[i].peer_host);
 		free_site(&p->conns[i].site);
 	}
 	for (size_t i = 0; i < p->nuses; i++) {
 		free(p->uses[i].op);
 		free(p->uses[i].peer);
+		free(p->uses[i].peer_host);
 		free_site(&p->uses[i].site);
 	}
 	free(p->creds);
@@ -420,7 +468,9 @@ static void free_proc(struct proc *p)
 	free(p->execs);
 	free(p->conns);
 	free(p->uses);
+	model_wire_free(p);
 	free(p->kids);
+	snap_free(p->snap);
 	free(p);
 }
 

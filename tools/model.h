@@ -68,6 +68,7 @@ struct cred {
 };
 
 struct proc;
+struct snapinfo; /* snap.h: a process read from /proc by `credtrace snap` */
 
 struct fork_ev {
 	long long ts;
@@ -93,8 +94,11 @@ struct exec_ev {
 struct conn {
 	long long ts;
 	int fd, stream, ok, forks;
+	int held, inherited; /* a `held` record: open when the shim was attached, the parent's too */
+	long owner;          /* held: the process that made it (the parent when inherited) */
 	unsigned long long ino;
 	char *peer;
+	char *peer_host; /* the host name that resolved to peer (getaddrinfo), NULL when unknown */
 	struct site site;
 };
 
@@ -104,7 +108,19 @@ struct use {
 	unsigned long long ino;
 	long owner;
 	char *op, *peer;
+	char *peer_host; /* as conn's */
 	struct site site;
+};
+
+/* A request's credential (`wire`) or a 401/403 answered to it (`wire_status`, status set). */
+struct wire {
+	long long ts;
+	int status, tls, has_cred, has_var_env;
+	long conn, fd;
+	unsigned long long ino;
+	char *peer, *host, *api, *hdr, *match, *var; /* NULL when not recorded */
+	struct facts cred, var_env;
+	long n_req, n_2xx, n_401, n_403, n_other;
 };
 
 struct proc {
@@ -117,8 +133,9 @@ struct proc {
 	enum origin origin;
 	long long start, fork_ts, last_ts;
 	char *rt_name, *rt_why; /* runtime record, NULL when none */
-	int rt_reads;           /* 1: os.environ reads attributed (audit hook) */
+	int rt_reads;           /* 1: reads visible (Python audit hook; Node adapter or getenv) */
 	int blind;              /* credential reads are not visible in this process */
+	unsigned features;      /* bit CT_FEAT_x: that feature's flag is on ("feature" records) */
 	int blind_known;        /* blind and blind_why are computed */
 	int inherit_done;       /* creds at start taken from the parent (fork and clone children) */
 	char *blind_why;
@@ -132,11 +149,14 @@ struct proc {
 	size_t nconns;
 	struct use *uses;
 	size_t nuses;
+	struct wire *wires;
+	size_t nwires;
 	struct proc *parent;
 	enum link link;
 	struct exec_ev *via; /* the exec record that started this image */
 	struct proc **kids;
 	size_t nkids;
+	struct snapinfo *snap; /* NULL unless the process comes from a snapshot (origin "snap") */
 };
 
 struct model {
@@ -156,6 +176,12 @@ void proc_label(const struct model *m, const struct proc *p, char *buf, size_t n
 /* 1 when a is b or one of b's descendants in the tree. */
 int proc_within(const struct proc *a, const struct proc *b);
 const char *state_name(enum cstate s);
+/* 1 when p's fork record f names a child that left no trace file: a fork child writes its file at
+ * its first record, so it read no credential, connected nothing and exec'd nothing we saw (a celery
+ * or multiprocessing pool worker that only uses what its parent built). */
+int fork_untraced(const struct proc *p, const struct fork_ev *f);
+/* "api.openai.com:443 (203.0.113.7:443)" when the host name is known, else the peer as recorded. */
+void peer_phrase(const char *peer, const char *host, char *buf, size_t n);
 const char *link_name(enum link l);
 /* "12.0 ms", "3.20 s": a duration in microseconds. */
 void fmt_dur(long long from, long long to, char *buf, size_t n); /* to - from; "?" if out of range */

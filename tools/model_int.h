@@ -53,6 +53,11 @@ void site_parse(const cJSON *rec, const struct mod *mods, size_t nmods, enum sit
 int site_is_node_env(const char *func);
 int site_is_node_dotenv(const char *func); /* node::Dotenv::SetEnvironment: node --env-file */
 
+void parse_facts(const cJSON *o, struct facts *f); /* the facts fields of o (model.c) */
+void free_facts(struct facts *f);
+/* A `wire` or `wire_status` record (model_wire.c), and freeing them. */
+void model_wire_add(struct proc *p, const cJSON *r, long long ts);
+void model_wire_free(struct proc *p);
 const char *path_base(const char *p); /* "python3" for "/usr/bin/python3" */
 void model_link(struct model *m);     /* parents, children and blind spots, once every proc is read */
 

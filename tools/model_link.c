@@ -27,7 +27,7 @@ static void link_fork(struct model *m, struct proc *p)
 
 	for (size_t i = 0; i < m->n; i++) {
 		struct proc *q = m->procs[i];
-		if (q == p || !same_host(q, p) || q->pid != p->parent_pid)
+		if (q == p || q->pid != p->parent_pid || !same_host(q, p)) /* cheap test first: O(n^2) */
 			continue;
 		/* The nonce names the parent image exactly; without it, the latest image started before. */
 		if (p->parent_nonce ? strcmp(p->parent_nonce, q->nonce) != 0 : q->start > p->start)
@@ -74,7 +74,7 @@ static void link_ppid(struct model *m, struct proc *p)
 
 	for (size_t i = 0; i < m->n; i++) {
 		struct proc *q = m->procs[i];
-		if (q != p && same_host(q, p) && q->pid == p->ppid && q->start <= p->start &&
+		if (q != p && q->pid == p->ppid && same_host(q, p) && q->start <= p->start &&
 		    (!best || q->start > best->start))
 			best = q;
 	}

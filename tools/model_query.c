@@ -51,7 +51,10 @@ void proc_label(const struct model *m, const struct proc *p, char *buf, size_t n
 
 const char *state_name(enum cstate s)
 {
-	return s == ST_PRESENT ? "present" : s == ST_EMPTY ? "empty" : "absent";
+#define NAME_STR(id, str) str,
+	static const char *const names[] = {CT_STATES(NAME_STR)}; /* shim/cred_table.h */
+#undef NAME_STR
+	return (unsigned)s < sizeof names / sizeof *names ? names[s] : names[ST_ABSENT];
 }
 
 const char *link_name(enum link l)
@@ -76,4 +79,25 @@ void fmt_dur(long long from, long long to, char *buf, size_t n)
 		snprintf(buf, n, "%.1f ms", (double)us / 1e3);
 	else
 		snprintf(buf, n, "%.2f s", (double)us / 1e6);
+}
+
+void peer_phrase(const char *peer, const char *host, char *buf, size_t n)
+{
+	const char *port = peer ? strrchr(peer, ':') : NULL;
+	if (!peer)
+		snprintf(buf, n, "?");
+	else if (!host || !port)
+		snprintf(buf, n, "%s", peer);
+	else
+		snprintf(buf, n, "%s%s (%s)", host, port, peer);
+}
+
+int fork_untraced(const struct proc *p, const struct fork_ev *f)
+{
+	if (f->child <= 0)
+		return 0;
+	for (size_t i = 0; i < p->nkids; i++)
+		if (p->kids[i]->pid == f->child && p->kids[i]->link == LK_FORK)
+			return 0;
+	return 1;
 }

@@ -86,6 +86,10 @@ void site_parse(const cJSON *o, const struct mod *mods, size_t nmods, enum site_
 	enum node_site ns = NS_NONE;
 	char buf[1024];
 
+	if (!cJSON_IsObject(py))
+		py = get(site, "js"); /* the Node adapter's JavaScript frame: the same fields */
+	if (!cJSON_IsObject(py))
+		py = get(site, "rb"); /* the Ruby adapter's */
 	if (kind != SITE_OTHER && !cJSON_IsObject(py) && cJSON_IsArray(frames))
 		ns = node_frames(frames, mods, nmods);
 	if (ns == NS_NONE && kind == SITE_READ_NODE && !cJSON_IsObject(py))

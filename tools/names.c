@@ -1,36 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* names.c: near-miss credential names (OPEN_AI_API_KEY for OPENAI_API_KEY) and primary keys. */
+/* names.c: near-miss credential names (OPEN_AI_API_KEY for OPENAI_API_KEY); roles come from cred_info.c. */
 #include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
+#include "cred_info.h"
 #include "names.h"
 
-/* Provider primary keys (SECRETS.md, "Variable to provider", plus the other providers it lists). */
-static const char *const primary[] = {
-    "OPENAI_API_KEY",
-    "ANTHROPIC_API_KEY",
-    "GOOGLE_API_KEY",
-    "GEMINI_API_KEY",
-    "AWS_ACCESS_KEY_ID",
-    "GITHUB_TOKEN",
-    "GH_TOKEN",
-    "HF_TOKEN",
-    "HUGGINGFACEHUB_API_TOKEN",
-    "GROQ_API_KEY",
-    "XAI_API_KEY",
-    "LANGSMITH_API_KEY",
-    "LANGCHAIN_API_KEY",
-    "OPENROUTER_API_KEY",
-    "PERPLEXITY_API_KEY",
-    "REPLICATE_API_TOKEN",
-    "MISTRAL_API_KEY",
-    "COHERE_API_KEY",
-    "AZURE_OPENAI_API_KEY",
-    "DEEPSEEK_API_KEY",
-};
-
-/* Well-known names of distinct services: close in spelling, never a typo of one another. */
+/* Well-known names of distinct services: close in spelling, never a typo of one another. Names of
+ * the credential table (shim/cred_table.h) are distinct from one another too (see names_near). */
 static const char *const distinct[] = {
     "GITHUB_TOKEN",
     "GITLAB_TOKEN",
@@ -76,7 +54,8 @@ static int in_list(const char *const *list, size_t n, const char *name)
 
 int names_primary(const char *name)
 {
-	return in_list(primary, NELEM(primary), name);
+	const struct cred_info *c = cred_info(name);
+	return c && c->role == CT_ROLE_PRIMARY;
 }
 
 int names_distance(const char *a, const char *b, int cap)
@@ -172,6 +151,10 @@ int names_near(const char *a, const char *b)
 	squash(b, sb);
 	if (!strcmp(sa, sb))
 		return 1;
+	/* Two names the table knows are either one credential's alternatives (LANGSMITH_API_KEY,
+	 * LANGCHAIN_API_KEY) or different credentials: a typo is a name the table does not know. */
+	if (cred_info(a) && cred_info(b))
+		return 0;
 	if (in_list(distinct, NELEM(distinct), a) && in_list(distinct, NELEM(distinct), b))
 		return 0;
 	if (strlen(a) >= 8 && strlen(b) >= 8 && names_distance(a, b, 2) <= 2)

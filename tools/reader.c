@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "input.h"
 #include "reader.h"
 
 /* Replaces bytes that are not valid UTF-8 with '?', in place, so that reports stay valid JSON. The
@@ -80,7 +81,7 @@ static cJSON *parse_line(const char *path, size_t lineno, char *line, ssize_t le
 	else if (!cJSON_IsObject(rec) || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(rec, "t")))
 		why = "not a record (no \"t\" field): skipped";
 	if (why) {
-		fprintf(stderr, "%s:%zu: %s\n", path, lineno, why);
+		input_skip(path, lineno, why);
 		(*bad)++;
 		cJSON_Delete(rec);
 		return NULL;
@@ -97,6 +98,19 @@ static void trace_free(struct trace *t)
 	free(t->path);
 }
 
+/* What a header says about the run as a whole: settings the shim ignored, the fingerprint key. */
+static void header_notes(const char *path, const cJSON *hdr)
+{
+	const cJSON *c, *kid = cJSON_GetObjectItemCaseSensitive(hdr, "kid");
+	cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(hdr, "config"))
+	{
+		if (cJSON_IsString(c))
+			input_setting(path, c->valuestring);
+	}
+	if (cJSON_IsString(kid))
+		input_key_id(kid->valuestring);
+}
+
 /* Reads one file; returns 1 when kept, 0 when refused or empty. */
 static int load_file(const char *path, int input, struct traceset *ts)
 {
@@ -108,7 +122,7 @@ static int load_file(const char *path, int input, struct traceset *ts)
 	int ok = 1;
 
 	if (!f) {
-		weprintf("%s:", path);
+		input_refuse(path, 0, strerror(errno));
 		ts->refused++;
 		return 0;
 	}
@@ -119,24 +133,33 @@ static int load_file(const char *path, int input, struct traceset *ts)
 			continue;
 		type = cJSON_GetObjectItemCaseSensitive(rec, "t")->valuestring;
 		if (t.n == 0 && strcmp(type, "hdr") != 0) {
-			fprintf(stderr, "%s:%zu: first record is \"%s\", not a header: file skipped\n", path,
-			        lineno, type);
+			char *why;
+			if (asprintf(&why, "first record is \"%.40s\", not a header: file skipped", type) < 0)
+				eprintf("out of memory:");
+			input_refuse(path, lineno, why);
+			free(why);
 			ok = 0;
 		} else if (t.n == 0) {
 			cJSON *s = cJSON_GetObjectItemCaseSensitive(rec, "schema");
 			const char *sv = cJSON_IsString(s) ? s->valuestring : NULL;
 			int major = schema_major(sv);
+			char *why = NULL;
 			if (major > READER_MAJOR) {
-				fprintf(stderr,
-				        "%s: schema %s is newer than this reader (%s): file refused\n", path,
-				        sv, READER_SCHEMA);
+				if (asprintf(&why,
+				             "schema %.60s is newer than this reader (%s): file refused", sv,
+				             READER_SCHEMA) < 0)
+					eprintf("out of memory:");
 				ok = 0;
 			} else if (major < 0) {
-				fprintf(stderr,
-				        "%s:%zu: header has no credtrace.trace schema: file skipped\n", path,
-				        lineno);
+				if (asprintf(&why, "header has no credtrace.trace schema: file skipped") < 0)
+					eprintf("out of memory:");
 				ok = 0;
+			} else {
+				header_notes(path, rec);
 			}
+			if (why)
+				input_refuse(path, major < 0 ? lineno : 0, why);
+			free(why);
 		}
 		if (!ok) {
 			cJSON_Delete(rec);
@@ -148,13 +171,14 @@ static int load_file(const char *path, int input, struct traceset *ts)
 		t.recs[t.n++] = rec;
 	}
 	if (ok && ferror(f)) {
-		weprintf("%s: read error:", path);
+		input_refuse(path, 0, "read error: file skipped");
 		ok = 0;
 	}
 	free(line);
 	fclose(f);
+	input_file_done(path);
 	if (ok && t.n == 0) {
-		fprintf(stderr, "%s: no header record: file skipped\n", path);
+		input_refuse(path, 0, "no header record: file skipped");
 		ok = 0;
 	}
 	if (!ok) {
@@ -162,6 +186,7 @@ static int load_file(const char *path, int input, struct traceset *ts)
 		ts->refused++;
 		return 0;
 	}
+	input_read(path);
 	t.path = strdup(path);
 	t.input = input;
 	ts->v = realloc(ts->v, (ts->n + 1) * sizeof *ts->v);
@@ -189,7 +214,7 @@ static int collect(const char *dir, char ***list, size_t *n)
 	struct dirent *e;
 
 	if (!d) {
-		weprintf("%s:", dir);
+		input_refuse(dir, 0, strerror(errno));
 		return -1;
 	}
 	while ((e = readdir(d))) {
@@ -220,12 +245,13 @@ int reader_load(char **paths, int n, struct traceset *ts)
 	int rc = 0;
 
 	memset(ts, 0, sizeof *ts);
+	input_reset();
 	for (int i = 0; i < n; i++) {
 		struct stat st;
 		char **list = NULL;
 		size_t nl = 0;
 		if (stat(paths[i], &st) < 0) {
-			weprintf("%s:", paths[i]);
+			input_refuse(paths[i], 0, strerror(errno));
 			rc = -1;
 			continue;
 		}

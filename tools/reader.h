@@ -6,7 +6,9 @@
 
 #include <cjson/cJSON.h>
 
-#define READER_SCHEMA   "credtrace.trace/1"
+#include "../shim/cred_table.h"
+
+#define READER_SCHEMA   CT_TRACE_SCHEMA /* shared with the shim */
 #define READER_MAJOR    1
 #define READER_LINE_MAX (1 << 20) /* records are at most 4096 bytes; anything far longer is junk */
 
@@ -26,8 +28,9 @@ struct traceset {
 };
 
 /* Reads every PATH (a trace file, or a directory searched recursively for *.jsonl). Bad lines and
- * refused files are reported on stderr as FILE:LINE: reason. Returns -1 when a PATH cannot be read
- * at all (reported), else 0; ts->n may still be 0. Files are sorted by path for stable output. */
+ * refused files are reported on stderr as FILE:LINE: reason (a few per file) and kept for the
+ * report by input.c. Returns -1 when a PATH cannot be read at all (reported), else 0; ts->n may
+ * still be 0. Files are sorted by path for stable output. */
 int reader_load(char **paths, int n, struct traceset *ts);
 void reader_free(struct traceset *ts);
 

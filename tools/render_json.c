@@ -6,7 +6,9 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "input.h"
 #include "render.h"
+#include "snap.h"
 
 /* cJSON prints doubles with 15 significant digits; timestamps in microseconds need 16. */
 static cJSON *llnum(long long v)
@@ -49,7 +51,7 @@ static cJSON *site_json(const struct site *s)
 	return strornull(s->text);
 }
 
-static cJSON *cred_json(const struct cred *c)
+static cJSON *cred_json(const struct cred *c, int final)
 {
 	cJSON *o = cJSON_CreateObject(), *reads = cJSON_CreateArray(), *sets = cJSON_CreateArray();
 	struct facts absent = {0};
@@ -64,6 +66,8 @@ static cJSON *cred_json(const struct cred *c)
 		cJSON_AddStringToObject(j, "fn", r->fn);
 		add_facts(j, &r->f);
 		cJSON_AddItemToObject(j, "count", llnum(r->count));
+		/* without an "end" record the count is what was seen so far: a lower bound */
+		cJSON_AddBoolToObject(j, "count_final", final);
 		cJSON_AddItemToObject(j, "forks", llnum(r->forks));
 		cJSON_AddItemToObject(j, "site", site_json(&r->site));
 		cJSON_AddBoolToObject(j, "import_time", r->site.module_level);
@@ -98,6 +102,8 @@ static cJSON *sockets_json(const struct proc *p)
 		cJSON_AddItemToObject(j, "ino", llnum((long long)c->ino));
 		cJSON_AddItemToObject(j, "fd", llnum(c->fd));
 		cJSON_AddStringToObject(j, "peer", c->peer);
+		if (c->peer_host) /* only when known: traces without names keep their reports */
+			cJSON_AddStringToObject(j, "peer_host", c->peer_host);
 		cJSON_AddStringToObject(j, "type", c->stream ? "stream" : "dgram");
 		cJSON_AddItemToObject(j, "ts", llnum(c->ts));
 		cJSON_AddItemToObject(j, "site", site_json(&c->site));
@@ -110,6 +116,8 @@ static cJSON *sockets_json(const struct proc *p)
 		cJSON_AddItemToObject(j, "ino", llnum((long long)u->ino));
 		cJSON_AddItemToObject(j, "fd", llnum(u->fd));
 		cJSON_AddItemToObject(j, "peer", strornull(u->peer));
+		if (u->peer_host)
+			cJSON_AddStringToObject(j, "peer_host", u->peer_host);
 		cJSON_AddStringToObject(j, "op", u->op);
 		cJSON_AddItemToObject(j, "owner", llnum(u->owner));
 		cJSON_AddItemToObject(j, "ts", llnum(u->ts));
@@ -164,10 +172,12 @@ static cJSON *proc_json(const struct proc *p)
 	cJSON_AddItemToObject(o, "reads_hidden", strornull(p->blind ? p->blind_why : NULL));
 	cJSON_AddBoolToObject(o, "capped", p->capped);
 	for (size_t i = 0; i < p->ncreds; i++)
-		cJSON_AddItemToArray(creds, cred_json(&p->creds[i]));
+		cJSON_AddItemToArray(creds, cred_json(&p->creds[i], p->has_end));
 	cJSON_AddItemToObject(o, "credentials", creds);
 	cJSON_AddItemToObject(o, "sockets", sockets_json(p));
 	cJSON_AddItemToObject(o, "untraced_children", untraced_json(p));
+	if (p->snap) /* only in processes from a snapshot: traced reports stay as they were */
+		cJSON_AddItemToObject(o, "snapshot", render_snap_json(p));
 	return o;
 }
 
@@ -200,6 +210,7 @@ int render_json(FILE *out, const struct model *m, const struct findings *fs)
 		cJSON_AddItemToArray(finds, finding_json(&fs->v[i]));
 	cJSON_AddItemToObject(root, "processes", procs);
 	cJSON_AddItemToObject(root, "findings", finds);
+	cJSON_AddItemToObject(root, "input", input_json());
 	if (!(s = cJSON_Print(root)))
 		eprintf("out of memory:");
 	rc = fprintf(out, "%s\n", s) < 0 ? -1 : 0;

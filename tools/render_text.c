@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "input.h"
 #include "render.h"
+#include "snap.h"
 
 #define RING 8
 
@@ -27,6 +29,11 @@ static const char *E(const struct pen *p, const char *s)
 
 	free(*slot);
 	return *slot = text_escape(s ? s : "");
+}
+
+static const char *E_ctx(const char *s, void *p)
+{
+	return E(p, s);
 }
 
 static const char *c_(const struct pen *p, const char *code)
@@ -89,6 +96,7 @@ static void facts_text(const struct pen *p, const struct facts *f)
 
 static void creds_text(const struct pen *p, const struct proc *pr, int depth)
 {
+	char peer[400];
 	for (size_t i = 0; i < pr->ncreds; i++) {
 		const struct cred *c = &pr->creds[i];
 		struct facts absent = {0};
@@ -100,7 +108,9 @@ static void creds_text(const struct pen *p, const struct proc *pr, int depth)
 			const struct cread *r = &c->reads[k];
 			/* process.env's long note is in the findings; the tree only says where the read came
 			 * from */
-			fprintf(p->out, "; read %ldx%s%s%s%s (%s)", r->count,
+			/* a count is final only when the process exited normally ("end") */
+			fprintf(p->out, "; read %s%ldx%s%s%s%s (%s)", pr->has_end ? "" : "at least ",
+			        r->count,
 			        !r->site.text ? ""
 			        : r->site.js  ? " via "
 			                      : " at ",
@@ -120,15 +130,17 @@ static void creds_text(const struct pen *p, const struct proc *pr, int depth)
 			        c->sets[k].site.js ? "process.env (JavaScript)" : E(p, c->sets[k].site.text));
 		fputc('\n', p->out);
 	}
-	for (size_t i = 0; i < pr->nconns; i++)
+	for (size_t i = 0; i < pr->nconns; i++) {
+		peer_phrase(pr->conns[i].peer, pr->conns[i].peer_host, peer, sizeof peer);
 		fprintf(p->out, "%*ssocket: connected fd %d to %s (inode %llu)%s\n", depth * 2 + 4, "",
-		        pr->conns[i].fd, E(p, pr->conns[i].peer), pr->conns[i].ino,
-		        pr->conns[i].stream ? "" : " dgram");
+		        pr->conns[i].fd, E(p, peer), pr->conns[i].ino, pr->conns[i].stream ? "" : " dgram");
+	}
 	for (size_t i = 0; i < pr->nuses; i++)
 		fprintf(p->out, "%*ssocket: %s fd %d to %s (inode %llu, from %ld): %s\n", depth * 2 + 4, "",
 		        pr->uses[i].role_child ? "inherited" : "shared with children", pr->uses[i].fd,
 		        pr->uses[i].peer ? E(p, pr->uses[i].peer) : "?", pr->uses[i].ino, pr->uses[i].owner,
 		        E(p, pr->uses[i].op));
+	render_snap_holds(p->out, pr, depth * 2 + 4);
 }
 
 static void tree(const struct pen *p, const struct model *m, const struct proc *pr, int depth)
@@ -149,6 +161,12 @@ static void tree(const struct pen *p, const struct model *m, const struct proc *
 	creds_text(p, pr, depth);
 	for (size_t i = 0; i < pr->nkids; i++)
 		tree(p, m, pr->kids[i], depth + 1);
+	for (size_t i = 0; i < pr->nforks; i++)
+		if (fork_untraced(pr, &pr->forks[i])) {
+			fmt_dur(pr->start, pr->forks[i].ts, d, sizeof d);
+			fprintf(p->out, "%*spid %ld  [fork +%s, no records of its own]\n", depth * 2 + 4, "",
+			        pr->forks[i].child, d);
+		}
 }
 
 static void processes(const struct pen *p, const struct model *m)
@@ -205,6 +223,8 @@ static void blind_spots(const struct pen *p, const struct model *m)
 
 	fprintf(p->out, "\n%sNot seen%s\n", BOLD(p), RESET(p));
 	any = blind_groups(p, m);
+	any |= input_text(p->out, E_ctx, (void *)p) > 0;
+	any |= render_snap_notes(p->out, m);
 	for (size_t i = 0; i < m->n; i++) {
 		const struct proc *pr = m->procs[i];
 		proc_label(m, pr, lab, sizeof lab);

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "focus.h"
 #include "help.h"
+#include "input.h"
 #include "model.h"
 #include "reader.h"
 #include "render.h"
@@ -183,17 +184,19 @@ int cmd_report(int argc, char **argv)
 		free(load);
 		return rc;
 	}
+	/* A PATH that cannot be read does not hide the report of the others: it is listed in the
+	 * report and the exit status says input was refused. */
 	memset(&ts, 0, sizeof ts); /* when '-' cannot be kept, nothing is read */
 	memcpy(load, paths, (size_t)npaths * sizeof *load);
-	r = stdin_path(load, npaths, &stdin_dir) < 0 || reader_load(load, npaths, &ts) < 0;
+	if (stdin_path(load, npaths, &stdin_dir) == 0)
+		reader_load(load, npaths, &ts);
 	if (stdin_dir)
 		stdin_traces_remove(stdin_dir); /* read: the records are in memory */
 	free(load);
-	if (r || ts.n == 0) {
-		if (ts.n == 0)
-			weprintf("report: no readable trace files in the given path%s",
-			         npaths == 1 ? "" : "s");
+	if (ts.n == 0) {
+		weprintf("report: no readable trace files in the given path%s", npaths == 1 ? "" : "s");
 		reader_free(&ts);
+		input_reset();
 		free(paths);
 		return 2;
 	}
@@ -219,6 +222,9 @@ int cmd_report(int argc, char **argv)
 	for (size_t i = 0; !rc && i < fs.n; i++)
 		if ((int)fs.v[i].sev >= fail_level)
 			rc = 1;
+	if (!rc && input_refused())
+		rc = REPORT_INPUT_REFUSED;
+	input_reset();
 	findings_free(&fs);
 	model_free(&m);
 	sym_cleanup();

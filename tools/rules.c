@@ -15,11 +15,14 @@ static const char *const code_names[C_COUNT] = {
     "CRED_NAME_MISMATCH",
     "CRED_LOST_ON_EXEC",
     "SOCKET_REUSED_AFTER_FORK",
+    "SOCKET_SHARED",
     "CRED_DIVERGENT",
     "CRED_MALFORMED",
     "CRED_READ_BEFORE_FORK",
     "UNTRACED_PROCESS",
     "CRED_SET_AT_RUNTIME",
+    "KEY_REJECTED",
+    "KEY_SENT_DIFFERS",
 };
 
 const char *code_name(enum code c)
@@ -184,6 +187,9 @@ void rules_run(const struct model *m, struct findings *out)
 			per_var[r](m, ns.v[i], out);
 	free(ns.v);
 	rules_proc(m, out);
+	rules_snap(m, out);
+	rules_wire(m, out);
+	rules_attach(m, out);
 	if (out->n)
 		qsort(out->v, out->n, sizeof *out->v, cmp_finding);
 }

@@ -14,11 +14,14 @@ enum code {
 	C_NAME_MISMATCH,
 	C_LOST_ON_EXEC,
 	C_SOCKET_REUSED,
+	C_SOCKET_SHARED,
 	C_DIVERGENT,
 	C_MALFORMED,
 	C_READ_BEFORE_FORK,
 	C_UNTRACED,
 	C_SET_AT_RUNTIME,
+	C_KEY_REJECTED,
+	C_KEY_SENT_DIFFERS,
 	C_COUNT
 };
 
@@ -58,11 +61,16 @@ void site_phrase(const struct site *s, char *buf, size_t n);
 /* The site and, unless it is Node's process.env, the function: " at app.py:12 (<module>) (os.environ)". */
 void read_phrase(const struct cread *r, char *buf, size_t n);
 void rules_proc(const struct model *m, struct findings *out); /* rules_proc.c */
+void rules_snap(const struct model *m, struct findings *out); /* rules_snap.c: live state */
+void rules_wire(const struct model *m, struct findings *out); /* rules_wire.c */
+void rules_attach(const struct model *m, struct findings *out); /* rules_attach.c */
 /* Rules about one variable (rules_value.c, rules_divergent.c). */
 void rules_missing(const struct model *m, const char *var, struct findings *out);
 void rules_empty(const struct model *m, const char *var, struct findings *out);
 void rules_divergent(const struct model *m, const char *var, struct findings *out);
 void rules_malformed(const struct model *m, const char *var, struct findings *out);
 void rules_set(const struct model *m, const char *var, struct findings *out);
+/* Evidence: f's processes' connections to the API hosts of var's provider (rules_hosts.c). */
+void finding_cite_hosts(const struct model *m, struct finding *f, const char *var);
 
 #endif

@@ -214,7 +214,7 @@ static void rule_socket(const struct model *m, const struct proc *o, const struc
 	size_t n = sock_users(m, o, c, v), kids = 0;
 	long long first_fork = 0;
 	struct finding *f;
-	char lab[256], site[600], d[32], d2[32];
+	char lab[256], site[600], d[32], d2[32], peer[400];
 
 	for (size_t i = 0; i < n; i++)
 		if (v[i].k) {
@@ -229,9 +229,10 @@ static void rule_socket(const struct model *m, const struct proc *o, const struc
 	proc_label(m, o, lab, sizeof lab);
 	site_phrase(&c->site, site, sizeof site);
 	fmt_dur(c->ts, first_fork, d, sizeof d);
+	peer_phrase(c->peer, c->peer_host, peer, sizeof peer);
 	finding_msg(f,
 	            "a connection to %s made by %s before it forked is used after the fork by %zu process%s",
-	            c->peer, lab, n, n == 1 ? "" : "es");
+	            peer, lab, n, n == 1 ? "" : "es");
 	finding_ev(f, "%s connected fd %d (inode %llu)%s, %s before the first fork that shares it", lab,
 	           c->fd, c->ino, site, d);
 	for (size_t i = 0; i < n; i++) {
@@ -304,10 +305,11 @@ static void rule_before_fork(const struct model *m, const struct proc *p, const 
 {
 	const struct cread *r = NULL;
 	const struct proc *w[64];
-	size_t nw = 0, sock = 0;
+	size_t nw = 0, sock = 0, silent = 0;
 	int blind = 0;
 	struct finding *f;
 	char lab[256], site[600], d[32], list[300];
+	long long first_fork = 0;
 
 	for (size_t i = 0; i < c->nreads && !r; i++)
 		if (c->reads[i].f.state != ST_ABSENT && c->reads[i].forks == 0)
@@ -326,15 +328,22 @@ static void rule_before_fork(const struct model *m, const struct proc *p, const 
 		sock += used_socket(k);
 		w[nw++] = k;
 	}
-	if (!nw || blind)
+	/* Fork children with no trace file at all are workers too: they read nothing we could see. */
+	for (size_t i = 0; i < p->nforks; i++)
+		if (p->forks[i].ts >= r->ts && fork_untraced(p, &p->forks[i]))
+			silent++;
+	if ((!nw && !silent) || blind || (silent && p->blind))
 		return;
 	f = finding_new(out, C_READ_BEFORE_FORK, SEV_WARNING, c->name);
 	finding_pid(f, p->pid);
 	proc_label(m, p, lab, sizeof lab);
 	read_phrase(r, site, sizeof site);
-	fmt_dur(r->ts, w[0]->fork_ts, d, sizeof d);
+	for (size_t i = 0; i < p->nforks; i++)
+		if (p->forks[i].ts >= r->ts && (!first_fork || p->forks[i].ts < first_fork))
+			first_fork = p->forks[i].ts;
+	fmt_dur(r->ts, nw ? w[0]->fork_ts : first_fork, d, sizeof d);
 	finding_msg(f, "%s was read only by %s before it forked %zu worker%s that do the work", c->name, lab,
-	            nw, nw == 1 ? "" : "s");
+	            nw + silent, nw + silent == 1 ? "" : "s");
 	finding_ev(f, "%s read it%s, %s before the first fork", lab, site, d);
 	list[0] = 0;
 	for (size_t i = 0, u = 0; i < nw; i++) {
@@ -342,8 +351,22 @@ static void rule_before_fork(const struct model *m, const struct proc *p, const 
 		if (u < sizeof list)
 			u += (size_t)snprintf(list + u, sizeof list - u, "%s%ld", i ? ", " : "", w[i]->pid);
 	}
-	finding_ev(f, "forked worker%s %s made no read of %s of their own%s", nw == 1 ? "" : "s", list,
-	           c->name, sock ? "; they use sockets inherited from the parent" : "");
+	if (nw)
+		finding_ev(f, "forked worker%s %s made no read of %s of their own%s", nw == 1 ? "" : "s",
+		           list, c->name, sock ? "; they use sockets inherited from the parent" : "");
+	list[0] = 0;
+	for (size_t i = 0, u = 0; i < p->nforks; i++)
+		if (p->forks[i].ts >= r->ts && fork_untraced(p, &p->forks[i])) {
+			finding_pid(f, p->forks[i].child);
+			if (u < sizeof list)
+				u += (size_t)snprintf(list + u, sizeof list - u, "%s%ld", u ? ", " : "",
+				                      p->forks[i].child);
+		}
+	if (silent)
+		finding_ev(f,
+		           "forked worker%s %s recorded nothing of their own (no read, connection or exec): "
+		           "whatever they use came from the parent",
+		           silent == 1 ? "" : "s", list);
 	finding_hint(
 	    f, "Build the client in each worker after the fork (gunicorn post_fork, celery "
 	       "worker_process_init, or lazily on first use) instead of at import time in the parent; a "
@@ -364,9 +387,9 @@ void rules_proc(const struct model *m, struct findings *out)
 				rule_untraced(m, p, e, out);
 		}
 		for (size_t k = 0; k < p->nconns; k++)
-			if (p->conns[k].stream && p->conns[k].ok)
+			if (p->conns[k].stream && p->conns[k].ok && !p->conns[k].held)
 				rule_socket(m, p, &p->conns[k], out);
-		if (p->nkids)
+		if (p->nkids || p->nforks)
 			for (size_t k = 0; k < p->ncreds; k++)
 				rule_before_fork(m, p, &p->creds[k], out);
 	}

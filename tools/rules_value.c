@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cred_info.h"
 #include "names.h"
 #include "rules.h"
 
@@ -84,20 +85,117 @@ static const struct cset *removed_before(const struct cred *c, const struct crea
 	return last && last->f.state == ST_ABSENT ? last : NULL;
 }
 
+/* Why a missing variable matters in one process, from the credential table (shim/cred_table.h).
+ * Most telling first: the first case of a finding's processes names it in the message. */
+enum why_missing {
+	WM_PRIMARY,        /* a provider's primary key, no alternative: error */
+	WM_FEATURE_ON,     /* a feature key whose flag is on: error */
+	WM_OTHER,          /* another process has it: error */
+	WM_ALT_OF_MISSING, /* an alternative of a primary that is missing too: that one is the error */
+	WM_SATISFIED,      /* an alternative is there */
+	WM_FEATURE_OFF,    /* a feature key whose flag is off */
+	WM_OPTIONAL,       /* an optional probe, or a name the table does not know */
+	WM_FALLBACK,       /* absent, then an alternative read present: a fallback chain, no finding */
+	WM_SETTING,        /* an optional setting with no provider (a broker URL): no finding */
+};
+
+/* Another name of var's credential that p has, preferring one read present at or after `after`
+ * (then *chained is 1). NULL when none. */
+static const char *alternative_in(const struct proc *p, const char *var, long long after, int *chained)
+{
+	const char *any = NULL;
+	*chained = 0;
+	for (size_t i = 0; i < p->ncreds; i++) {
+		const struct cred *c = &p->creds[i];
+		if (!c->name || !strcmp(c->name, var) || !cred_same(var, c->name) || !has_var(p, c->name))
+			continue;
+		for (size_t k = 0; k < c->nreads; k++)
+			if (c->reads[k].f.state != ST_ABSENT && c->reads[k].ts >= after) {
+				*chained = 1;
+				return c->name;
+			}
+		if (!any)
+			any = c->name;
+	}
+	return any;
+}
+
+static enum why_missing why_missing(const struct model *m, const struct proc *p, const char *var,
+                                    const struct cread *r, const char **alt)
+{
+	enum ct_feature feat;
+	enum ct_role role = cred_base_role(var, &feat);
+	const struct cred_info *ci = cred_info(var);
+	int chained;
+
+	*alt = NULL;
+	if (ci && ci->role == CT_ROLE_OPTIONAL) /* a probe: never "satisfied", it is not needed */
+		return other_has(m, var, p) ? WM_OTHER : ci->provider[0] ? WM_OPTIONAL : WM_SETTING;
+	if ((*alt = alternative_in(p, var, r->ts, &chained)))
+		return chained ? WM_FALLBACK : WM_SATISFIED;
+	if (ci && ci->role == CT_ROLE_ALTERNATIVE && first_missing_read(proc_cred(p, ci->of))) {
+		*alt = ci->of; /* the finding about ci->of carries the severity */
+		return other_has(m, var, p) ? WM_OTHER : WM_ALT_OF_MISSING;
+	}
+	if (role == CT_ROLE_PRIMARY)
+		return WM_PRIMARY;
+	if (role == CT_ROLE_FEATURE && (p->features >> feat & 1u))
+		return WM_FEATURE_ON;
+	if (other_has(m, var, p))
+		return WM_OTHER;
+	return role == CT_ROLE_FEATURE ? WM_FEATURE_OFF : WM_OPTIONAL;
+}
+
+/* The message's parenthesis for the case that set the finding's severity. */
+static void why_text(enum why_missing w, const char *var, const char *alt, char *buf, size_t n)
+{
+	enum ct_feature feat;
+	cred_base_role(var, &feat);
+	switch (w) {
+	case WM_SATISFIED:
+	case WM_FALLBACK:
+		snprintf(buf, n, " (satisfied by %s, another name for the same credential)", alt);
+		break;
+	case WM_OTHER:
+		snprintf(buf, n, " (another process has it)");
+		break;
+	case WM_PRIMARY:
+		snprintf(buf, n, " (a provider's primary key)");
+		break;
+	case WM_FEATURE_ON:
+		snprintf(buf, n, " (%s is on, and needs it)", cred_feature_label(feat));
+		break;
+	case WM_ALT_OF_MISSING:
+		snprintf(buf, n, " (another name for %s, which is missing too)", alt);
+		break;
+	case WM_FEATURE_OFF:
+		snprintf(buf, n, " (needed only for %s, which is off)", cred_feature_label(feat));
+		break;
+	default:
+		snprintf(buf, n, " (an optional variable the client probes; no process has it)");
+	}
+}
+
 /* CRED_MISSING and CRED_NAME_MISMATCH: a read found the variable absent. A near miss explains the
- * absence better than "missing", so a reader with one gets CRED_NAME_MISMATCH instead. */
+ * absence better than "missing", so a reader with one gets CRED_NAME_MISMATCH instead. Whether a
+ * missing one matters comes from the table's roles: a primary key without an alternative, a feature
+ * key with its feature on, or a variable another process has is an error; the rest is info, and a
+ * fallback chain read in order (absent name, then a present alternative) is nothing at all. */
 void rules_missing(const struct model *m, const char *var, struct findings *out)
 {
 	/* An index, not a pointer: a CRED_NAME_MISMATCH made later moves out->v (finding_new reallocs). */
 	size_t mi = (size_t)-1;
 	struct finding *miss;
-	char lab[256], site[600];
+	char lab[256], site[600], why[200];
 	size_t nmiss = 0, nremoved = 0;
+	enum why_missing worst = WM_OPTIONAL;
+	const char *worst_alt = NULL;
 
 	for (size_t i = 0; i < m->n; i++) {
 		const struct proc *p = m->procs[i];
 		const struct cread *r = first_missing_read(proc_cred(p, var));
-		const char *near;
+		const char *near, *alt;
+		enum why_missing w;
 		if (!r)
 			continue;
 		proc_label(m, p, lab, sizeof lab);
@@ -116,15 +214,24 @@ void rules_missing(const struct model *m, const char *var, struct findings *out)
 			    near, var);
 			continue;
 		}
+		if ((w = why_missing(m, p, var, r, &alt)) >= WM_FALLBACK)
+			continue;
 		if (mi == (size_t)-1) {
 			finding_new(out, C_MISSING, SEV_INFO, var);
 			mi = out->n - 1;
 		}
 		miss = &out->v[mi];
-		if (names_primary(var) || other_has(m, var, p))
+		if (w <= WM_FEATURE_ON)
 			miss->sev = SEV_ERROR;
+		if (w < worst) {
+			worst = w;
+			worst_alt = alt;
+		}
 		finding_pid(miss, p->pid);
-		finding_ev(miss, "%s read %s%s: absent", lab, var, site);
+		if (w == WM_SATISFIED)
+			finding_ev(miss, "%s read %s%s: absent; it has %s", lab, var, site, alt);
+		else
+			finding_ev(miss, "%s read %s%s: absent", lab, var, site);
 		nmiss++;
 		{
 			const struct cset *rm = removed_before(proc_cred(p, var), r);
@@ -146,11 +253,10 @@ void rules_missing(const struct model *m, const char *var, struct findings *out)
 			finding_ev(miss, "%s has %s", lab, var);
 			break;
 		}
+	finding_cite_hosts(m, miss, var);
+	why_text(worst, var, worst_alt, why, sizeof why);
 	finding_msg(miss, "%s is read but absent from the environment of %zu process%s%s", var, nmiss,
-	            nmiss == 1 ? "" : "es",
-	            miss->sev == SEV_ERROR
-	                ? (names_primary(var) ? " (a provider's primary key)" : " (another process has it)")
-	                : " (an optional variable the client probes; no process has it)");
+	            nmiss == 1 ? "" : "es", why);
 	if (nremoved == nmiss)
 		finding_hint(miss,
 		             "The program removed %s itself (unsetenv, del os.environ, delete process.env) "
@@ -164,6 +270,14 @@ void rules_missing(const struct model *m, const char *var, struct findings *out)
 		    "of "
 		    "the call that starts them.",
 		    var);
+	else if (worst == WM_SATISFIED || worst == WM_ALT_OF_MISSING)
+		finding_hint(miss, "Nothing to do for %s itself: %s is another name for the same credential.",
+		             var, worst_alt);
+	else if (worst == WM_FEATURE_OFF)
+		finding_hint(miss,
+		             "Nothing to do while the feature is off; give these processes %s where "
+		             "it is turned on.",
+		             var);
 	else
 		finding_hint(miss,
 		             "Nothing to do unless you use the feature that needs %s: clients probe optional "
@@ -214,6 +328,7 @@ void rules_empty(const struct model *m, const char *var, struct findings *out)
 #undef EMPTY_FINDING
 	if (!f)
 		return;
+	finding_cite_hosts(m, f, var);
 	finding_msg(f, "%s is empty or whitespace only in %zu process%s", var, f->npids,
 	            f->npids == 1 ? "" : "es");
 	finding_hint(f,
@@ -284,6 +399,7 @@ void rules_malformed(const struct model *m, const char *var, struct findings *ou
 	}
 	if (!f)
 		return;
+	finding_cite_hosts(m, f, var);
 	flags_text(all & MALFORMED_MASK, fl, sizeof fl);
 	finding_msg(f, "%s has a malformed value: %s", var, fl);
 	hint[0] = 0;

@@ -9,12 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "../shim/dirpolicy.h"
 #include "cli.h"
 #include "help.h"
 
@@ -29,7 +31,7 @@ static volatile sig_atomic_t child_pid;
 
 static void usage(void)
 {
-	fputs("usage: credtrace run [-o DIR] [-q] [--] CMD [ARGS...]\n", stderr);
+	fputs("usage: credtrace run [-o DIR] [-q] [--wait SECONDS] [--] CMD [ARGS...]\n", stderr);
 }
 
 /* Forward a signal to the command, unless the command already got it: the terminal sends SIGINT,
@@ -195,29 +197,51 @@ static char *preload_value(const char *shim)
 	return v;
 }
 
-/* Creates the trace directory 0700, or checks an existing one: it holds the fingerprint key, so it
- * must be ours and not writable by others. Fills abs with its absolute path. */
+/* The value of var (NODE_OPTIONS, RUBYOPT) with a runtime adapter beside the shim loaded after every
+ * option the user had: "<old> <opt><dir>/<file>". NULL when there is no such file, or the user already
+ * loads it. Both runtimes split these variables at spaces: the path has none (checked with the
+ * shim's, in the same directory). */
+static char *adapter_value(const char *shim, const char *var, const char *file, const char *opt)
+{
+	const char *old = getenv(var);
+	const char *slash = strrchr(shim, '/');
+	char adapter[PATH_MAX];
+	if (!slash || snprintf(adapter, sizeof adapter, "%.*s/%s", (int)(slash - shim), shim, file) >=
+	                  (int)sizeof adapter)
+		return NULL;
+	if (access(adapter, R_OK) != 0 || (old && strstr(old, adapter)))
+		return NULL;
+	char *v = malloc((old ? strlen(old) : 0) + strlen(opt) + strlen(adapter) + 2);
+	if (v)
+		sprintf(v, "%s%s%s%s", old && *old ? old : "", old && *old ? " " : "", opt, adapter);
+	return v;
+}
+
+/* Creates the trace directory 0700, or checks an existing one, with the shim's own policy
+ * (shim/dirpolicy.c): it holds the fingerprint key, so no symlink or directory someone else could
+ * have planted, ours, not writable by others. Fills abs with its absolute path. */
 static int prepare_dir(const char *dir, int is_default, char *abs)
 {
-	struct stat st;
-	if (mkdir(dir, 0700) < 0) {
-		if (errno != EEXIST || is_default) {
-			weprintf("cannot create trace directory %s:", dir);
-			return -1;
-		}
-		if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-			weprintf("%s exists and is not a directory", dir);
-			return -1;
-		}
-		if (st.st_uid != geteuid() || (st.st_mode & 022)) {
-			weprintf("refusing trace directory %s: it is not yours or others can write to it "
-			         "(it will hold the fingerprint key)",
-			         dir);
-			return -1;
-		}
+	const char *why;
+	char at[PATH_MAX];
+	if (is_default && mkdir(dir, 0700) < 0) {
+		weprintf("cannot create trace directory %s:", dir);
+		return -1;
 	}
-	if (!realpath(dir, abs)) {
-		weprintf("%s:", dir);
+	if (ct_dir_absolute(dir, abs, PATH_MAX, &why) < 0) {
+		weprintf("refusing trace directory %s: %s", dir, why);
+		return -1;
+	}
+	/* the shim keeps the directory in a 1024-byte buffer (docs/trace-format.md) */
+	if (strlen(abs) > 1023) {
+		weprintf("refusing trace directory %.60s...: its absolute path is %zu bytes, the shim "
+		         "accepts at most 1023",
+		         abs, strlen(abs));
+		return -1;
+	}
+	if (ct_dir_check(abs, geteuid(), &why, at, sizeof at) < 0) {
+		weprintf("refusing trace directory %s: %s %s (it will hold the fingerprint key)", dir, at,
+		         why);
 		return -1;
 	}
 	return 0;
@@ -260,9 +284,104 @@ static void report(const char *dir)
 		;
 }
 
+/* How long run waits, after the command, for the processes it left behind (daemons, double-forked
+ * services, background jobs): their traces are only complete once they end. */
+#define WAIT_DEFAULT 3.0
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Every process of the run that outlived the command is a child of ours by now (we are their
+ * subreaper): reap them until none is left or `secs` have passed. Returns 1 when none is left. */
+static int wait_tree(double secs)
+{
+	double end = now_s() + secs;
+	for (;;) {
+		int st;
+		pid_t p = waitpid(-1, &st, WNOHANG);
+		if (p > 0)
+			continue;
+		if (p < 0 && errno == ECHILD)
+			return 1;
+		if (now_s() >= end)
+			return 0;
+		struct timespec ten_ms = {0, 10000000L};
+		nanosleep(&ten_ms, NULL);
+	}
+}
+
+/* Names, on stderr, the processes of the run still alive: our descendants, from /proc. */
+static void name_alive(double secs)
+{
+	enum { MAXP = 4096, SHOW = 8 };
+	static pid_t pid[MAXP], ppid[MAXP];
+	static char comm[MAXP][20];
+	static unsigned char mine[MAXP];
+	int n = 0, shown = 0, total = 0;
+	DIR *d = opendir("/proc");
+	if (!d)
+		return;
+	for (struct dirent *e; (e = readdir(d)) && n < MAXP;) {
+		char p[300], buf[512];
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(p, sizeof p, "/proc/%.280s/stat", e->d_name);
+		FILE *f = fopen(p, "r");
+		if (!f)
+			continue;
+		size_t got = fread(buf, 1, sizeof buf - 1, f);
+		fclose(f);
+		buf[got] = 0;
+		char *l = strchr(buf, '('), *r = strrchr(buf, ')');
+		int pp;
+		if (!l || !r || sscanf(r + 1, " %*c %d", &pp) != 1)
+			continue;
+		pid[n] = atoi(buf);
+		ppid[n] = pp;
+		snprintf(comm[n], sizeof comm[n], "%.*s", (int)(r - l - 1), l + 1);
+		mine[n] = pp == getpid();
+		n++;
+	}
+	closedir(d);
+	for (int changed = 1; changed;) { /* descendants of our children, to any depth */
+		changed = 0;
+		for (int i = 0; i < n; i++)
+			for (int j = 0; j < n && !mine[i]; j++)
+				if (mine[j] && ppid[i] == pid[j])
+					mine[i] = changed = 1;
+	}
+	for (int i = 0; i < n; i++)
+		total += mine[i];
+	if (!total)
+		return;
+	fprintf(stderr, "credtrace: %d process%s of the run still running after %gs:", total,
+	        total == 1 ? "" : "es", secs);
+	for (int i = 0; i < n && shown < SHOW; i++)
+		if (mine[i])
+			fprintf(stderr, "%s pid %d (%s)", shown++ ? "," : "", (int)pid[i], comm[i]);
+	fprintf(stderr,
+	        "%s; what they record from now on is not in this report (credtrace report "
+	        "DIR later, or run --wait SECONDS)\n",
+	        total > SHOW ? ", ..." : "");
+}
+
+/* Says how the command ended when a signal ended it (a shell shows only 128+N). */
+static void say_signal(int st)
+{
+	int sig = WTERMSIG(st);
+	const char *abbrev = sigabbrev_np(sig);
+	fprintf(stderr, "credtrace: the command was killed by signal %d (%s%s)%s\n", sig, abbrev ? "SIG" : "",
+	        abbrev ? abbrev : "unknown", WCOREDUMP(st) ? ", core dumped" : "");
+}
+
 /* fork + execvp with the environment set in the child. Returns the child's pid, or -1 with *err set
  * to the exec errno (the child reports it through a close-on-exec pipe). */
-static pid_t start(char **cmd, const char *preload, const char *dir, const sigset_t *oldmask, int *err)
+static pid_t start(char **cmd, const char *preload, const char *nodeopts, const char *rubyopt,
+                   const char *dir, const sigset_t *oldmask, int *err)
 {
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
@@ -281,7 +400,9 @@ static pid_t start(char **cmd, const char *preload, const char *dir, const sigse
 		}
 		sigprocmask(SIG_SETMASK, oldmask, NULL);
 		close(pfd[0]);
-		if (setenv("LD_PRELOAD", preload, 1) == 0 && setenv("CREDTRACE_DIR", dir, 1) == 0)
+		if (setenv("LD_PRELOAD", preload, 1) == 0 && setenv("CREDTRACE_DIR", dir, 1) == 0 &&
+		    (!nodeopts || setenv("NODE_OPTIONS", nodeopts, 1) == 0) &&
+		    (!rubyopt || setenv("RUBYOPT", rubyopt, 1) == 0))
 			execvp(cmd[0], cmd);
 		int e = errno;
 		ssize_t w = write(pfd[1], &e, sizeof e);
@@ -318,6 +439,7 @@ int cmd_run(int argc, char **argv)
 {
 	const char *dir = NULL;
 	int quiet = 0, i = 1;
+	double wait_secs = WAIT_DEFAULT;
 	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--")) {
@@ -332,6 +454,14 @@ int cmd_run(int argc, char **argv)
 				return RUN_USAGE;
 			}
 			dir = argv[i];
+		} else if (!strcmp(a, "--wait")) {
+			char *end = NULL;
+			if (++i == argc || (wait_secs = strtod(argv[i], &end), end == argv[i]) || *end ||
+			    !(wait_secs >= 0 && wait_secs <= 86400)) {
+				weprintf("run: --wait needs a number of seconds (0 to 86400)");
+				usage();
+				return RUN_USAGE;
+			}
 		} else if (!strncmp(a, "-o", 2)) {
 			dir = a + 2;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -411,10 +541,17 @@ int cmd_run(int argc, char **argv)
 		sigaction(fwd_sigs[k], &sa, NULL);
 	}
 	fflush(NULL);
+	/* Orphans of the run (daemons, double forks) become our children, so that we see them end. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	sigprocmask(SIG_BLOCK, &block, &old);
-	pid_t pid = start(cmd, preload, abs, &old, &err);
+	/* The runtime adapters (docs/runtimes.md): JavaScript and Ruby file:line of credential reads. */
+	char *nodeopts = adapter_value(shim, "NODE_OPTIONS", "credtrace-node.cjs", "--require ");
+	char *rubyopt = adapter_value(shim, "RUBYOPT", "credtrace-ruby.rb", "-r");
+	pid_t pid = start(cmd, preload, nodeopts, rubyopt, abs, &old, &err);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	free(preload);
+	free(nodeopts);
+	free(rubyopt);
 	if (pid < 0) {
 		weprintf("fork: %s", strerror(err));
 		return RUN_FAILED;
@@ -429,6 +566,10 @@ int cmd_run(int argc, char **argv)
 		return not_runnable(cmd[0], err);
 	}
 	rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	if (WIFSIGNALED(st) && !quiet)
+		say_signal(st);
+	if (!wait_tree(wait_secs) && !quiet)
+		name_alive(wait_secs);
 	if (quiet) {
 		/* -q drops the report, not where the traces went: a quiet run is looked at later. */
 		fprintf(stderr, "credtrace: traces in %s\n", abs);
@@ -437,7 +578,8 @@ int cmd_run(int argc, char **argv)
 	if (count_traces(abs) == 0)
 		fprintf(stderr,
 		        "credtrace: no trace was written in %s: the command did not load the shim "
-		        "(static, setuid, or LD_PRELOAD removed)\n",
+		        "(static, setuid, or LD_PRELOAD removed) or could not write there (full or "
+		        "read-only file system; CREDTRACE_DEBUG=1 makes the shim say why)\n",
 		        abs);
 	else
 		report(abs);

@@ -3,7 +3,7 @@
 # keeps dlsym: shim/glibc_compat.h) and the loader needed.
 . "$(dirname "$0")/../lib.sh"
 
-allowed='^((secure_)?getenv|setenv|unsetenv|putenv|clearenv|fork|_Fork|exec(l|lp|le|v|ve|vp|vpe)|fexecve|posix_spawnp?|system|popen|socket|connect|accept4?|close|close_range|closefrom|dup[23]?|fcntl(64)?|shutdown|p?read(64)?|p?write(64)?|readv|writev|send(to|msg|mmsg)?|recv(from|msg|mmsg)?|__(read|recv|recvfrom)_chk)$'
+allowed='^(credtrace_(attach|detach)|(secure_)?getenv|setenv|unsetenv|putenv|clearenv|fork|_Fork|exec(l|lp|le|v|ve|vp|vpe)|fexecve|posix_spawnp?|system|popen|socket|connect|accept4?|close|close_range|closefrom|dup[23]?|fcntl(64)?|shutdown|getaddrinfo|p?read(64)?|p?write(64)?|readv|writev|send(to|msg|mmsg)?|recv(from|msg|mmsg)?|__(read|recv|recvfrom)_chk|SSL_(read|write)(_ex)?)$'
 extra=$(nm -D --defined-only "$SHIM" | awk '$2 ~ /^[TWDBRVi]$/ {print $3}' | grep -vE "$allowed" || true)
 expect_eq "exports are hooks only" "$extra" ""
 abs=$(nm -D --defined-only "$SHIM" | awk '$2 == "A" {print $3}' | sort | tr '\n' ' ')

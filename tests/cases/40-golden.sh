@@ -41,7 +41,7 @@ for dir in tests/golden/*/; do
 	if $PY - "$got" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
-assert list(r) == ["schema", "processes", "findings"], list(r)
+assert list(r) == ["schema", "processes", "findings", "input"], list(r)
 assert r["schema"] == "credtrace.report/1"
 for f in r["findings"]:
     for k in ("code", "severity", "variable", "pids", "message", "hint"):

@@ -11,13 +11,16 @@ G=tests/golden
 nproc_json() { $PY -c 'import json,sys; r=json.load(open(sys.argv[1])); print(len(r["processes"]), len(r["findings"]))' "$1"; }
 
 # --help: stdout, status 0, every option and an example.
-for c in run report; do
+for c in run report snap attach detach; do
 	rc=0
 	"$CLI" $c --help >"$W/help-$c" 2>"$W/help-$c.err" || rc=$?
 	expect_eq "$c --help: status 0" "$rc" 0
 	missing=""
 	case $c in
-	run) opts="-o --output -q --quiet -- --help" ;;
+	run) opts="-o --output -q --quiet --wait -- --help" ;;
+	snap) opts="--all -o --format --fail-on -- --help" ;;
+	attach) opts="-o --for --children --seccomp-ok -- --help" ;;
+	detach) opts="--help" ;;
 	report) opts="--format --fail-on --baseline --pid --findings-only --help sarif junit html" ;;
 	esac
 	for o in $opts; do grep -qe " ${o}[ ,]" -e " ${o}\$" -e "${o} " "$W/help-$c" || missing="$missing $o"; done
@@ -39,6 +42,9 @@ expect_eq "completion: report options" "$(comp credtrace report --f)" "--format 
 expect_eq "completion: formats" "$(comp credtrace report --format '')" "text json sarif junit html"
 expect_eq "completion: levels" "$(comp credtrace report --fail-on w)" "warning"
 expect_eq "completion: run options" "$(comp credtrace run --q)" "--quiet"
+expect_eq "completion: snap, attach, detach" "$(comp credtrace a; comp credtrace attach --c; comp credtrace snap --a)" "attach
+--children
+--all"
 
 # report -: the traces of a directory, piped in one after the other, give the same report.
 "$CLI" report --format json $G/read-before-fork/trace >"$W/dir.json"

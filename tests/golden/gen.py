@@ -130,6 +130,72 @@ def missing_optional_probe():
 
 
 @case
+def missing_feature_off():
+    """LangGraph.js with LangSmith tracing off: langsmith reads LANGSMITH_API_KEY, then LANGCHAIN_API_KEY
+    (utils/env.ts), both absent; the key is needed only when tracing is on: info, never an error."""
+    n = P("web", 310, 1, ["node", "graph.js"])
+    mods(n, 1)
+    n.env(0, "OPENAI_API_KEY").read(20, "OPENAI_API_KEY", site=NATIVE)
+    n.read(21, "LANGSMITH_API_KEY", "absent", site=NATIVE).read(22, "LANGCHAIN_API_KEY", "absent", site=NATIVE)
+    return [n]
+
+
+@case
+def missing_feature_on():
+    """The same with LANGSMITH_TRACING=true in the parent (a "feature" record) and a forked worker that
+    inherits it: LANGSMITH_API_KEY is an error; LANGCHAIN_API_KEY, its other name, stays info."""
+    n = P("web", 320, 1, ["node", "graph.js"])
+    mods(n, 1)
+    n.env(0, "OPENAI_API_KEY").rec(0, "feature", name="langsmith_tracing", on=True)
+    n.fork(10, 321)
+    w = P("web", 321, 320, ["node", "graph.js"], at=10, origin="fork", parent=n, gen=1)
+    mods(w, 11)
+    w.read(21, "LANGSMITH_API_KEY", "absent", site=NATIVE).read(22, "LANGCHAIN_API_KEY", "absent", site=NATIVE)
+    return [n, w]
+
+
+@case
+def missing_fallback_neg():
+    """A fallback chain read in order: Azure's AD token absent, then the API key present (openai-python
+    lib/azure.py); google-genai reads GOOGLE_API_KEY and GEMINI_API_KEY, one is enough. Nothing."""
+    p = P("api", 330, 1, ["python3", "app.py"], runtime="audit-hook")
+    p.env(0, "AZURE_OPENAI_API_KEY", ln=32, provider=None).env(0, "GEMINI_API_KEY", ln=39, provider="google")
+    p.read(20, "AZURE_OPENAI_AD_TOKEN", "absent", site=py("/srv/app/app.py", 5), fn="os.environ")
+    p.read(21, "AZURE_OPENAI_API_KEY", ln=32, provider=None, site=py("/srv/app/app.py", 5), fn="os.environ")
+    p.read(22, "GOOGLE_API_KEY", "absent", site=py("/srv/app/app.py", 6), fn="os.environ")
+    p.read(23, "GEMINI_API_KEY", ln=39, provider="google", site=py("/srv/app/app.py", 6), fn="os.environ")
+    return [p]
+
+
+@case
+def missing_alternative_satisfied():
+    """Anthropic's client reads ANTHROPIC_API_KEY (absent) while ANTHROPIC_AUTH_TOKEN is set but read
+    earlier: either is enough (info, satisfied); PPLX_API_KEY and PERPLEXITY_API_KEY both absent: the
+    primary is the error, the older name info."""
+    p = P("api", 340, 1, ["python3", "app.py"], runtime="audit-hook")
+    p.env(0, "ANTHROPIC_AUTH_TOKEN", ln=108, provider="anthropic")
+    p.read(20, "ANTHROPIC_AUTH_TOKEN", ln=108, provider="anthropic", site=py("/srv/app/app.py", 5), fn="os.environ")
+    p.read(21, "ANTHROPIC_API_KEY", "absent", site=py("/srv/app/app.py", 5), fn="os.environ")
+    p.read(22, "PPLX_API_KEY", "absent", site=py("/srv/app/app.py", 9), fn="os.environ")
+    p.read(23, "PERPLEXITY_API_KEY", "absent", site=py("/srv/app/app.py", 9), fn="os.environ")
+    return [p]
+
+
+@case
+def empty_cites_host():
+    """An empty OPENAI_API_KEY read by a process that then connected to api.openai.com (peer_host from the
+    getaddrinfo hook) and to a database: the finding cites the OpenAI connection, not the database's."""
+    p = P("api", 350, 1, ["python3", "app.py"], runtime="audit-hook")
+    p.env(0, "OPENAI_API_KEY", "empty", ln=0)
+    p.read(20, "OPENAI_API_KEY", "empty", ln=0, site=py("/srv/app/app.py", 5), fn="os.environ")
+    p.rec(30, "connect", fd=7, ino=4401, type="stream", family="inet", peer="203.0.113.7:443",
+          peer_host="api.openai.com", ok=True, errno=0, gen=0, forks=0, site={"bt": "off"})
+    p.rec(31, "connect", fd=8, ino=4402, type="stream", family="inet", peer="10.0.0.5:5432",
+          peer_host="db.internal", ok=True, errno=0, gen=0, forks=0, site={"bt": "off"})
+    return [p]
+
+
+@case
 def clean():
     """Negative twin of most cases: one service, key present and read."""
     p = P("api", 10, 1, ["python3", "app.py"], runtime="audit-hook")
@@ -421,6 +487,32 @@ def socket_one_child():
 
 
 @case
+def socket_attach_held():
+    """credtrace attach on a worker only: it held a socket its parent holds too (made before the fork,
+    connect not seen) and used it after the attach: warning, pids the parent and the worker."""
+    w = P("box", 701, 700, ["gunicorn", "app:app"], exe="/usr/bin/python3.11", origin="attach",
+          runtime="audit-hook")
+    w.rec(1, "held", fd=7, ino=9301, family="inet", peer="127.0.0.1:8443", inherited=True, owner=700)
+    w.rec(2, "attach", what="start", slots=52, hooks=53, children=False, env_changed=False)
+    use(w, 50, 9301, 700, fd=7, peer="127.0.0.1:8443")
+    w.rec(90, "attach", what="detach", slots=52)
+    return [w]
+
+
+@case
+def socket_attach_held_neg():
+    """credtrace attach: a socket the worker made itself (the parent does not hold it) and used, and an
+    inherited one it never used while attached: nothing."""
+    w = P("box", 711, 710, ["gunicorn", "app:app"], exe="/usr/bin/python3.11", origin="attach",
+          runtime="audit-hook")
+    w.rec(1, "held", fd=7, ino=9311, family="inet", peer="127.0.0.1:8443", inherited=False, owner=711)
+    w.rec(1, "held", fd=8, ino=9312, family="inet", peer="127.0.0.1:8443", inherited=True, owner=710)
+    w.rec(2, "attach", what="start", slots=52, hooks=53, children=False, env_changed=False)
+    w.rec(90, "attach", what="detach", slots=52)
+    return [w]
+
+
+@case
 def socket_listener_neg():
     """gunicorn: an inherited listening socket and accepted connections are the pre-fork design. The
     shim does not track them; the workers' own client sockets are connected after the fork."""
@@ -555,6 +647,18 @@ def read_before_fork():
 
 
 @case
+def read_before_fork_silent():
+    """celery prefork: the main process reads the key at import time and forks two pool workers that
+    record nothing of their own (no trace file): the parent's fork records name them."""
+    m = P("wk", 720, 1, ["python3", "-m", "celery", "-A", "tasks", "worker"], exe="/usr/bin/python3.11",
+          runtime="audit-hook")
+    m.env(0, "OPENAI_API_KEY")
+    m.read(40, "OPENAI_API_KEY", site=py("/srv/app/tasks.py", 4), fn="os.environ")
+    m.fork(900, 721).fork(910, 722)
+    return [m]
+
+
+@case
 def read_before_fork_neg():
     """Each worker builds its client after the fork; a subprocess child that execs is not a worker."""
     m = P("api", 710, 1, ["gunicorn", "app:app"], exe="/usr/bin/python3.11", runtime="audit-hook")
@@ -668,6 +772,68 @@ def set_at_runtime_neg():
           prev={"state": "present", "len": 164, "fp": "3f9a0c11d2e4"}, ok=False, errno=22, gen=0, forks=0,
           site={"bt": "off"})
     return [p]
+
+
+# ---- KEY_REJECTED, KEY_SENT_DIFFERS -----------------------------------------------------------------
+def cred_facts(state="present", ln=164, flags=(), provider="openai", fp="3f9a0c11d2e4"):
+    f = facts("x", state, ln, flags, provider, fp)
+    del f["name"]
+    return f
+
+
+def wire(p, at, t="wire", status=None, cred=None, match="OPENAI_API_KEY", var="OPENAI_API_KEY",
+         var_env=None, n=(1, 0, 0, 0, 0), conn=1, ino=918273, tls=True, hdr="authorization"):
+    r = {"conn": conn, "tls": tls, "fd": 5, "ino": ino, "peer": "10.0.0.7:443", "host": "api.openai.com",
+         "api": "openai"}
+    if status:
+        r["status"] = status
+    r.update({"hdr": hdr, "cred": cred if cred is not None else cred_facts(), "match": match, "var": var,
+              "var_env": var_env if var_env is not None else cred_facts(),
+              "n": dict(zip(("req", "2xx", "401", "403", "other"), n))})
+    return p.rec(at, t, **r)
+
+
+@case
+def key_stale():
+    """A client built at import time with the key of the moment; a .env loaded later replaces the key;
+    the client still sends the old one and gets 401 twice: KEY_REJECTED and KEY_SENT_DIFFERS (error),
+    with the import-time read that had the sent fingerprint."""
+    p = P("box", 1010, 1, ["python3", "app.py"], runtime="audit-hook")
+    p.env(0, "OPENAI_API_KEY", fp="aaaaaaaaaaaa")
+    p.read(5, "OPENAI_API_KEY", fn="os.environ", fp="aaaaaaaaaaaa", site=py("/srv/app/app.py", 3))
+    setrec(p, 8, "OPENAI_API_KEY", prev="present", site=py("/usr/lib/python3/dist-packages/dotenv/main.py", 98, "set_as_environment_variables", False))
+    old, now = cred_facts(fp="aaaaaaaaaaaa"), cred_facts(fp="3f9a0c11d2e4")
+    wire(p, 20, cred=old, match=None, var_env=now)
+    wire(p, 21, "wire_status", 401, cred=old, match=None, var_env=now, n=(1, 0, 1, 0, 0))
+    wire(p, 22, "wire_status", 401, cred=old, match=None, var_env=now, n=(2, 0, 2, 0, 0))
+    return [p]
+
+
+@case
+def key_stale_neg():
+    """The healthy twin: the key sent is the environment's and the server answers 200: nothing."""
+    p = P("box", 1020, 1, ["python3", "app.py"], runtime="audit-hook")
+    p.env(0, "OPENAI_API_KEY")
+    p.read(5, "OPENAI_API_KEY", fn="os.environ", site=py("/srv/app/app.py", 3))
+    wire(p, 20)
+    return [p]
+
+
+@case
+def key_rejected_forked():
+    """gunicorn --preload: a worker sends the environment's own key through the connection its parent
+    made before the fork, and the server answers 403: KEY_REJECTED naming the inherited connection,
+    next to SOCKET_REUSED_AFTER_FORK."""
+    par = P("box", 1030, 1, ["gunicorn", "app:app"], exe="/usr/bin/python3", runtime="audit-hook")
+    par.env(0, "OPENAI_API_KEY")
+    conn(par, 5, 918273, peer="10.0.0.7:443")
+    par.fork(10, 1031)
+    ch = P("box", 1031, 1030, ["gunicorn", "app:app"], exe="/usr/bin/python3", at=10, origin="fork",
+           parent=par, gen=1)
+    use(ch, 20, 918273, 1030, peer="10.0.0.7:443")
+    wire(ch, 21)
+    wire(ch, 22, "wire_status", 403, n=(1, 0, 0, 1, 0))
+    return [par, ch]
 
 
 def main():

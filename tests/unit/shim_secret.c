@@ -678,6 +678,37 @@ static void test_fingerprints(void)
 	ct_fp_key(NULL, 0);
 }
 
+/* ct_facts_ofn: a value inside a larger buffer (a request header), not NUL-terminated, gives the
+ * facts of exactly those bytes (the wire hooks read headers in place). */
+static void test_facts_n(void)
+{
+	unsigned char key[32];
+	char a[200], buf[260];
+	struct ct_facts f, g;
+	size_t n, i;
+	for (i = 0; i < 32; i++)
+		key[i] = (unsigned char)rnd(256);
+	ct_fp_key(key, 32);
+	n = strlen(mk(a, "sk-proj-", 164));
+	memcpy(buf, a, n);
+	memcpy(buf + n, "\r\nHost: x\r\n", 12);
+	ct_facts_ofn("OPENAI_API_KEY", 14, buf, n, NULL, &f);
+	g = F("OPENAI_API_KEY", a, NULL);
+	ok(f.state == g.state && f.len == g.len && f.flags == g.flags && !strcmp(f.fp, g.fp) &&
+	       f.provider == g.provider && f.entropy == g.entropy,
+	   "facts of n bytes in place equal the facts of the same NUL-terminated value", NULL);
+	ct_facts_ofn("OPENAI_API_KEY", 14, buf, 0, NULL, &f);
+	ok(f.state == CT_EMPTY && f.len == 0 && !f.fp[0], "zero bytes: an empty credential", NULL);
+	memcpy(buf, "\"sk-x\"", 6);
+	ct_facts_ofn("ANTHROPIC_API_KEY", 17, buf, 6, NULL, &f);
+	ok((f.flags & CT_F_QUOTED) && f.len == 6, "shape flags judged on the n bytes", NULL);
+	ok(!strcmp(ct_var_of_provider("openai"), "OPENAI_API_KEY") &&
+	       !strcmp(ct_var_of_provider("anthropic"), "ANTHROPIC_API_KEY") && !ct_var_of_provider("nope") &&
+	       !ct_var_of_provider(NULL),
+	   "a provider's primary variable", NULL);
+	ct_fp_key(NULL, 0);
+}
+
 static void test_looks_like_key(void)
 {
 	static const char *const no[] = {
@@ -748,6 +779,7 @@ int main(void)
 	ct_sha256_portable(0);
 	test_sha_impls();
 	test_fingerprints();
+	test_facts_n();
 	test_looks_like_key();
 	fprintf(stderr, "%d passed, %d failed\n", passed, failed);
 	return failed != 0;

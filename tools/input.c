@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+/* input.c: the record of what the reader read, skipped and refused; bounded messages per file. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "input.h"
+
+struct skip {
+	char *file;
+	size_t line;
+	const char *why; /* static text */
+};
+struct refusal {
+	char *file, *why;
+};
+struct note {
+	char *file, *msg;
+};
+
+static struct {
+	char **read;
+	size_t nread;
+	struct skip *skips; /* at most INPUT_LIST_PER_FILE per file */
+	size_t nskips, skipped_total;
+	struct refusal *refused;
+	size_t nrefused;
+	struct note *settings;
+	size_t nsettings;
+	char **kids;
+	size_t nkids;
+	/* the file being read: how many of its lines were skipped */
+	char *cur;
+	size_t cur_skipped;
+} in;
+
+void input_reset(void)
+{
+	for (size_t i = 0; i < in.nread; i++)
+		free(in.read[i]);
+	for (size_t i = 0; i < in.nskips; i++)
+		free(in.skips[i].file);
+	for (size_t i = 0; i < in.nrefused; i++)
+		free(in.refused[i].file), free(in.refused[i].why);
+	for (size_t i = 0; i < in.nsettings; i++)
+		free(in.settings[i].file), free(in.settings[i].msg);
+	for (size_t i = 0; i < in.nkids; i++)
+		free(in.kids[i]);
+	free(in.read), free(in.skips), free(in.refused), free(in.settings), free(in.kids), free(in.cur);
+	memset(&in, 0, sizeof in);
+}
+
+static void set_cur(const char *path)
+{
+	if (in.cur && !strcmp(in.cur, path))
+		return;
+	free(in.cur);
+	in.cur = estrdup(path);
+	in.cur_skipped = 0;
+}
+
+void input_read(const char *path)
+{
+	in.read = erealloc(in.read, (in.nread + 1) * sizeof *in.read);
+	in.read[in.nread++] = estrdup(path);
+}
+
+void input_skip(const char *path, size_t line, const char *why)
+{
+	set_cur(path);
+	in.skipped_total++;
+	if (++in.cur_skipped <= INPUT_SAY_PER_FILE)
+		fprintf(stderr, "%s:%zu: %s\n", path, line, why);
+	if (in.cur_skipped <= INPUT_LIST_PER_FILE) {
+		in.skips = erealloc(in.skips, (in.nskips + 1) * sizeof *in.skips);
+		in.skips[in.nskips++] = (struct skip){estrdup(path), line, why};
+	}
+}
+
+void input_file_done(const char *path)
+{
+	if (in.cur && !strcmp(in.cur, path) && in.cur_skipped > INPUT_SAY_PER_FILE)
+		fprintf(stderr, "%s: %zu more unreadable lines skipped (%zu in all)\n", path,
+		        in.cur_skipped - INPUT_SAY_PER_FILE, in.cur_skipped);
+	free(in.cur);
+	in.cur = NULL;
+	in.cur_skipped = 0;
+}
+
+void input_refuse(const char *path, size_t line, const char *why)
+{
+	if (line)
+		fprintf(stderr, "%s:%zu: %s\n", path, line, why);
+	else
+		fprintf(stderr, "%s: %s\n", path, why);
+	in.refused = erealloc(in.refused, (in.nrefused + 1) * sizeof *in.refused);
+	in.refused[in.nrefused++] = (struct refusal){estrdup(path), estrdup(why)};
+}
+
+void input_setting(const char *path, const char *msg)
+{
+	for (size_t i = 0; i < in.nsettings; i++)
+		if (!strcmp(in.settings[i].msg, msg))
+			return; /* every process of a run has the same settings: say each once */
+	in.settings = erealloc(in.settings, (in.nsettings + 1) * sizeof *in.settings);
+	in.settings[in.nsettings++] = (struct note){estrdup(path), estrdup(msg)};
+}
+
+void input_key_id(const char *kid)
+{
+	for (size_t i = 0; i < in.nkids; i++)
+		if (!strcmp(in.kids[i], kid))
+			return;
+	in.kids = erealloc(in.kids, (in.nkids + 1) * sizeof *in.kids);
+	in.kids[in.nkids++] = estrdup(kid);
+}
+
+size_t input_refused(void)
+{
+	return in.nrefused;
+}
+
+size_t input_key_ids(void)
+{
+	return in.nkids;
+}
+
+cJSON *input_json(void)
+{
+	cJSON *o = cJSON_CreateObject(), *a;
+	a = cJSON_AddArrayToObject(o, "files_read");
+	for (size_t i = 0; i < in.nread; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(in.read[i]));
+	a = cJSON_AddArrayToObject(o, "lines_skipped");
+	for (size_t i = 0; i < in.nskips; i++) {
+		cJSON *s = cJSON_CreateObject();
+		cJSON_AddStringToObject(s, "file", in.skips[i].file);
+		cJSON_AddNumberToObject(s, "line", (double)in.skips[i].line);
+		cJSON_AddStringToObject(s, "reason", in.skips[i].why);
+		cJSON_AddItemToArray(a, s);
+	}
+	cJSON_AddNumberToObject(o, "lines_skipped_total", (double)in.skipped_total);
+	a = cJSON_AddArrayToObject(o, "files_refused");
+	for (size_t i = 0; i < in.nrefused; i++) {
+		cJSON *s = cJSON_CreateObject();
+		cJSON_AddStringToObject(s, "file", in.refused[i].file);
+		cJSON_AddStringToObject(s, "reason", in.refused[i].why);
+		cJSON_AddItemToArray(a, s);
+	}
+	a = cJSON_AddArrayToObject(o, "settings");
+	for (size_t i = 0; i < in.nsettings; i++) {
+		cJSON *s = cJSON_CreateObject();
+		cJSON_AddStringToObject(s, "file", in.settings[i].file);
+		cJSON_AddStringToObject(s, "message", in.settings[i].msg);
+		cJSON_AddItemToArray(a, s);
+	}
+	a = cJSON_AddArrayToObject(o, "key_ids");
+	for (size_t i = 0; i < in.nkids; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(in.kids[i]));
+	return o;
+}
+
+int input_text(FILE *out, const char *(*esc)(const char *, void *), void *ctx)
+{
+	int n = 0;
+	for (size_t i = 0; i < in.nrefused; i++, n++)
+		fprintf(out, "  - input refused: %s: %s\n", esc(in.refused[i].file, ctx),
+		        esc(in.refused[i].why, ctx));
+	for (size_t i = 0; i < in.nsettings; i++, n++)
+		fprintf(out, "  - a setting was ignored (%s): %s\n", esc(in.settings[i].file, ctx),
+		        esc(in.settings[i].msg, ctx));
+	if (in.nkids > 1) {
+		fprintf(out, "  - fingerprints under %zu different keys (key ids", in.nkids);
+		for (size_t i = 0; i < in.nkids; i++)
+			fprintf(out, "%s %s", i ? "," : "", esc(in.kids[i], ctx));
+		fprintf(out, "): values are compared only between processes that share a key "
+		             "(set one CREDTRACE_KEY_FILE for the hosts to compare)\n");
+		n++;
+	}
+	return n;
+}

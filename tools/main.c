@@ -14,11 +14,8 @@ static const struct {
 	const char *name;
 	int (*fn)(int, char **);
 } cmds[] = {
-    {"run", cmd_run},
-    {"report", cmd_report},
-    {"snap", cmd_snap},
-    {"attach", cmd_attach},
-    {"detach", cmd_detach},
+    {"run", cmd_run},       {"report", cmd_report}, {"snap", cmd_snap},
+    {"attach", cmd_attach}, {"detach", cmd_detach},
 };
 
 static void usage(FILE *f)

@@ -188,8 +188,10 @@ int cmd_report(int argc, char **argv)
 	 * report and the exit status says input was refused. */
 	memset(&ts, 0, sizeof ts); /* when '-' cannot be kept, nothing is read */
 	memcpy(load, paths, (size_t)npaths * sizeof *load);
-	if (stdin_path(load, npaths, &stdin_dir) == 0)
+	if (stdin_path(load, npaths, &stdin_dir) == 0) {
+		input_alias_stdin(stdin_dir);
 		reader_load(load, npaths, &ts);
+	}
 	if (stdin_dir)
 		stdin_traces_remove(stdin_dir); /* read: the records are in memory */
 	free(load);
@@ -197,6 +199,7 @@ int cmd_report(int argc, char **argv)
 		weprintf("report: no readable trace files in the given path%s", npaths == 1 ? "" : "s");
 		reader_free(&ts);
 		input_reset();
+		input_alias_stdin(NULL);
 		free(paths);
 		return 2;
 	}
@@ -225,6 +228,7 @@ int cmd_report(int argc, char **argv)
 	if (!rc && input_refused())
 		rc = REPORT_INPUT_REFUSED;
 	input_reset();
+	input_alias_stdin(NULL);
 	findings_free(&fs);
 	model_free(&m);
 	sym_cleanup();

@@ -52,6 +52,8 @@ cat $G/read-before-fork/trace/*.jsonl | "$CLI" report --format json - >"$W/stdin
 expect_eq "report -: same processes and findings as the directory" "$(nproc_json "$W/stdin.json")" "$(nproc_json "$W/dir.json")"
 left=$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'credtrace-stdin.*' -newer "$W/dir.json" 2>/dev/null | wc -l)
 expect_eq "report -: its temporary directory is removed" "$left" 0
+expect_eq "report -: the input section names standard input, not the removed directory" \
+	"$($PY -c 'import json,sys; print(sorted({f.split("/")[0] for f in json.load(open(sys.argv[1]))["input"]["files_read"]}))' "$W/stdin.json")" "['-']"
 rc=0
 "$CLI" report - </dev/null >/dev/null 2>"$W/empty.err" || rc=$?
 expect_eq "report - with nothing on stdin: status 2" "$rc" 2

@@ -60,9 +60,9 @@ void finding_ev(struct finding *f, const char *fmt, ...) __attribute__((format(p
 void site_phrase(const struct site *s, char *buf, size_t n);
 /* The site and, unless it is Node's process.env, the function: " at app.py:12 (<module>) (os.environ)". */
 void read_phrase(const struct cread *r, char *buf, size_t n);
-void rules_proc(const struct model *m, struct findings *out); /* rules_proc.c */
-void rules_snap(const struct model *m, struct findings *out); /* rules_snap.c: live state */
-void rules_wire(const struct model *m, struct findings *out); /* rules_wire.c */
+void rules_proc(const struct model *m, struct findings *out);   /* rules_proc.c */
+void rules_snap(const struct model *m, struct findings *out);   /* rules_snap.c: live state */
+void rules_wire(const struct model *m, struct findings *out);   /* rules_wire.c */
 void rules_attach(const struct model *m, struct findings *out); /* rules_attach.c */
 /* Rules about one variable (rules_value.c, rules_divergent.c). */
 void rules_missing(const struct model *m, const char *var, struct findings *out);

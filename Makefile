@@ -31,6 +31,8 @@ SHIM_CFLAGS := -fPIC -fvisibility=hidden -fno-strict-aliasing -ftls-model=initia
                -fno-stack-protector -D_FORTIFY_SOURCE=0 -U_FORTIFY_SOURCE
 SHIM_LDFLAGS := -shared -Wl,--version-script=shim/exports.map -Wl,-z,nodelete -Wl,-z,now \
                 -Wl,--no-undefined -Wl,-soname,libcredtrace.so
+# libdl: where glibc older than 2.34 keeps dlsym (shim/glibc_compat.h); an empty stub in newer ones.
+SHIM_LIBS := -Wl,--push-state,--no-as-needed -l:libdl.so.2 -Wl,--pop-state
 
 # The CLI: cJSON to read, libdw to symbolize.
 TOOL_SRC  := $(sort $(wildcard tools/*.c))
@@ -49,7 +51,7 @@ BENCH_SRC := $(sort $(wildcard bench/*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 
 .PHONY: all shim cli tests check lint fmt valgrind tsan bench fuzz soak transparency demo install \
-        uninstall clean deps print-cli-shim
+        uninstall clean deps print-cli-shim deb musl
 all: $(B)/libcredtrace.so $(B)/credtrace $(B)/credtrace-node.cjs $(B)/credtrace-ruby.rb
 shim: $(B)/libcredtrace.so
 cli: $(B)/credtrace
@@ -57,7 +59,7 @@ cli: $(B)/credtrace
 $(B)/shim/%.o: shim/%.c shim/*.h | $(B)/shim
 	$(CC) $(CFLAGS) $(SHIM_CFLAGS) -c -o $@ $<
 $(B)/libcredtrace.so: $(SHIM_OBJ) shim/exports.map
-	$(CC) $(CFLAGS) $(SHIM_CFLAGS) $(LDFLAGS) $(SHIM_LDFLAGS) -o $@ $(SHIM_OBJ)
+	$(CC) $(CFLAGS) $(SHIM_CFLAGS) $(LDFLAGS) $(SHIM_LDFLAGS) -o $@ $(SHIM_OBJ) $(SHIM_LIBS)
 
 # The Node and Ruby adapters sit beside the shim, where `credtrace run` looks for them (docs/runtimes.md).
 $(B)/credtrace-node.cjs $(B)/credtrace-ruby.rb: $(B)/%: shim/% | $(B)/shim
@@ -131,12 +133,33 @@ install: all
 	install -m 0644 $(B)/credtrace-ruby.rb $(DESTDIR)$(PREFIX)/lib/credtrace-ruby.rb
 	install -m 0755 $(B)/credtrace $(DESTDIR)$(PREFIX)/bin/credtrace
 	install -m 0644 docs/credtrace.1 $(DESTDIR)$(PREFIX)/share/man/man1/credtrace.1
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 scripts/credtrace.bash-completion \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/credtrace
+
+# The shim for musl images (Alpine): $(MUSL_B)/libcredtrace.so, built with musl-gcc (Debian's
+# musl-tools), which sees musl's headers only: the kernel's and libunwind's (types only) are linked in.
+MUSL_B    ?= build-musl
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+musl:
+	mkdir -p $(MUSL_B)/include
+	ln -sfn /usr/include/linux $(MUSL_B)/include/linux
+	ln -sfn /usr/include/asm-generic $(MUSL_B)/include/asm-generic
+	ln -sfn /usr/include/$(MULTIARCH)/asm $(MUSL_B)/include/asm
+	for h in /usr/include/$(MULTIARCH)/libunwind*.h; do ln -sfn $$h $(MUSL_B)/include/; done
+	$(MAKE) B=$(MUSL_B) CC=musl-gcc OPT='$(OPT) -isystem $(MUSL_B)/include' SHIM_LIBS= \
+	  $(MUSL_B)/libcredtrace.so
+
+# A Debian package of what `make install PREFIX=/usr` installs: $(B)/credtrace_$(VERSION)_ARCH.deb.
+deb: all
+	@scripts/mkdeb.sh $(B) $(VERSION)
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/lib/libcredtrace.so $(DESTDIR)$(PREFIX)/lib/credtrace-node.cjs \
 	  $(DESTDIR)$(PREFIX)/lib/credtrace-ruby.rb \
 	  $(DESTDIR)$(PREFIX)/bin/credtrace \
-	  $(DESTDIR)$(PREFIX)/share/man/man1/credtrace.1
+	  $(DESTDIR)$(PREFIX)/share/man/man1/credtrace.1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/credtrace
 
 clean:
 	rm -rf $(B)

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "glibc_compat.h"
+
 #define CT_HIDDEN      __attribute__((visibility("hidden")))
 #define CT_EXPORT      __attribute__((visibility("default")))
 #define CT_LIKELY(x)   __builtin_expect(!!(x), 1)
@@ -31,6 +33,13 @@ extern int ct_gen CT_HIDDEN;
  * one section of their own: adjacent, they cost one or two page faults instead of one for each file
  * whose .data or .bss they would otherwise sit in. Not for tables or buffers. */
 #define CT_STATE __attribute__((section("ct_state")))
+
+/* ---- glibc newer than 2.17, looked up at start (compat.c, glibc_compat.h) ---- */
+void ct_compat_resolve(void) CT_HIDDEN;
+/* &__libc_single_threaded (glibc 2.32+), NULL before the constructor or on older glibc. */
+extern const char *ct_single_threaded CT_HIDDEN;
+/* __x86_get_cpuid_feature_leaf (glibc 2.33+, sha256.c), NULL when absent: portable SHA-256. */
+extern void *ct_cpuid_leaf CT_HIDDEN;
 
 /* State written around a fork, kept in one cache line: after fork() every page the parent or the
  * child writes costs a copy-on-write fault (a few microseconds here, the budget of a whole fork),

@@ -9,7 +9,6 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/auxv.h>
-#include <sys/single_threaded.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -74,6 +73,7 @@ void ct_real_resolve(void)
 	CT_STATE static atomic_int done;
 	if (atomic_exchange(&done, 1))
 		return;
+	ct_compat_resolve();
 	ct_env_resolve();
 	ct_proc_resolve();
 	ct_sock_resolve();
@@ -100,7 +100,7 @@ int ct_thread_count(void)
 {
 	struct stat st;
 	/* glibc clears it at the first pthread_create and never sets it again: 1 needs no syscall. */
-	if (__libc_single_threaded)
+	if (ct_single_threaded && *ct_single_threaded)
 		return 1;
 	if (syscall(SYS_newfstatat, AT_FDCWD, "/proc/self/task", &st, 0) != 0 || st.st_nlink < 3)
 		return 0;

@@ -7,8 +7,14 @@
 #if defined(__x86_64__) && __has_include(<sys/platform/x86.h>)
 #define CT_SHA_NI 1
 #include <immintrin.h>
+/* The header's inline CPU_FEATURE_ACTIVE calls __x86_get_cpuid_feature_leaf, new in glibc 2.33: call it
+ * through the pointer found at start instead (compat.c), so that the shim loads on older glibc. */
+#define __x86_get_cpuid_feature_leaf ct_cpuid_feature_leaf
 #include <sys/platform/x86.h>
+#undef __x86_get_cpuid_feature_leaf
 #endif
+
+void *ct_cpuid_leaf CT_HIDDEN;
 
 struct sha256 {
 	uint32_t h[8];
@@ -96,6 +102,15 @@ static int use_ni = -1;
 
 /* What ld.so found at start (glibc 2.33+): no cpuid of our own, which in a VM is an exit to the
  * hypervisor costing tens of microseconds (two of them were a tenth of a traced /bin/true). */
+const struct cpuid_feature *ct_cpuid_feature_leaf(unsigned int leaf)
+{
+	static const struct cpuid_feature none; /* no feature: the portable compression */
+	const struct cpuid_feature *(*fn)(unsigned int) =
+	    (const struct cpuid_feature *(*)(unsigned int))ct_cpuid_leaf;
+
+	return fn ? fn(leaf) : &none;
+}
+
 static int cpu_has_sha(void)
 {
 	return CPU_FEATURE_ACTIVE(SHA) && CPU_FEATURE_ACTIVE(SSE4_1) && CPU_FEATURE_ACTIVE(SSSE3);

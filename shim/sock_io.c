@@ -17,7 +17,11 @@ CT_EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen);
 CT_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags);
 CT_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags, struct sockaddr *addr,
                                  socklen_t *alen);
+#if defined(__GLIBC__)
 extern void __chk_fail(void) __attribute__((noreturn));
+#else
+#define __chk_fail __builtin_trap /* musl has no fortify runtime; nothing calls the _chk hooks there */
+#endif
 
 /* Before the constructor resolves the real functions, raw-syscall pass-throughs stand in. */
 static ssize_t fb_read(int fd, void *b, size_t n)
@@ -222,24 +226,29 @@ IN_HOOK(ssize_t, readv, CT_OP_READV, (int fd, const struct iovec *v, int n), (fd
 OUT_HOOK(ssize_t, writev, CT_OP_WRITEV, (int fd, const struct iovec *v, int n), (fd, v, n), iov0(v, n),
          iov0_len(v, n, -1))
 IO_HOOK(ssize_t, pread, CT_OP_PREAD, (int fd, void *b, size_t n, off_t o), (fd, b, n, o))
+#if !defined(pread64) /* musl: a macro for pread */
 IO_HOOK(ssize_t, pread64, CT_OP_PREAD, (int fd, void *b, size_t n, off_t o), (fd, b, n, o))
+#endif
 IO_HOOK(ssize_t, pwrite, CT_OP_PWRITE, (int fd, const void *b, size_t n, off_t o), (fd, b, n, o))
+#if !defined(pwrite64)
 IO_HOOK(ssize_t, pwrite64, CT_OP_PWRITE, (int fd, const void *b, size_t n, off_t o), (fd, b, n, o))
+#endif
 OUT_HOOK(ssize_t, send, CT_OP_SEND, (int fd, const void *b, size_t n, int f), (fd, b, n, f), b, n)
 OUT_HOOK(ssize_t, sendto, CT_OP_SENDTO,
          (int fd, const void *b, size_t n, int f, const struct sockaddr *a, socklen_t l), (fd, b, n, f, a, l),
          b, n)
 OUT_HOOK(ssize_t, sendmsg, CT_OP_SENDMSG, (int fd, const struct msghdr *m, int f), (fd, m, f),
          iov0(MSG_IOV(m), MSG_IOVLEN(m)), iov0_len(MSG_IOV(m), MSG_IOVLEN(m), -1))
-IO_HOOK(int, sendmmsg, CT_OP_SENDMMSG, (int fd, struct mmsghdr *v, unsigned int n, int f), (fd, v, n, f))
+IO_HOOK(int, sendmmsg, CT_OP_SENDMMSG, (int fd, struct mmsghdr *v, unsigned int n, CT_MMSG_FLAGS f),
+        (fd, v, n, f))
 IN_HOOK(ssize_t, recv, CT_OP_RECV, (int fd, void *b, size_t n, int f), (fd, b, n, f), b, ret_, f &MSG_PEEK)
 IN_HOOK(ssize_t, recvfrom, CT_OP_RECVFROM,
         (int fd, void *b, size_t n, int f, struct sockaddr *a, socklen_t *l), (fd, b, n, f, a, l), b, ret_,
         f &MSG_PEEK)
 IN_HOOK(ssize_t, recvmsg, CT_OP_RECVMSG, (int fd, struct msghdr *m, int f), (fd, m, f),
         iov0(MSG_IOV(m), MSG_IOVLEN(m)), iov0_len(MSG_IOV(m), MSG_IOVLEN(m), ret_), f &MSG_PEEK)
-IO_HOOK(int, recvmmsg, CT_OP_RECVMMSG, (int fd, struct mmsghdr *v, unsigned int n, int f, struct timespec *t),
-        (fd, v, n, f, t))
+IO_HOOK(int, recvmmsg, CT_OP_RECVMMSG,
+        (int fd, struct mmsghdr *v, unsigned int n, CT_MMSG_FLAGS f, struct timespec *t), (fd, v, n, f, t))
 /* Fortified callers (-D_FORTIFY_SOURCE) reach these instead of read, recv and recvfrom. */
 IN_HOOK(ssize_t, __read_chk, CT_OP_READ, (int fd, void *b, size_t n, size_t bl), (fd, b, n, bl), b, ret_, 0)
 IN_HOOK(ssize_t, __recv_chk, CT_OP_RECV, (int fd, void *b, size_t n, size_t bl, int f), (fd, b, n, bl, f), b,

@@ -193,7 +193,8 @@ static int read_key(const char *kp, unsigned char *key, size_t *n)
 	long got;
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) || st.st_uid != euid) {
+	if (syscall(SYS_fstat, fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077) ||
+	    st.st_uid != euid) {
 		sys_close(fd);
 		return -2; /* readable by others or not ours: not a key to trust */
 	}
@@ -306,7 +307,7 @@ static int create_file(void)
 	    open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_CREAT | O_EXCL, 0600);
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+	if (syscall(SYS_fstat, fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		sys_close(fd);
 		return -1;
 	}
@@ -411,7 +412,7 @@ int ct_trace_open(int append, off_t *size)
 	int fd = open(path, O_WRONLY | (append ? O_APPEND : 0) | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) != 0 || st.st_dev != trace_dev || st.st_ino != trace_ino) {
+	if (syscall(SYS_fstat, fd, &st) != 0 || st.st_dev != trace_dev || st.st_ino != trace_ino) {
 		sys_close(fd);
 		return -1;
 	}
@@ -585,7 +586,8 @@ void ct_trace_write_vfork(const char *buf, size_t len)
 	fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
 	if (fd < 0)
 		goto out;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ct_trace_fsize_ok(st.st_size, len + CT_LINE_MAX)) {
+	if (syscall(SYS_fstat, fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    ct_trace_fsize_ok(st.st_size, len + CT_LINE_MAX)) {
 		if (st.st_size == 0) {
 			struct ct_rec r;
 			ct_rec_begin(&r, "hdr");

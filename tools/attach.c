@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "help.h"
 #include "inject.h"
 
 #define BUDGET_MS 10.0
@@ -490,7 +491,10 @@ int cmd_attach(int argc, char **argv)
 	int ok[256];
 	int npid = 0;
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		if (!strcmp(argv[i], "-o") && i + 1 < argc)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			help_attach(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "-o") && i + 1 < argc)
 			dir = argv[++i];
 		else if (!strcmp(argv[i], "--for") && i + 1 < argc) {
 			char *end;
@@ -577,6 +581,10 @@ int cmd_detach(int argc, char **argv)
 {
 	char shim[PATH_MAX];
 	int rc = 0;
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		help_detach(stdout);
+		return 0;
+	}
 	if (argc < 2)
 		return usage_attach();
 	if (find_shim(shim, sizeof shim) != 0) {

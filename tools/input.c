@@ -33,10 +33,35 @@ static struct {
 	/* the file being read: how many of its lines were skipped */
 	char *cur;
 	size_t cur_skipped;
+	/* `report -`: the private directory that holds standard input, named "-" in the report */
+	char *alias_dir;
 } in;
+
+void input_alias_stdin(const char *dir)
+{
+	free(in.alias_dir);
+	in.alias_dir = dir ? estrdup(dir) : NULL;
+}
+
+/* A copy of path as the report names it: "-/stdin-000001.jsonl" for a file of standard input, not
+ * the temporary directory that is gone once the traces are read. */
+static char *own_path(const char *path)
+{
+	size_t n = in.alias_dir ? strlen(in.alias_dir) : 0;
+	char *s;
+
+	if (!n || strncmp(path, in.alias_dir, n) != 0 || (path[n] && path[n] != '/'))
+		return estrdup(path);
+	s = erealloc(NULL, strlen(path + n) + 2);
+	s[0] = '-';
+	strcpy(s + 1, path + n);
+	return s;
+}
 
 void input_reset(void)
 {
+	char *alias = in.alias_dir; /* set before the reader starts: kept until input_alias_stdin(NULL) */
+
 	for (size_t i = 0; i < in.nread; i++)
 		free(in.read[i]);
 	for (size_t i = 0; i < in.nskips; i++)
@@ -49,6 +74,7 @@ void input_reset(void)
 		free(in.kids[i]);
 	free(in.read), free(in.skips), free(in.refused), free(in.settings), free(in.kids), free(in.cur);
 	memset(&in, 0, sizeof in);
+	in.alias_dir = alias;
 }
 
 static void set_cur(const char *path)
@@ -63,7 +89,7 @@ static void set_cur(const char *path)
 void input_read(const char *path)
 {
 	in.read = erealloc(in.read, (in.nread + 1) * sizeof *in.read);
-	in.read[in.nread++] = estrdup(path);
+	in.read[in.nread++] = own_path(path);
 }
 
 void input_skip(const char *path, size_t line, const char *why)
@@ -76,7 +102,7 @@ void input_skip(const char *path, size_t line, const char *why)
 	}
 	if (in.cur_skipped <= INPUT_LIST_PER_FILE) {
 		in.skips = erealloc(in.skips, (in.nskips + 1) * sizeof *in.skips);
-		in.skips[in.nskips++] = (struct skip){estrdup(path), line, why};
+		in.skips[in.nskips++] = (struct skip){own_path(path), line, why};
 	}
 }
 
@@ -100,7 +126,7 @@ void input_refuse(const char *path, size_t line, const char *why)
 	else
 		fprintf(stderr, "%s: %s\n", path, why);
 	in.refused = erealloc(in.refused, (in.nrefused + 1) * sizeof *in.refused);
-	in.refused[in.nrefused++] = (struct refusal){estrdup(path), estrdup(why)};
+	in.refused[in.nrefused++] = (struct refusal){own_path(path), estrdup(why)};
 }
 
 void input_setting(const char *path, const char *msg)
@@ -109,7 +135,7 @@ void input_setting(const char *path, const char *msg)
 		if (!strcmp(in.settings[i].msg, msg))
 			return; /* every process of a run has the same settings: say each once */
 	in.settings = erealloc(in.settings, (in.nsettings + 1) * sizeof *in.settings);
-	in.settings[in.nsettings++] = (struct note){estrdup(path), estrdup(msg)};
+	in.settings[in.nsettings++] = (struct note){own_path(path), estrdup(msg)};
 }
 
 void input_key_id(const char *kid)

@@ -18,6 +18,9 @@
 #define INPUT_LIST_PER_FILE 20
 
 void input_reset(void);
+/* `report -`: files under dir are named "-/FILE" in the report (dir is removed after reading);
+ * kept across input_reset, NULL forgets it. */
+void input_alias_stdin(const char *dir);
 void input_read(const char *path);                               /* a file kept */
 void input_skip(const char *path, size_t line, const char *why); /* a line skipped */
 /* a file or PATH refused whole; line: the line that made it so, or 0 */

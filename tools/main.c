@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "help.h"
 
 #ifndef CT_VERSION
 #define CT_VERSION "unknown"
@@ -20,13 +21,14 @@ static const struct {
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: %s run [-o DIR] [-q] [--] CMD [ARGS...]\n"
-	        "       %s report [--format text|json] [--fail-on error|warning|info|never] PATH...\n"
+	        "usage: %s run [-o DIR] [-q] [--wait SECONDS] [--] CMD [ARGS...]\n"
+	        "       %s report [--format text|json|sarif|junit|html] [--fail-on LEVEL]\n"
+	        "              [--baseline FILE] [--pid PID] [--findings-only] PATH...|-\n"
 	        "       %s snap [-o DIR] [--format text|json] [--fail-on LEVEL] (--all | PID...)\n"
 	        "       %s attach [-o DIR] [--for SECONDS] [--children] [--seccomp-ok] PID...\n"
 	        "       %s detach PID...\n"
 	        "       %s --version | --help\n"
-	        "See credtrace(1).\n",
+	        "'credtrace COMMAND --help' shows a command's options and examples; see credtrace(1).\n",
 	        argv0, argv0, argv0, argv0, argv0, argv0);
 }
 
@@ -41,13 +43,13 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		usage(stdout);
+		help_main(stdout);
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		if (!strcmp(argv[1], cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);
-	weprintf("unknown command '%s' (expected run, report or snap)", argv[1]);
+	weprintf("unknown command '%s' (expected run, report, snap, attach or detach)", argv[1]);
 	usage(stderr);
 	return 2;
 }

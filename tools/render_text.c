@@ -309,15 +309,17 @@ static void blind_spots(const struct pen *p, const struct model *m)
 		        "are never visible\n");
 }
 
-int render_text(FILE *out, const struct model *m, const struct findings *fs, int colour)
+int render_text(FILE *out, const struct model *m, const struct findings *fs, int flags)
 {
 	struct ring ring = {{NULL}, 0};
-	struct pen p = {out, colour, &ring};
+	struct pen p = {out, flags & TEXT_COLOUR, &ring};
 
 	summary(&p, m, fs);
 	findings(&p, fs);
-	processes(&p, m);
-	blind_spots(&p, m);
+	if (!(flags & TEXT_FINDINGS_ONLY)) {
+		processes(&p, m);
+		blind_spots(&p, m);
+	}
 	for (size_t i = 0; i < RING; i++)
 		free(ring.v[i]);
 	return ferror(out) ? -1 : 0;

@@ -73,6 +73,18 @@ static const struct cread *first_missing_read(const struct cred *c)
 	return NULL;
 }
 
+/* The removal (unsetenv, `delete process.env.X`) by which the process itself made var absent before
+ * read r, or NULL: then the fix is in the program, not in the deployment. */
+static const struct cset *removed_before(const struct cred *c, const struct cread *r)
+{
+	const struct cset *last = NULL;
+
+	for (size_t k = 0; c && k < c->nsets; k++)
+		if (c->sets[k].ok && !c->sets[k].exec_env && c->sets[k].ts <= r->ts)
+			last = &c->sets[k];
+	return last && last->f.state == ST_ABSENT ? last : NULL;
+}
+
 /* Why a missing variable matters in one process, from the credential table (shim/cred_table.h).
  * Most telling first: the first case of a finding's processes names it in the message. */
 enum why_missing {
@@ -175,7 +187,7 @@ void rules_missing(const struct model *m, const char *var, struct findings *out)
 	size_t mi = (size_t)-1;
 	struct finding *miss;
 	char lab[256], site[600], why[200];
-	size_t nmiss = 0;
+	size_t nmiss = 0, nremoved = 0;
 	enum why_missing worst = WM_OPTIONAL;
 	const char *worst_alt = NULL;
 
@@ -221,6 +233,16 @@ void rules_missing(const struct model *m, const char *var, struct findings *out)
 		else
 			finding_ev(miss, "%s read %s%s: absent", lab, var, site);
 		nmiss++;
+		{
+			const struct cset *rm = removed_before(proc_cred(p, var), r);
+			if (rm) {
+				char rs[600];
+				site_phrase(&rm->site, rs, sizeof rs);
+				finding_ev(miss, "%s removed %s itself with %s%s before that read", lab, var,
+				           rm->fn, rs);
+				nremoved++;
+			}
+		}
 	}
 	if (mi == (size_t)-1)
 		return;
@@ -235,7 +257,12 @@ void rules_missing(const struct model *m, const char *var, struct findings *out)
 	why_text(worst, var, worst_alt, why, sizeof why);
 	finding_msg(miss, "%s is read but absent from the environment of %zu process%s%s", var, nmiss,
 	            nmiss == 1 ? "" : "es", why);
-	if (miss->sev == SEV_ERROR)
+	if (nremoved == nmiss)
+		finding_hint(miss,
+		             "The program removed %s itself (unsetenv, del os.environ, delete process.env) "
+		             "before reading it: drop that removal, or read the key before removing it.",
+		             var);
+	else if (miss->sev == SEV_ERROR)
 		finding_hint(
 		    miss,
 		    "Give these processes %s: add it to the environment of the service or worker that "
@@ -389,6 +416,7 @@ void rules_set(const struct model *m, const char *var, struct findings *out)
 {
 	struct finding *f = NULL;
 	char lab[256], site[600];
+	size_t nunset = 0, nall = 0;
 
 	for (size_t i = 0; i < m->n; i++) {
 		const struct proc *p = m->procs[i];
@@ -403,19 +431,41 @@ void rules_set(const struct model *m, const char *var, struct findings *out)
 			proc_label(m, p, lab, sizeof lab);
 			site_phrase(&s->site, site, sizeof site);
 			finding_pid(f, p->pid);
-			finding_ev(f, "%s: %s%s: %s -> %s (length %ld)", lab, s->fn, site,
-			           s->has_prev ? state_name(s->prev.state) : "?", state_name(s->f.state),
-			           s->f.len);
+			if (s->f.state == ST_ABSENT) {
+				nunset++;
+				if (s->has_prev)
+					finding_ev(f, "%s: %s%s: unset (was %s)", lab, s->fn, site,
+					           state_name(s->prev.state));
+				else
+					finding_ev(f, "%s: %s%s: unset", lab, s->fn, site);
+			} else if (s->has_prev) {
+				finding_ev(f, "%s: %s%s: %s -> %s (length %ld)", lab, s->fn, site,
+				           state_name(s->prev.state), state_name(s->f.state), s->f.len);
+			} else {
+				finding_ev(f, "%s: %s%s: set %s (length %ld)", lab, s->fn, site,
+				           state_name(s->f.state), s->f.len);
+			}
+			nall++;
 		}
 	}
 	if (!f)
 		return;
-	finding_msg(f, "%s was set by the program itself in %zu process%s (dotenv, config code)", var,
-	            f->npids, f->npids == 1 ? "" : "es");
-	finding_hint(
-	    f,
-	    "A value set at run time exists only in that process and the children it starts "
-	    "afterwards: make sure every process that needs %s does the same (a worker that does not "
-	    "import the dotenv call will not have it), or set it in the deployment's environment.",
-	    var);
+	finding_msg(f, "%s was %s by the program itself in %zu process%s%s", var,
+	            nunset == nall ? "unset"
+	            : nunset       ? "set and unset"
+	                           : "set",
+	            f->npids, f->npids == 1 ? "" : "es", nunset == nall ? "" : " (dotenv, config code)");
+	if (nunset == nall)
+		finding_hint(f,
+		             "The program removed %s from its own environment: children it starts "
+		             "afterwards do not have it. If one of them needs it, drop the removal or pass "
+		             "the key to that child explicitly.",
+		             var);
+	else
+		finding_hint(
+		    f,
+		    "A value set at run time exists only in that process and the children it starts "
+		    "afterwards: make sure every process that needs %s does the same (a worker that does not "
+		    "import the dotenv call will not have it), or set it in the deployment's environment.",
+		    var);
 }

@@ -18,6 +18,7 @@
 
 #include "../shim/dirpolicy.h"
 #include "cli.h"
+#include "help.h"
 
 /* Exit statuses of a wrapper, as GNU env, timeout and nice use them: the command's own status when it
  * ran, 126 when it cannot be executed, 127 when it is not found, 125 when credtrace itself failed. */
@@ -464,7 +465,7 @@ int cmd_run(int argc, char **argv)
 		} else if (!strncmp(a, "-o", 2)) {
 			dir = a + 2;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage();
+			help_run(stdout);
 			return 0;
 		} else {
 			weprintf("run: unknown option %s", a);
@@ -569,8 +570,11 @@ int cmd_run(int argc, char **argv)
 		say_signal(st);
 	if (!wait_tree(wait_secs) && !quiet)
 		name_alive(wait_secs);
-	if (quiet)
+	if (quiet) {
+		/* -q drops the report, not where the traces went: a quiet run is looked at later. */
+		fprintf(stderr, "credtrace: traces in %s\n", abs);
 		return rc;
+	}
 	if (count_traces(abs) == 0)
 		fprintf(stderr,
 		        "credtrace: no trace was written in %s: the command did not load the shim "

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "help.h"
 #include "render.h"
 #include "snap.h"
 
@@ -118,7 +119,7 @@ int cmd_snap(int argc, char **argv)
 		if (opts && !strcmp(argv[i], "--")) {
 			opts = 0;
 		} else if (opts && (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))) {
-			fputs(usage_text, stdout);
+			help_snap(stdout);
 			free(o.pids);
 			return 0;
 		} else if (opts && !strcmp(argv[i], "--all")) {

@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "input.h"
 #include "model.h"
 #include "reader.h"
 #include "render.h"
@@ -238,36 +237,9 @@ int watch_run(char **paths, int npaths, const struct watch_opts *o)
 	if (built) {
 		findings_free(&fs);
 		model_free(&m);
-	}
-	/* The final report reads every PATH once more, as `report` would: its "input" section (files
-	 * read, lines skipped, PATHs refused, said on stderr now, once) and exit status 3 come with it. */
-	struct traceset ts;
-	model_begin(&m);
-	reader_load_into(paths, npaths, &ts, model_add, &m);
-	model_end(&m);
-	size_t sunk = ts.sunk;
-	reader_free(&ts);
-	if (sunk == 0) {
-		weprintf("report: no readable trace files in the given path%s", npaths == 1 ? "" : "s");
-		model_free(&m);
-		rc = 2;
-	} else {
-		rules_run(&m, &fs);
 		if (!o->json)
-			printf("\n");
-		if (o->json ? render_json(stdout, &m, &fs) : render_text(stdout, &m, &fs, o->colour))
-			rc = 2;
-		if (fflush(stdout) == EOF)
-			rc = 2;
-		for (size_t i = 0; !rc && i < fs.n; i++)
-			if ((int)fs.v[i].sev >= o->fail_level)
-				rc = 1;
-		if (!rc && input_refused())
-			rc = REPORT_INPUT_REFUSED;
-		findings_free(&fs);
-		model_free(&m);
+			printf("\n"); /* the final report (report.c) follows the new-finding lines */
 	}
-	input_reset();
 	for (size_t i = 0; i < w.n; i++) {
 		if (w.v[i].loaded)
 			trace_drop(&w.v[i].t);

@@ -4,12 +4,13 @@
 #define WATCH_H
 
 struct watch_opts {
-	int json;       /* --format json: the final report in JSON, new findings on stderr */
+	int json;       /* a format other than text: new findings on stderr, stdout for the report */
 	int colour;     /* text report in colour */
 	int fail_level; /* --fail-on, as sev_parse gives it */
 };
-/* Watches PATHs until SIGINT or SIGTERM, then prints the final report; returns the exit status
- * `report` would (0, 1 at --fail-on, 2 when nothing could be read or written, 3 input refused). */
+/* Watches PATHs until SIGINT or SIGTERM, printing each new finding once; returns 0 then. The final
+ * report is `report`'s own (report.c reads every PATH once more: all formats and options, the input
+ * section and its exit statuses). */
 int watch_run(char **paths, int npaths, const struct watch_opts *o);
 
 #endif

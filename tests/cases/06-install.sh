@@ -7,7 +7,7 @@ if [ -n "${SANITIZE:-}" ]; then
 	exit 0
 fi
 make -s -C "$ROOT" install PREFIX=/opt/ct DESTDIR="$W/root" B="$BUILD" >"$W/install.out" 2>&1 && ok "make install" || fail "make install" "$(tail -3 "$W/install.out")"
-for f in opt/ct/lib/libcredtrace.so opt/ct/lib/credtrace-node.cjs opt/ct/lib/credtrace-ruby.rb opt/ct/bin/credtrace opt/ct/share/man/man1/credtrace.1; do
+for f in opt/ct/lib/libcredtrace.so opt/ct/lib/credtrace-node.cjs opt/ct/lib/credtrace-ruby.rb opt/ct/bin/credtrace opt/ct/share/man/man1/credtrace.1 opt/ct/share/bash-completion/completions/credtrace; do
 	[ -f "$W/root/$f" ] && ok "installed $f" || fail "installed $f" "missing"
 done
 (cd "$W" && "$W/root/opt/ct/bin/credtrace" run -q -o "$W/t" /bin/true) && ok "installed credtrace run: status 0" || fail "installed credtrace run" "status $?"

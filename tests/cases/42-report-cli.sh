@@ -44,7 +44,8 @@ usage "no path" "no trace directory or file given" report
 usage "unknown command" "unknown command 'reprot'" reprot
 usage "no command" "usage:"
 expect_eq "--help: 0" "$(rc_of "$CLI" --help)" 0
-check "--help names both subcommands" grep -q "report \[--format" "$W/out"
+check "--help names report" grep -q "^  report " "$W/out"
+check "--help names run" grep -q "^  run " "$W/out"
 expect_eq "--version: 0" "$(rc_of "$CLI" --version)" 0
 check "--version prints the version" grep -qE '^credtrace [0-9]+\.[0-9]+' "$W/out"
 expect_eq "report --help: 0" "$(rc_of "$CLI" report --help)" 0

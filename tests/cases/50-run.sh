@@ -88,12 +88,12 @@ else
 	fail "SIGINT forwarded" "the child never started"
 fi
 
-# Output: -q says nothing; without it the start line, the report and the closing line go to stderr
+# Output: -q says only where the traces are; without it the start line, the report and the closing line go to stderr
 # and the command's stdout is untouched.
 rc=0
 out=$(run -q -o "$W/q" sh -c 'echo out' 2>"$W/eq") || rc=$?
 expect_eq "-q: stdout is the command's" "$out" out
-expect_eq "-q: stderr empty" "$(cat "$W/eq")" ""
+expect_eq "-q: stderr only names the directory" "$(cat "$W/eq")" "credtrace: traces in $(realpath "$W/q")"
 out=$(run -o "$W/v" sh -c 'echo out' 2>"$W/ev") || rc=$?
 expect_eq "report: stdout is the command's" "$out" out
 check "report: start line names DIR" grep -q "^credtrace: tracing into $(realpath "$W/v")\$" "$W/ev"

@@ -42,5 +42,5 @@ check "report text: load-time read at its line" grep -qF \
 # credtrace run keeps the user's RUBYOPT and appends the adapter.
 san_rt=""
 [ -z "${SANITIZE:-}" ] || san_rt=${PRELOAD%% *}
-out=$(RUBYOPT=-W0 LD_PRELOAD=$san_rt "$CLI" run -q -o "$W/run" "$RUBY" -e 'print ENV["RUBYOPT"]' 2>&1) || true
+out=$(RUBYOPT=-W0 LD_PRELOAD=$san_rt "$CLI" run -q -o "$W/run" "$RUBY" -e 'print ENV["RUBYOPT"]' 2>"$W/run.err") || out="$out $(cat "$W/run.err")"
 expect_eq "run: RUBYOPT appended" "$out" "-W0 -r$(readlink -f "$ADAPTER")"

@@ -67,3 +67,8 @@ expect_eq "watch: a refused PATH gives exit status 3" "$rc" 3
 expect_eq "watch: the final report's input section names the refused PATH and the files read" \
 	"$($PY -c 'import json,sys; i=json.load(open(sys.argv[1]))["input"]; print([f["file"] for f in i["files_refused"]], len(i["files_read"]) > 0)' "$W/watch2.json" 2>&1)" \
 	"['$W/missing.d'] True"
+
+# 5: standard input cannot be watched: a usage error (2), said on stderr.
+rc=0
+"$CLI" report --watch - </dev/null >/dev/null 2>"$W/watch3.err" || rc=$?
+expect_eq "watch: '-' is refused as a usage error" "$rc $(grep -c -- "--watch reads PATHs that grow" "$W/watch3.err")" "2 1"

@@ -49,6 +49,23 @@ static const struct code_help help[C_COUNT] = {
                           "code).",
                           "A value set at run time exists only in that process and the children it "
                           "starts afterwards: set it in the deployment's environment instead."},
+    [C_SOCKET_SHARED] = {"SocketShared",
+                         "One connected client socket is held open by several processes at once "
+                         "(seen in a snapshot).",
+                         "Create the client in each worker after the fork (gunicorn post_fork, celery "
+                         "worker_process_init, an ASGI lifespan handler), or close it in the parent "
+                         "before forking."},
+    [C_KEY_REJECTED] = {"KeyRejected",
+                        "The server answered 401 or 403 to requests carrying a credential seen on the "
+                        "wire.",
+                        "Send the key the environment holds: build the client after the environment is "
+                        "final, refuse an empty key at start, or rotate a key the provider refuses."},
+    [C_KEY_SENT_DIFFERS] = {"KeySentDiffers",
+                            "The credential a request carried is not the one the process's "
+                            "environment now holds.",
+                            "Construct the client in the process that uses it, after the environment "
+                            "is final (after dotenv, after fork), or pass the key from the variable at "
+                            "call time."},
 };
 
 const struct code_help *code_help(enum code c)

@@ -13,7 +13,7 @@
 
 /* Replaces bytes that are not valid UTF-8 with '?', in place, so that reports stay valid JSON. The
  * shim escapes such bytes, but a trace may come through a log pipeline that did not. */
-static void utf8_clean(char *s)
+void utf8_clean(char *s)
 {
 	unsigned char *p = (unsigned char *)s;
 

@@ -36,6 +36,8 @@ struct traceset {
  * refused files are reported on stderr as FILE:LINE: reason (a few per file) and kept for the
  * report by input.c. Returns -1 when a PATH cannot be read at all (reported), else 0; ts->n may
  * still be 0. Files are sorted by path for stable output. */
+/* Replaces bytes that are not valid UTF-8 by '?', in place (reader.c; snap uses it too). */
+void utf8_clean(char *s);
 int reader_load(char **paths, int n, struct traceset *ts);
 int reader_load_into(char **paths, int n, struct traceset *ts, void (*sink)(void *, const struct trace *),
                      void *ctx);

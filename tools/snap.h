@@ -87,7 +87,5 @@ int snap_key_setup(const char *dir, char kid[9], const char **fp_state);
 char **snap_env_records(char *block, size_t n, long long ts, cJSON ***recs, size_t *nrecs);
 /* argv as the shim writes it: at most 16 arguments of 128 bytes, credentials "<redacted>". */
 cJSON *snap_argv(char *block, size_t n, char *const *envp, int *trunc);
-/* Replaces bytes that are not valid UTF-8 by '?' (as the reader does). */
-void snap_utf8(char *s);
 
 #endif

@@ -120,27 +120,6 @@ int snap_key_setup(const char *dir, char kid[9], const char **fp_state)
 	return 0;
 }
 
-void snap_utf8(char *s)
-{
-	unsigned char *p = (unsigned char *)s;
-
-	while (*p) {
-		int n = *p < 0x80             ? 0
-		        : (*p & 0xe0) == 0xc0 ? 1
-		        : (*p & 0xf0) == 0xe0 ? 2
-		        : (*p & 0xf8) == 0xf0 ? 3
-		                              : -1;
-		int ok = n >= 0 && !(n == 1 && *p < 0xc2);
-		for (int i = 1; ok && i <= n; i++)
-			ok = (p[i] & 0xc0) == 0x80;
-		if (!ok) {
-			*p++ = '?';
-			continue;
-		}
-		p += n + 1;
-	}
-}
-
 /* The entries of a NUL-separated block, NULL-terminated; a block cut without a final NUL (a
  * process that wrote over its environment area) ends at n. */
 static char **split_block(char *block, size_t n)
@@ -209,7 +188,7 @@ char **snap_env_records(char *block, size_t n, long long ts, cJSON ***recs, size
 		cJSON_AddNumberToObject(r, "ts", (double)ts);
 		name = estrdup(env[i]);
 		name[nl] = 0;
-		snap_utf8(name);
+		utf8_clean(name);
 		cJSON_AddStringToObject(r, "name", name);
 		free(name);
 		add_facts(r, &f);
@@ -285,7 +264,7 @@ cJSON *snap_argv(char *block, size_t n, char *const *envp, int *trunc)
 			continue;
 		}
 		snprintf(buf, sizeof buf, "%s", av[i]);
-		snap_utf8(buf);
+		utf8_clean(buf);
 		cJSON_AddItemToArray(a, cJSON_CreateString(buf));
 	}
 	*trunc = av[i] != NULL;

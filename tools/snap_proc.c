@@ -340,7 +340,7 @@ static void read_one(const struct ctx *c, struct rd *r, cJSON **snapobj)
 	cJSON_AddBoolToObject(so, "environ", env != NULL);
 	if ((k = readlinkat(dfd, "exe", exe, sizeof exe - 1)) > 0) {
 		exe[k] = 0;
-		snap_utf8(exe);
+		utf8_clean(exe);
 		cJSON_AddStringToObject(h, "exe", exe);
 		r->exe_ok = fstatat(dfd, "exe", &r->exe_st, 0) == 0;
 	} else {
@@ -356,7 +356,7 @@ static void read_one(const struct ctx *c, struct rd *r, cJSON **snapobj)
 			*p = '[';
 			q[0] = ']';
 			q[1] = 0;
-			snap_utf8(p);
+			utf8_clean(p);
 			cJSON_AddItemToArray(av, cJSON_CreateString(p));
 		}
 		free(b);

@@ -81,13 +81,12 @@ static unsigned long long mods_subs; /* dlpi_subs when the ranges were last vali
 
 static void lock(void)
 {
-	while (__atomic_exchange_n(&mod_lock, 1, __ATOMIC_ACQUIRE))
-		syscall(SYS_sched_yield);
+	ct_spin_lock(&mod_lock);
 }
 
 static void unlock(void)
 {
-	__atomic_store_n(&mod_lock, 0, __ATOMIC_RELEASE);
+	ct_spin_unlock(&mod_lock);
 }
 
 static void copy_str(char *dst, size_t n, const char *s)

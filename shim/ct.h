@@ -9,10 +9,7 @@
 
 #include "glibc_compat.h"
 
-#define CT_HIDDEN      __attribute__((visibility("hidden")))
-#define CT_EXPORT      __attribute__((visibility("default")))
-#define CT_LIKELY(x)   __builtin_expect(!!(x), 1)
-#define CT_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#include "ct_base.h"
 
 #include "cred_table.h"
 

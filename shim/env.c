@@ -51,15 +51,14 @@ static uint64_t fnv(const char *s, size_t n, uint64_t h)
 
 /* ---- the lock shared by the read table and the known-state table --------------------------- */
 /* A spinlock held for a few hundred instructions without syscalls; the fork child resets it. */
-CT_STATE static atomic_flag env_lock = ATOMIC_FLAG_INIT;
+CT_STATE static int env_lock;
 static void lock(void)
 {
-	while (atomic_flag_test_and_set_explicit(&env_lock, memory_order_acquire))
-		;
+	ct_spin_lock(&env_lock);
 }
 static void unlock(void)
 {
-	atomic_flag_clear_explicit(&env_lock, memory_order_release);
+	ct_spin_unlock(&env_lock);
 }
 
 /* ---- reads: one record per (name, site, value); later ones are counted ---------------------- */
@@ -622,7 +621,7 @@ void ct_env_fork_child(void)
 	read_gen++;
 	next_rid = 0;
 	atomic_store(&reads_full, 0);
-	atomic_flag_clear(&env_lock);
+	env_lock = 0;
 }
 
 /* Read counts at normal exit. Nothing is written for a process that read no credential. */

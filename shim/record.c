@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "ct.h"
+#include "utf8.h"
 
 /* Room kept for closing every open container, ",\"trunc\":true" and the newline. */
 #define RESERVE 48
@@ -41,35 +42,6 @@ static size_t fmt_u64(char *out, uint64_t v)
 	return n;
 }
 
-/* Length of a valid UTF-8 sequence at s (at most n bytes), or 0 when it is not one. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	unsigned c = s[0];
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	if (c == 0xe0 && s[1] < 0xa0) /* overlong */
-		return 0;
-	if (c == 0xed && s[1] >= 0xa0) /* surrogates */
-		return 0;
-	if (c == 0xf0 && s[1] < 0x90)
-		return 0;
-	if (c == 0xf4 && s[1] >= 0x90)
-		return 0;
-	return len;
-}
-
 /* Escapes s[0..n) as a JSON string into out (NULL: only count); returns the length. Control bytes,
  * DEL and bytes that are not valid UTF-8 become \u00XX escapes of the byte. Working in place keeps
  * the hooks' stack use at one record buffer: some hosts run threads with small stacks. */
@@ -94,7 +66,7 @@ static size_t escape(char *out, const char *s, size_t n)
 			EMIT('\\');
 			EMIT((char)c);
 			i++;
-		} else if (c >= 0x80 && (l = utf8_len(p + i, n - i)) != 0) {
+		} else if (c >= 0x80 && (l = ct_utf8_seq(p + i, n - i, NULL)) != 0) {
 			/* i moves outside EMIT: EMIT evaluates its argument only when writing. */
 			for (; l; l--, i++)
 				EMIT((char)p[i]);

@@ -70,20 +70,12 @@ CT_STATE static int any_late; /* a slot may be late: the next fork looks */
 
 static void lock(void)
 {
-	int spins = 0;
-	while (__atomic_exchange_n(&lk, 1, __ATOMIC_ACQUIRE)) {
-		while (__atomic_load_n(&lk, __ATOMIC_RELAXED)) {
-			if (++spins > 1000)
-				syscall(SYS_sched_yield); /* holder preempted: 2 cores are common */
-			else
-				__builtin_ia32_pause();
-		}
-	}
+	ct_spin_lock(&lk);
 }
 
 static void unlock(void)
 {
-	__atomic_store_n(&lk, 0, __ATOMIC_RELEASE);
+	ct_spin_unlock(&lk);
 }
 
 static void set_flag(int fd, unsigned char v)

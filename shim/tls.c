@@ -75,13 +75,12 @@ static void *pick(void *h, const char *name, const void *self)
 
 static void tls_lock(void)
 {
-	while (__atomic_exchange_n(&tls_lk, 1, __ATOMIC_ACQUIRE))
-		syscall(SYS_sched_yield);
+	ct_spin_lock(&tls_lk);
 }
 
 static void tls_unlock(void)
 {
-	__atomic_store_n(&tls_lk, 0, __ATOMIC_RELEASE);
+	ct_spin_unlock(&tls_lk);
 }
 
 /* Call-site cache: open addressing over PROBE slots from the site's hash; a slot is written once

@@ -249,17 +249,12 @@ CT_STATE static uint64_t hash_seed;
 
 static void lock(void)
 {
-	int spins = 0;
-	while (__atomic_exchange_n(&lk, 1, __ATOMIC_ACQUIRE))
-		while (__atomic_load_n(&lk, __ATOMIC_RELAXED))
-			if (++spins > 1000)
-				syscall(SYS_sched_yield); /* holder preempted */
-	/* nothing blocks or calls the kernel while it is held */
+	ct_spin_lock(&lk); /* nothing blocks or calls the kernel while it is held */
 }
 
 static void unlock(void)
 {
-	__atomic_store_n(&lk, 0, __ATOMIC_RELEASE);
+	ct_spin_unlock(&lk);
 }
 
 void ct_wire_fork_child(void)

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "input.h"
 #include "reader.h"
+#include "../shim/utf8.h"
 
 /* Replaces bytes that are not valid UTF-8 with '?', in place, so that reports stay valid JSON. The
  * shim escapes such bytes, but a trace may come through a log pipeline that did not. */
@@ -18,19 +19,12 @@ void utf8_clean(char *s)
 	unsigned char *p = (unsigned char *)s;
 
 	while (*p) {
-		int n = *p < 0x80             ? 0
-		        : (*p & 0xe0) == 0xc0 ? 1
-		        : (*p & 0xf0) == 0xe0 ? 2
-		        : (*p & 0xf8) == 0xf0 ? 3
-		                              : -1;
-		int ok = n >= 0 && !(n == 1 && *p < 0xc2);
-		for (int i = 1; ok && i <= n; i++)
-			ok = (p[i] & 0xc0) == 0x80;
-		if (!ok) {
+		size_t n = *p < 0x80 ? 1 : ct_utf8_seq(p, 4, NULL); /* stops at the NUL */
+		if (!n) {
 			*p++ = '?';
 			continue;
 		}
-		p += n + 1;
+		p += n;
 	}
 }
 

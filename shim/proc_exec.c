@@ -64,14 +64,16 @@ static void exec_err(const char *fn, int err)
 
 #define CALLER ((uintptr_t)__builtin_return_address(0))
 
-/* Records the call; returns whether the guard was taken (never in a vfork child: the guard is the
- * parent thread's memory, and a successful exec would leave it set there). */
+/* Writes the "exec" record of the call, with the guard taken around it, except in a vfork child:
+ * there the guard is the parent thread's memory, and a successful exec would leave it set there.
+ * Returns 1 when the record was written (so a failed exec owes an "exec_err" record), 0 when the
+ * call passes untraced (tracing off, or inside the shim's own work). errno is kept. */
 static int before(const char *fn, const char *path, char *const argv[], char *const envp[], uintptr_t site)
 {
-	int e = errno, own;
 	if (!ct_on || ct_guard)
-		return -1;
-	own = ct_self() != CT_SELF_VFORK;
+		return 0;
+	CT_KEEP_ERRNO;
+	int own = ct_self() != CT_SELF_VFORK;
 	if (own) {
 		ct_guard = 1;
 		ct_site_key = site;
@@ -79,66 +81,92 @@ static int before(const char *fn, const char *path, char *const argv[], char *co
 	ct_exec_record(fn, path, argv, envp, 0, -1, 0, 0);
 	if (own)
 		ct_guard = 0;
-	errno = e;
-	return 0;
+	return 1;
 }
 
-static int after(int traced, const char *fn, int rc)
+/* The five ways into exec; the l-forms gather their arguments and take one of the first three. */
+enum exec_how { EXEC_V, EXEC_VE, EXEC_VP, EXEC_VPE, EXEC_FD };
+
+static int resolved(enum exec_how how)
 {
-	if (traced == 0) {
-		int e = errno;
-		exec_err(fn, e);
-		errno = e;
+	switch (how) {
+	case EXEC_V:
+		return real_execv != NULL;
+	case EXEC_VE:
+		return real_execve != NULL;
+	case EXEC_VP:
+		return real_execvp != NULL;
+	case EXEC_VPE:
+		return real_execvpe != NULL;
+	default:
+		return real_fexecve != NULL;
+	}
+}
+
+static int call_real(enum exec_how how, const char *path, int fd, char *const argv[], char *const envp[])
+{
+	switch (how) {
+	case EXEC_V:
+		return real_execv(path, argv);
+	case EXEC_VE:
+		return real_execve(path, argv, envp);
+	case EXEC_VP:
+		return real_execvp(path, argv);
+	case EXEC_VPE:
+		return real_execvpe(path, argv, envp);
+	default:
+		return real_fexecve(fd, argv, envp);
+	}
+}
+
+/* Every exec hook: the call is made exactly as asked, after one "exec" record (path is the file,
+ * or "fd:N" for fexecve; envp is environ for the forms without one); if it returns, an "exec_err"
+ * record with its errno follows and the errno is the call's. Before the constructor, a path is
+ * executed by the system call itself; a PATH search or an fd needs libc's function, looked up now. */
+static int exec_hooked(enum exec_how how, const char *fn, const char *path, int fd, char *const argv[],
+                       char *const envp[], uintptr_t site)
+{
+	if (CT_UNLIKELY(!resolved(how))) {
+		if (how == EXEC_V || how == EXEC_VE)
+			return (int)syscall(SYS_execve, path, argv, envp);
+		ct_real_resolve();
+	}
+	int traced = before(fn, path, argv, envp, site);
+	int rc = call_real(how, path, fd, argv, envp);
+	if (traced) {
+		CT_KEEP_ERRNO;
+		exec_err(fn, errno);
 	}
 	return rc;
 }
 
-/* execve and friends: the call is made exactly as asked, after one "exec" record; if it returns,
- * an "exec_err" record with its errno follows and the errno is the call's. */
 CT_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
-	int t;
-	if (CT_UNLIKELY(!real_execve))
-		return (int)syscall(SYS_execve, path, argv, envp);
-	t = before("execve", path, argv, envp, CALLER);
-	return after(t, "execve", real_execve(path, argv, envp));
+	return exec_hooked(EXEC_VE, "execve", path, -1, argv, envp, CALLER);
 }
 
 CT_EXPORT int execv(const char *path, char *const argv[])
 {
-	int t;
-	if (CT_UNLIKELY(!real_execv))
-		return (int)syscall(SYS_execve, path, argv, environ);
-	t = before("execv", path, argv, environ, CALLER);
-	return after(t, "execv", real_execv(path, argv));
+	return exec_hooked(EXEC_V, "execv", path, -1, argv, environ, CALLER);
 }
 
 CT_EXPORT int execvp(const char *file, char *const argv[])
 {
-	int t;
-	if (CT_UNLIKELY(!real_execvp))
-		ct_real_resolve();
-	t = before("execvp", file, argv, environ, CALLER);
-	return after(t, "execvp", real_execvp(file, argv));
+	return exec_hooked(EXEC_VP, "execvp", file, -1, argv, environ, CALLER);
 }
 
 CT_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
-	int t;
-	if (CT_UNLIKELY(!real_execvpe))
-		ct_real_resolve();
-	t = before("execvpe", file, argv, envp, CALLER);
-	return after(t, "execvpe", real_execvpe(file, argv, envp));
+	return exec_hooked(EXEC_VPE, "execvpe", file, -1, argv, envp, CALLER);
 }
 
+/* fexecve: the record's path is "fd:N". */
 CT_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
 	char p[32] = "fd:";
-	int t, i = 3, d = fd < 0 ? 0 : fd;
+	int i = 3, d = fd < 0 ? 0 : fd;
 	char tmp[12];
 	int n = 0;
-	if (CT_UNLIKELY(!real_fexecve))
-		ct_real_resolve();
 	do {
 		tmp[n++] = (char)('0' + d % 10);
 		d /= 10;
@@ -146,66 +174,38 @@ CT_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 	while (n)
 		p[i++] = tmp[--n];
 	p[i] = 0;
-	t = before("fexecve", p, argv, envp, CALLER);
-	return after(t, "fexecve", real_fexecve(fd, argv, envp));
+	return exec_hooked(EXEC_FD, "fexecve", p, fd, argv, envp, CALLER);
 }
 
-/* execl, execlp, execle: the variadic arguments are gathered on the stack and the vector form is
- * called, which is what glibc itself does. */
-#define GATHER(first, ap, argv)                                                                              \
-	do {                                                                                                 \
-		size_t n_ = 1;                                                                               \
-		va_list c_;                                                                                  \
-		va_copy(c_, ap);                                                                             \
-		while (va_arg(c_, char *))                                                                   \
-			n_++;                                                                                \
-		va_end(c_);                                                                                  \
-		argv = __builtin_alloca((n_ + 1) * sizeof(char *));                                          \
-		argv[0] = (char *)(first);                                                                   \
-		for (size_t i_ = 1; i_ <= n_; i_++)                                                          \
-			argv[i_] = va_arg(ap, char *);                                                       \
-	} while (0)
-
-CT_EXPORT int execl(const char *path, const char *arg, ...)
+/* execl, execlp, execle: the variadic arguments are gathered into a vector on this frame's stack
+ * (alloca: the vector must live until the exec) and the vector form is called, which is what glibc
+ * itself does. execle's envp follows the NULL that ends the arguments. */
+static int exec_list(enum exec_how how, const char *fn, const char *path, const char *arg, va_list ap,
+                     uintptr_t site)
 {
-	va_list ap;
-	char **argv;
-	int t;
-	va_start(ap, arg);
-	GATHER(arg, ap, argv);
-	va_end(ap);
-	if (CT_UNLIKELY(!real_execv))
-		return (int)syscall(SYS_execve, path, argv, environ);
-	t = before("execl", path, argv, environ, CALLER);
-	return after(t, "execl", real_execv(path, argv));
+	size_t n = 1;
+	va_list c;
+	va_copy(c, ap);
+	while (va_arg(c, char *))
+		n++;
+	va_end(c);
+	char **argv = __builtin_alloca((n + 1) * sizeof(char *));
+	argv[0] = (char *)arg;
+	for (size_t i = 1; i <= n; i++)
+		argv[i] = va_arg(ap, char *);
+	char *const *envp = how == EXEC_VE ? va_arg(ap, char *const *) : environ;
+	return exec_hooked(how, fn, path, -1, argv, envp, site);
 }
 
-CT_EXPORT int execlp(const char *file, const char *arg, ...)
-{
-	va_list ap;
-	char **argv;
-	int t;
-	va_start(ap, arg);
-	GATHER(arg, ap, argv);
-	va_end(ap);
-	if (CT_UNLIKELY(!real_execvp))
-		ct_real_resolve();
-	t = before("execlp", file, argv, environ, CALLER);
-	return after(t, "execlp", real_execvp(file, argv));
-}
-
-CT_EXPORT int execle(const char *path, const char *arg, ...)
-{
-	va_list ap;
-	char **argv;
-	char *const *envp = NULL;
-	int t;
-	va_start(ap, arg);
-	GATHER(arg, ap, argv);
-	envp = va_arg(ap, char *const *);
-	va_end(ap);
-	if (CT_UNLIKELY(!real_execve))
-		return (int)syscall(SYS_execve, path, argv, envp);
-	t = before("execle", path, argv, envp, CALLER);
-	return after(t, "execle", real_execve(path, argv, envp));
-}
+#define EXEC_LIST_HOOK(name, how)                                                                            \
+	CT_EXPORT int name(const char *path, const char *arg, ...)                                           \
+	{                                                                                                    \
+		va_list ap;                                                                                  \
+		va_start(ap, arg);                                                                           \
+		int rc = exec_list(how, #name, path, arg, ap, CALLER);                                       \
+		va_end(ap);                                                                                  \
+		return rc;                                                                                   \
+	}
+EXEC_LIST_HOOK(execl, EXEC_V)
+EXEC_LIST_HOOK(execlp, EXEC_VP)
+EXEC_LIST_HOOK(execle, EXEC_VE)

@@ -50,3 +50,19 @@ run env LD_PRELOAD="$PRELOAD" CREDTRACE_DIR="$W/py" "$PY" "$W/sub.py" >"$W/py-tr
 cmp -s "$W/py-bare.out" "$W/py-traced.out" && ok "python subprocess: same output" || fail "python subprocess output" "$(cat "$W/py-traced.out")"
 tq "$W/py" 'any(r["fn"]=="execve" and "OPENAI_API_KEY" in r["lost"] for r in by("exec"))' >/dev/null &&
 	ok "python subprocess: the exec in the vfork child says the key was lost" || fail "python subprocess exec" "$(tq "$W/py" 'by("exec")')"
+
+# Every exec function that fails, and fork/_Fork with errno set beforehand: the program sees the
+# results and errno of a bare run, and each failed exec is an "exec" record followed by "exec_err".
+run "$PROGS/proc_exec_errno" >"$W/ee-bare.out" 2>&1 || true
+run env LD_PRELOAD="$PRELOAD" CREDTRACE_DIR="$W/ee" "$PROGS/proc_exec_errno" >"$W/ee-traced.out" 2>&1 || true
+if [ -s "$W/ee-bare.out" ] && cmp -s "$W/ee-bare.out" "$W/ee-traced.out"; then
+	ok "failed execs, fork, _Fork: same results and errno as bare"
+else
+	fail "exec/fork errno" "$(diff "$W/ee-bare.out" "$W/ee-traced.out" | head -8)"
+fi
+fns='["execve","execv","execvp","execvpe","execl","execlp","execle","fexecve"]'
+tq "$W/ee" "all(sum(r['fn']==f for r in by('exec'))==sum(r['fn']==f for r in by('exec_err'))>=1 for f in $fns) and sorted(r['errno'] for r in by('exec_err'))==[2,2,2,2,2,8,8,13,22]" >/dev/null &&
+	ok "each exec function: exec record, then exec_err with the call's errno" ||
+	fail "exec_err per function" "$(tq "$W/ee" '[(r["fn"], r["errno"]) for r in by("exec_err")]')"
+tq "$W/ee" "sorted(r['fn'] for r in by('fork'))==['_Fork','fork','fork'] and all(r['child']>0 for r in by('fork'))" >/dev/null &&
+	ok "fork and _Fork recorded once each, with the child's pid" || fail "fork/_Fork records" "$(tq "$W/ee" 'by("fork")')"

@@ -28,11 +28,9 @@ void ct_proc_resolve(void)
  * fork hook does the parent's part itself, and a fork it did not see needs none. */
 static void atfork_prepare(void)
 {
-	int e = errno; /* a failed system call in the handler must not show in the host's errno */
+	CT_KEEP_ERRNO; /* a failed system call in the handler must not show in the host's errno */
 	if (ct_on)
 		ct_fork_prepare();
-	if (errno != e)
-		errno = e;
 }
 
 static void atfork_child(void)
@@ -66,7 +64,8 @@ static void fork_record(const char *fn, pid_t pid, int err, int threads)
 /* The parent's side after the fork. Written for the cost of a fork: the pages it writes (the fork
  * record on the stack, ct_hot) are the only ones copied for it while the child shares them. No
  * guard is needed: nothing here calls a hooked function, and errno is written back only when it
- * changed (libc leaves it alone on success). */
+ * changed (libc leaves it alone on success): CT_KEEP_ERRNO would write it always, and so copy
+ * the page that holds it. */
 static pid_t fork_parent(const char *fn, pid_t pid)
 {
 	int err = errno;
@@ -79,44 +78,42 @@ static pid_t fork_parent(const char *fn, pid_t pid)
 	return pid;
 }
 
-/* fork: made exactly as asked. The atfork prepare handler notes what the child's header needs, the
- * child handler marks the child, which re-initialises at its first slow path (ct_self). */
-CT_EXPORT pid_t fork(void)
+/* What fork and _Fork share: made exactly as asked, with the child's pid (or the error) recorded
+ * by the parent. libc's fork runs our atfork handlers: prepare notes what the child's header needs,
+ * child marks the child, which re-initialises at its first slow path (ct_self). _Fork (glibc 2.34)
+ * runs none, so for it the same two steps are taken here, around the call. */
+static pid_t fork_hooked(const char *fn, pid_t (*real)(void), int runs_atfork)
 {
-	int e;
-	if (CT_UNLIKELY(!real_fork))
-		ct_real_resolve();
 	if (!ct_on || ct_guard || ct_self() == CT_SELF_VFORK)
-		return real_fork();
-	if (ct_env_replaced()) { /* checked first: the guard is a page written per fork */
-		e = errno;
+		return real();
+	if (!runs_atfork) {
+		CT_KEEP_ERRNO;
+		ct_fork_prepare();
+	} else if (ct_env_replaced()) { /* checked first: the guard is a page written per fork */
+		CT_KEEP_ERRNO;
 		ct_guard = 1;
 		ct_env_check_replaced();
 		ct_guard = 0;
-		errno = e;
 	}
-	pid_t pid = real_fork();
-	if (pid == 0)
+	pid_t pid = real();
+	if (pid == 0) {
+		if (!runs_atfork)
+			ct_fork_mark_child();
 		return 0;
-	return fork_parent("fork", pid);
+	}
+	return fork_parent(fn, pid);
 }
 
-/* _Fork (glibc 2.34): a fork that runs no atfork handlers, so ours are called here. */
+CT_EXPORT pid_t fork(void)
+{
+	if (CT_UNLIKELY(!real_fork))
+		ct_real_resolve();
+	return fork_hooked("fork", real_fork, 1);
+}
+
 CT_EXPORT pid_t _Fork(void)
 {
-	int e;
 	if (CT_UNLIKELY(!real__Fork))
 		ct_real_resolve();
-	if (!ct_on || ct_guard || ct_self() == CT_SELF_VFORK)
-		return real__Fork();
-	e = errno;
-	ct_fork_prepare();
-	if (errno != e)
-		errno = e;
-	pid_t pid = real__Fork();
-	if (pid == 0) {
-		ct_fork_mark_child();
-		return 0;
-	}
-	return fork_parent("_Fork", pid);
+	return fork_hooked("_Fork", real__Fork, 0);
 }

@@ -486,89 +486,49 @@ static size_t format_peer(const struct sockaddr *sa, socklen_t len, char *p, siz
 
 /* ---- real functions ------------------------------------------------------------------------- */
 
-/* Before the constructor resolves them, each pointer holds a raw-syscall pass-through. */
-static int fb_socket(int d, int t, int p)
-{
-	return (int)syscall(SYS_socket, d, t, p);
-}
-static int fb_connect(int fd, const struct sockaddr *a, socklen_t l)
-{
-	return (int)syscall(SYS_connect, fd, a, l);
-}
-static int fb_accept(int fd, struct sockaddr *a, socklen_t *l)
-{
-	return (int)syscall(SYS_accept, fd, a, l);
-}
-static int fb_accept4(int fd, struct sockaddr *a, socklen_t *l, int f)
-{
-	return (int)syscall(SYS_accept4, fd, a, l, f);
-}
-static int fb_close(int fd)
-{
-	return (int)syscall(SYS_close, fd);
-}
-static int fb_close_range(unsigned a, unsigned b, int f)
-{
-	return (int)syscall(SYS_close_range, a, b, f);
-}
-static void fb_closefrom(int fd)
-{
-	syscall(SYS_close_range, (unsigned)fd, ~0U, 0);
-}
-static int fb_dup(int fd)
-{
-	return (int)syscall(SYS_dup, fd);
-}
-static int fb_dup2(int a, int b)
-{
-	return (int)syscall(SYS_dup2, a, b);
-}
-static int fb_dup3(int a, int b, int f)
-{
-	return (int)syscall(SYS_dup3, a, b, f);
-}
-static int fb_fcntl(int fd, int cmd, ...)
-{
-	va_list ap;
-	va_start(ap, cmd);
-	void *arg = va_arg(ap, void *);
-	va_end(ap);
-	return (int)syscall(SYS_fcntl, fd, cmd, arg);
-}
-static int fb_shutdown(int fd, int how)
-{
-	return (int)syscall(SYS_shutdown, fd, how);
-}
+/* fcntl's third argument is an int, a long or a pointer depending on cmd; it is taken as one
+ * register-sized value and forwarded, which is what every cmd reads. */
+#define FCNTL_ARG(arg)                                                                                       \
+	va_list ap_;                                                                                         \
+	va_start(ap_, cmd);                                                                                  \
+	void *arg = va_arg(ap_, void *);                                                                     \
+	va_end(ap_)
 
-static int (*real_socket)(int, int, int) = fb_socket;
-static int (*real_connect)(int, const struct sockaddr *, socklen_t) = fb_connect;
-static int (*real_accept)(int, struct sockaddr *, socklen_t *) = fb_accept;
-static int (*real_accept4)(int, struct sockaddr *, socklen_t *, int) = fb_accept4;
-static int (*real_close)(int) = fb_close;
-static int (*real_close_range)(unsigned, unsigned, int) = fb_close_range;
-static void (*real_closefrom)(int) = fb_closefrom;
-static int (*real_dup)(int) = fb_dup;
-static int (*real_dup2)(int, int) = fb_dup2;
-static int (*real_dup3)(int, int, int) = fb_dup3;
-static int (*real_fcntl)(int, int, ...) = fb_fcntl;
-static int (*real_fcntl64)(int, int, ...) = fb_fcntl;
-static int (*real_shutdown)(int, int) = fb_shutdown;
+/* Every real function the hooks below call, listed once: X(return type, name, (parameters), the
+ * body of its fallback). Before the constructor resolves real_name, it holds fb_name, a raw-syscall
+ * pass-through. (sock_io.c's list makes its hooks too; these hooks differ too much for that.) */
+#define SOCK_REALS(X)                                                                                        \
+	X(int, socket, (int d, int t, int p), return (int)syscall(SYS_socket, d, t, p);)                     \
+	X(int, connect, (int fd, const struct sockaddr *a, socklen_t l),                                     \
+	  return (int)syscall(SYS_connect, fd, a, l);)                                                       \
+	X(int, accept, (int fd, struct sockaddr *a, socklen_t *l),                                           \
+	  return (int)syscall(SYS_accept, fd, a, l);)                                                        \
+	X(int, accept4, (int fd, struct sockaddr *a, socklen_t *l, int f),                                   \
+	  return (int)syscall(SYS_accept4, fd, a, l, f);)                                                    \
+	X(int, close, (int fd), return (int)syscall(SYS_close, fd);)                                         \
+	X(int, close_range, (unsigned a, unsigned b, int f), return (int)syscall(SYS_close_range, a, b, f);) \
+	X(void, closefrom, (int fd), syscall(SYS_close_range, (unsigned)fd, ~0U, 0);)                        \
+	X(int, dup, (int fd), return (int)syscall(SYS_dup, fd);)                                             \
+	X(int, dup2, (int a, int b), return (int)syscall(SYS_dup2, a, b);)                                   \
+	X(int, dup3, (int a, int b, int f), return (int)syscall(SYS_dup3, a, b, f);)                         \
+	X(int, fcntl, (int fd, int cmd, ...), FCNTL_ARG(arg); return (int)syscall(SYS_fcntl, fd, cmd, arg);) \
+	X(int, fcntl64, (int fd, int cmd, ...), FCNTL_ARG(arg);                                              \
+	  return (int)syscall(SYS_fcntl, fd, cmd, arg);)                                                     \
+	X(int, shutdown, (int fd, int how), return (int)syscall(SYS_shutdown, fd, how);)
+
+#define REAL_DEFINE(rtype, name, params, fallback)                                                           \
+	static rtype fb_##name params                                                                        \
+	{                                                                                                    \
+		fallback                                                                                     \
+	}                                                                                                    \
+	static rtype(*real_##name) params = fb_##name;
+#define REAL_RESOLVE(rtype, name, ...) CT_RESOLVE(real_##name, #name, name);
+
+SOCK_REALS(REAL_DEFINE)
 
 void ct_sock_resolve(void)
 {
-	CT_RESOLVE(real_socket, "socket", socket);
-	CT_RESOLVE(real_connect, "connect", connect);
-	CT_RESOLVE(real_accept, "accept", accept);
-	CT_RESOLVE(real_accept4, "accept4", accept4);
-	CT_RESOLVE(real_close, "close", close);
-	CT_RESOLVE(real_close_range, "close_range", close_range);
-	CT_RESOLVE(real_closefrom, "closefrom", closefrom);
-	CT_RESOLVE(real_dup, "dup", dup);
-	CT_RESOLVE(real_dup2, "dup2", dup2);
-	CT_RESOLVE(real_dup3, "dup3", dup3);
-	CT_RESOLVE(real_fcntl, "fcntl", fcntl);
-	CT_RESOLVE(real_fcntl64, "fcntl64", fcntl64);
-	CT_RESOLVE(real_shutdown, "shutdown", shutdown);
+	SOCK_REALS(REAL_RESOLVE)
 	ct_sock_io_resolve();
 	ct_resolve_resolve();
 }
@@ -902,29 +862,17 @@ CT_EXPORT int dup3(int oldfd, int newfd, int flags)
 	return dup_onto(oldfd, newfd, flags, 1);
 }
 
-/* fcntl is variadic: the third argument is an int, a long or a pointer depending on cmd; it is
- * forwarded as one register-sized value, which is what every cmd reads. */
-CT_EXPORT int fcntl(int fd, int cmd, ...)
-{
-	va_list ap;
-	va_start(ap, cmd);
-	void *arg = va_arg(ap, void *);
-	va_end(ap);
-	if (CT_LIKELY(cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC))
-		return real_fcntl(fd, cmd, arg);
-	return dup_done(fd, real_fcntl(fd, cmd, arg));
-}
-
-CT_EXPORT int fcntl64(int fd, int cmd, ...)
-{
-	va_list ap;
-	va_start(ap, cmd);
-	void *arg = va_arg(ap, void *);
-	va_end(ap);
-	if (CT_LIKELY(cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC))
-		return real_fcntl64(fd, cmd, arg);
-	return dup_done(fd, real_fcntl64(fd, cmd, arg));
-}
+/* fcntl, fcntl64: F_DUPFD and F_DUPFD_CLOEXEC make a duplicate, tracked like dup's. */
+#define FCNTL_HOOK(name)                                                                                     \
+	CT_EXPORT int name(int fd, int cmd, ...)                                                             \
+	{                                                                                                    \
+		FCNTL_ARG(arg);                                                                              \
+		if (CT_LIKELY(cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC))                                     \
+			return real_##name(fd, cmd, arg);                                                    \
+		return dup_done(fd, real_##name(fd, cmd, arg));                                              \
+	}
+FCNTL_HOOK(fcntl)
+FCNTL_HOOK(fcntl64)
 
 /* shutdown of an inherited socket ends the connection for every process that shares it: a use. */
 CT_EXPORT int shutdown(int fd, int how)

@@ -167,7 +167,8 @@ static void attach_record(const char *what, int slots)
 CT_EXPORT int credtrace_attach(const char *settings);
 int credtrace_attach(const char *settings)
 {
-	int e = errno, slots, again = started;
+	CT_KEEP_ERRNO; /* attaching must not show in the host's errno, whatever it returns */
+	int slots, again = started;
 	if (!ct_late)
 		return -1;
 	if (attached)
@@ -179,16 +180,13 @@ int credtrace_attach(const char *settings)
 	} else {
 		ct_on = 1; /* the trace file of the first attach goes on */
 	}
-	if (!ct_on) {
-		errno = e;
+	if (!ct_on)
 		return -2;
-	}
 	ct_guard = 1;
 	slots = ct_got_patch();
 	if (slots < 0) { /* another thread is binding slots after its dlopen: try again later */
 		ct_on = 0;
 		ct_guard = 0;
-		errno = e;
 		return -4;
 	}
 	ct_sock_held_scan();
@@ -198,7 +196,6 @@ int credtrace_attach(const char *settings)
 	ct_guard = 0;
 	ct_py_attach();
 	attached = 1;
-	errno = e;
 	return slots;
 }
 
@@ -208,14 +205,14 @@ int credtrace_attach(const char *settings)
 CT_EXPORT int credtrace_detach(void);
 int credtrace_detach(void)
 {
-	int e = errno, slots;
+	CT_KEEP_ERRNO;
+	int slots;
 	if (!attached)
 		return -1;
 	ct_guard = 1;
 	slots = ct_got_restore();
 	if (slots < 0) {
 		ct_guard = 0;
-		errno = e;
 		return -4;
 	}
 	ct_py_detach();
@@ -226,6 +223,5 @@ int credtrace_detach(void)
 	ct_on = 0;
 	attached = 0;
 	ct_guard = 0;
-	errno = e;
 	return slots;
 }

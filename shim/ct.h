@@ -70,6 +70,7 @@ enum ct_self { CT_SELF_OWN, CT_SELF_FORKED, CT_SELF_VFORK };
  * (raw clone, spawn helper): it has been re-initialised lazily by this call; CT_SELF_VFORK: a child
  * sharing the parent's memory: touch no shared state, stack and raw syscalls only. */
 enum ct_self ct_self(void) CT_HIDDEN;
+int ct_vfork_child(void) CT_HIDDEN; /* proc.c: ct_self() == CT_SELF_VFORK, errno kept */
 long ct_raw_getpid(void) CT_HIDDEN;
 
 /* ---- real functions, resolved once in the constructor --------------------------------------- */

@@ -373,10 +373,9 @@ CT_HIDDEN void *ct_dlopen_post(const char *file, int mode);
 void *ct_dlopen_post(const char *file, int mode)
 {
 	void *h = ct_real_dlopen(file, mode);
-	int e = errno;
+	CT_KEEP_ERRNO;
 	if (h && active)
 		pass(0);
-	errno = e;
 	return h;
 }
 

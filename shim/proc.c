@@ -44,6 +44,16 @@ void ct_proc_init(void)
 	pthread_atfork(atfork_prepare, NULL, atfork_child);
 }
 
+/* Is this a vfork child? ct_self() with errno kept: on its slow path (a child that no atfork handler
+ * marked, such as a raw clone's) it makes system calls, and kcmp fails under a seccomp filter or a
+ * kernel without CONFIG_KCMP; a hook that then makes its real call unchanged must not show that
+ * error (tests/cases/11-proc.sh, proc_exec_errno clone). */
+int ct_vfork_child(void)
+{
+	CT_KEEP_ERRNO;
+	return ct_self() == CT_SELF_VFORK;
+}
+
 static void fork_record(const char *fn, pid_t pid, int err, int threads)
 {
 	struct ct_rec r;
@@ -84,7 +94,7 @@ static pid_t fork_parent(const char *fn, pid_t pid)
  * runs none, so for it the same two steps are taken here, around the call. */
 static pid_t fork_hooked(const char *fn, pid_t (*real)(void), int runs_atfork)
 {
-	if (!ct_on || ct_guard || ct_self() == CT_SELF_VFORK)
+	if (!ct_on || ct_guard || ct_vfork_child())
 		return real();
 	if (!runs_atfork) {
 		CT_KEEP_ERRNO;

@@ -35,26 +35,27 @@ static int spawn(const char *fn, spawn_fn *real, pid_t *pid, const char *path,
                  char *const envp[], uintptr_t site)
 {
 	pid_t child = 0;
-	int rc, e;
+	int rc;
 	uint64_t t0;
 	if (CT_UNLIKELY(!*real))
 		ct_real_resolve();
 	if (!*real)
 		return ENOSYS;
-	if (!ct_on || ct_guard || ct_self() == CT_SELF_VFORK)
+	if (!ct_on || ct_guard || ct_vfork_child())
 		return (*real)(pid, path, fa, at, argv, envp);
-	e = errno;
-	ct_guard = 1;
-	ct_site_key = site;
-	t0 = ct_now_us(); /* the record's time is the call's start: the child may write before we do */
-	errno = e;
+	{
+		CT_KEEP_ERRNO;
+		ct_guard = 1;
+		ct_site_key = site;
+		/* the record's time is the call's start: the child may write before we do */
+		t0 = ct_now_us();
+	}
 	rc = (*real)(&child, path, fa, at, argv, envp);
-	e = errno;
+	CT_KEEP_ERRNO;
 	if (pid)
 		*pid = child;
 	ct_exec_record(fn, path, argv, envp, rc == 0 ? child : 0, rc == 0 ? 0 : 1, rc, t0);
 	ct_guard = 0;
-	errno = e;
 	return rc;
 }
 
@@ -78,18 +79,17 @@ CT_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_
 static void shell_record(const char *fn, const char *cmd)
 {
 	char *argv[] = {"sh", "-c", (char *)cmd, NULL};
-	int e = errno;
+	CT_KEEP_ERRNO;
 	ct_guard = 1;
 	ct_exec_record(fn, "/bin/sh", argv, environ, 0, -1, 0, 0);
 	ct_guard = 0;
-	errno = e;
 }
 
 CT_EXPORT int system(const char *cmd)
 {
 	if (CT_UNLIKELY(!real_system))
 		ct_real_resolve();
-	if (ct_on && !ct_guard && cmd && ct_self() != CT_SELF_VFORK)
+	if (ct_on && !ct_guard && cmd && !ct_vfork_child())
 		shell_record("system", cmd);
 	return real_system(cmd);
 }
@@ -98,7 +98,7 @@ CT_EXPORT FILE *popen(const char *cmd, const char *mode)
 {
 	if (CT_UNLIKELY(!real_popen))
 		ct_real_resolve();
-	if (ct_on && !ct_guard && cmd && ct_self() != CT_SELF_VFORK)
+	if (ct_on && !ct_guard && cmd && !ct_vfork_child())
 		shell_record("popen", cmd);
 	return real_popen(cmd, mode);
 }

@@ -139,14 +139,14 @@ size_t ct_resolve_host(const struct sockaddr *sa, unsigned len, char *out, size_
 CT_EXPORT int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
                           struct addrinfo **res)
 {
-	int rc, e, guarded = ct_guard;
+	int rc, guarded = ct_guard;
 	if (CT_UNLIKELY(real_getaddrinfo == fb_getaddrinfo))
 		ct_real_resolve();
 	if (guarded || !ct_on)
 		return real_getaddrinfo(node, service, hints, res);
 	ct_guard = 1;
 	rc = real_getaddrinfo(node, service, hints, res);
-	e = errno;
+	CT_KEEP_ERRNO;
 	if (rc == 0 && node && res && *res && !numeric(node) && ct_self() != CT_SELF_VFORK)
 		for (const struct addrinfo *ai = *res; ai; ai = ai->ai_next) {
 			const unsigned char *a;
@@ -155,6 +155,5 @@ CT_EXPORT int getaddrinfo(const char *node, const char *service, const struct ad
 				remember(ai->ai_addr->sa_family, a, n, node);
 		}
 	ct_guard = 0;
-	errno = e;
 	return rc;
 }

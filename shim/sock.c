@@ -305,9 +305,9 @@ static void emit_close(int fd, const struct slot *s, const char *fn)
  * process): every slot of the same socket (dups) is marked used with it. */
 void ct_sock_use(int fd, enum ct_sock_op op, uintptr_t site)
 {
-	CT_SAVE_ERRNO;
+	CT_KEEP_ERRNO;
 	if (ct_guard || !ct_on || ct_self() == CT_SELF_VFORK)
-		goto out;
+		return;
 	ct_guard = 1;
 	struct stat st;
 	int alive = sys_fstat(fd, &st) == 0;
@@ -342,14 +342,13 @@ void ct_sock_use(int fd, enum ct_sock_op op, uintptr_t site)
 		emit_use(fd, &s, op);
 	}
 	ct_guard = 0;
-out:
-	CT_RESTORE_ERRNO;
 }
 
 /* ---- HTTP connections (wire.h) ------------------------------------------------------------- */
 
 void ct_sock_http_mark(int fd, int is_http)
 {
+	CT_KEEP_ERRNO; /* before the real write: ct_self() may fail a system call */
 	if (ct_guard || !ct_on || ct_self() == CT_SELF_VFORK)
 		return;
 	ct_guard = 1;
@@ -562,13 +561,12 @@ static int may_track(void)
 static int fresh_fd(int ret)
 {
 	if (CT_UNLIKELY(ret >= 0 && tracked(ret))) {
-		CT_SAVE_ERRNO;
+		CT_KEEP_ERRNO;
 		if (may_track()) {
 			lock();
 			untrack_locked(ret, NULL);
 			unlock();
 		}
-		CT_RESTORE_ERRNO;
 	}
 	return ret;
 }
@@ -578,7 +576,7 @@ static int dup_done(int oldfd, int ret)
 {
 	if (CT_LIKELY(ret < 0 || (!tracked(oldfd) && !tracked(ret))))
 		return ret;
-	CT_SAVE_ERRNO;
+	CT_KEEP_ERRNO;
 	if ((unsigned)ret < CT_FD_MAX && may_track()) {
 		lock();
 		untrack_locked(ret, NULL);
@@ -589,7 +587,6 @@ static int dup_done(int oldfd, int ret)
 		}
 		unlock();
 	}
-	CT_RESTORE_ERRNO;
 	return ret;
 }
 
@@ -711,7 +708,8 @@ static __attribute__((noinline)) void connected(int fd, const struct sockaddr *s
 CT_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	int ret = real_connect(fd, addr, len);
-	int err = errno;
+	CT_KEEP_ERRNO;
+	int err = errno; /* for the record: the bookkeeping below may change errno */
 	if ((ret == 0 || err == EINPROGRESS) && addr && len >= sizeof(sa_family_t) && may_track()) {
 		ct_guard = 1;
 		ct_site_key = (uintptr_t)__builtin_return_address(0);
@@ -724,7 +722,6 @@ CT_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 		connected(fd, addr, len, ret == 0 ? 0 : err);
 		ct_guard = 0;
 	}
-	errno = err;
 	return ret;
 }
 
@@ -745,12 +742,13 @@ CT_EXPORT int close(int fd)
 {
 	if (CT_LIKELY(!tracked(fd)))
 		return real_close(fd);
-	if (may_track()) {
-		CT_SAVE_ERRNO;
-		ct_guard = 1;
-		closing(fd, "close");
-		ct_guard = 0;
-		CT_RESTORE_ERRNO;
+	{
+		CT_KEEP_ERRNO; /* put back before the real close, whose errno the caller sees */
+		if (may_track()) {
+			ct_guard = 1;
+			closing(fd, "close");
+			ct_guard = 0;
+		}
 	}
 	return real_close(fd);
 }
@@ -779,24 +777,26 @@ static void closing_range(unsigned first, unsigned last, const char *fn)
 /* close_range: as close for each fd in range; CLOSE_RANGE_CLOEXEC closes nothing. */
 CT_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 {
-	if (!((unsigned)flags & CLOSE_RANGE_CLOEXEC) && first <= last && may_track()) {
-		CT_SAVE_ERRNO;
-		ct_guard = 1;
-		closing_range(first, last, "close_range");
-		ct_guard = 0;
-		CT_RESTORE_ERRNO;
+	if (!((unsigned)flags & CLOSE_RANGE_CLOEXEC) && first <= last) {
+		CT_KEEP_ERRNO;
+		if (may_track()) {
+			ct_guard = 1;
+			closing_range(first, last, "close_range");
+			ct_guard = 0;
+		}
 	}
 	return real_close_range(first, last, flags);
 }
 
 CT_EXPORT void closefrom(int lowfd)
 {
-	if (lowfd >= 0 && may_track()) {
-		CT_SAVE_ERRNO;
-		ct_guard = 1;
-		closing_range((unsigned)lowfd, ~0U, "closefrom");
-		ct_guard = 0;
-		CT_RESTORE_ERRNO;
+	if (lowfd >= 0) {
+		CT_KEEP_ERRNO;
+		if (may_track()) {
+			ct_guard = 1;
+			closing_range((unsigned)lowfd, ~0U, "closefrom");
+			ct_guard = 0;
+		}
 	}
 	real_closefrom(lowfd);
 }
@@ -811,25 +811,26 @@ CT_EXPORT int dup(int fd)
  * fd is forgotten before the call. */
 static int dup_onto(int oldfd, int newfd, int flags, int three)
 {
-	CT_SAVE_ERRNO;
 	struct slot s;
 	int watch = 0, was_ours = 0;
-	if (oldfd != newfd && may_track()) {
-		watch = 1;
-		ct_guard = 1;
-		if (tracked(newfd)) {
-			lock();
-			unsigned i = fdslot[newfd];
-			if (i)
-				s = slots[i - 1];
-			unlock();
-			was_ours = i && same_socket(newfd, &s);
+	if (oldfd != newfd) {
+		CT_KEEP_ERRNO;
+		if (may_track()) {
+			watch = 1;
+			ct_guard = 1;
+			if (tracked(newfd)) {
+				lock();
+				unsigned i = fdslot[newfd];
+				if (i)
+					s = slots[i - 1];
+				unlock();
+				was_ours = i && same_socket(newfd, &s);
+			}
+			ct_guard = 0;
 		}
-		ct_guard = 0;
 	}
-	CT_RESTORE_ERRNO;
 	int ret = three ? real_dup3(oldfd, newfd, flags) : real_dup2(oldfd, newfd);
-	int err = errno;
+	CT_KEEP_ERRNO;
 	if (watch && ret >= 0 && (unsigned)newfd < CT_FD_MAX) {
 		ct_guard = 1;
 		lock();
@@ -844,7 +845,6 @@ static int dup_onto(int oldfd, int newfd, int flags, int three)
 			emit_close(newfd, &s, three ? "dup3" : "dup2");
 		ct_guard = 0;
 	}
-	errno = err;
 	return ret;
 }
 

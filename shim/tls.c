@@ -109,7 +109,8 @@ static void publish(uintptr_t ra, const struct lib *res)
 
 static __attribute__((noinline, cold)) const struct lib *resolve(uintptr_t ra)
 {
-	int g = ct_guard, e = errno;
+	CT_KEEP_ERRNO;
+	int g = ct_guard;
 	Dl_info di;
 	struct lib l;
 	memset(&l, 0, sizeof l);
@@ -149,7 +150,6 @@ static __attribute__((noinline, cold)) const struct lib *resolve(uintptr_t ra)
 	}
 	publish(ra, res);
 	ct_guard = g;
-	errno = e;
 	return res;
 }
 
@@ -171,10 +171,9 @@ static inline const struct lib *lib_for(uintptr_t ra)
 /* A request head about to be encrypted: its socket (for peer and inode) and bytes go to wire.c. */
 static __attribute__((noinline, cold)) void out(const struct lib *l, void *ssl, const void *buf, size_t n)
 {
-	int e = errno;
+	CT_KEEP_ERRNO;
 	int fd = l->get_fd && !ct_guard ? l->get_fd(ssl) : -1;
 	ct_wire_request(1, (uintptr_t)ssl, fd, buf, n);
-	errno = e;
 }
 
 /* SSL_write, SSL_write_ex: a buffer that starts like an HTTP/1.x request line is scanned (bounded)

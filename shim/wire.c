@@ -414,10 +414,10 @@ static size_t host_copy(char *out, const char *h, size_t n)
 
 void ct_wire_request(int tls, uintptr_t id, int fd, const char *buf, size_t n)
 {
-	CT_SAVE_ERRNO;
+	CT_KEEP_ERRNO;
 	struct head h;
 	if (ct_guard || !ct_on)
-		goto out;
+		return;
 	ct_guard = 1;
 	if (ct_self() == CT_SELF_VFORK || !parse_head(buf, n < CT_WIRE_SCAN ? n : CT_WIRE_SCAN, &h))
 		goto done;
@@ -471,8 +471,6 @@ void ct_wire_request(int tls, uintptr_t id, int fd, const char *buf, size_t n)
 	}
 done:
 	ct_guard = 0;
-out:
-	CT_RESTORE_ERRNO;
 }
 
 /* "HTTP/1.x SSS" -> SSS, 0 when malformed. */
@@ -497,11 +495,11 @@ static int worth(unsigned k)
 
 void ct_wire_response(int tls, uintptr_t id, const char *buf, size_t n)
 {
-	CT_SAVE_ERRNO;
+	CT_KEEP_ERRNO;
 	int st = status_of(buf, n), rec = 0;
 	struct conn copy = {0};
 	if (ct_guard || !ct_on || !st)
-		goto out;
+		return;
 	ct_guard = 1;
 	if (ct_self() == CT_SELF_VFORK)
 		goto done;
@@ -529,8 +527,6 @@ void ct_wire_response(int tls, uintptr_t id, const char *buf, size_t n)
 	}
 done:
 	ct_guard = 0;
-out:
-	CT_RESTORE_ERRNO;
 }
 
 /* ---- plaintext sockets ----------------------------------------------------------------------- */

@@ -66,3 +66,17 @@ tq "$W/ee" "all(sum(r['fn']==f for r in by('exec'))==sum(r['fn']==f for r in by(
 	fail "exec_err per function" "$(tq "$W/ee" '[(r["fn"], r["errno"]) for r in by("exec_err")]')"
 tq "$W/ee" "sorted(r['fn'] for r in by('fork'))==['_Fork','fork','fork'] and all(r['child']>0 for r in by('fork'))" >/dev/null &&
 	ok "fork and _Fork recorded once each, with the child's pid" || fail "fork/_Fork records" "$(tq "$W/ee" 'by("fork")')"
+
+# A raw clone child (no atfork handler ran) under a seccomp filter that refuses kcmp: the shim's
+# check for a vfork child fails a system call there, and the hooks must not show its EPERM.
+run "$PROGS/proc_exec_errno" clone >"$W/cl-bare.out" 2>&1 || true
+if grep -q "cannot install" "$W/cl-bare.out"; then
+	skip "clone child under seccomp: errno kept" "seccomp filter refused here: $(head -1 "$W/cl-bare.out")"
+else
+	run env LD_PRELOAD="$PRELOAD" CREDTRACE_DIR="$W/cl" "$PROGS/proc_exec_errno" clone >"$W/cl-traced.out" 2>&1 || true
+	if [ "$(grep -c 'errno=EILSEQ' "$W/cl-bare.out")" -eq 7 ] && cmp -s "$W/cl-bare.out" "$W/cl-traced.out"; then
+		ok "clone child under seccomp: fork, system, posix_spawn, popen, write, dup2, close keep errno"
+	else
+		fail "clone child errno" "$(diff "$W/cl-bare.out" "$W/cl-traced.out" | head -8)"
+	fi
+fi

@@ -65,7 +65,8 @@ static void fork_record(const char *fn, pid_t pid, int err, int threads)
 	ct_rec_int(&r, "threads", threads);
 	ct_rec_int(&r, "gen", ct_gen);
 	ct_rec_int(&r, "forks", ct_forks_now());
-	/* A language-level site only: SHIM-RULES keeps native unwinding to reads, connects and uses. */
+	/* A language-level site only: native backtraces are kept to reads, connects and first uses, and
+	 * a fork loop must not pay one per fork (docs/trace-format.md, the `fork` record). */
 	if (ct_pysite.set)
 		ct_rec_site(&r);
 	ct_rec_emit(&r);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* sock.c: connected client sockets and the fd table: connect, close, dup, fork marks, use records. */
 
-/* No _GNU_SOURCE here: under it glibc declares connect and accept with a transparent union that
- * -Wpedantic rejects (STYLE.md). What only _GNU_SOURCE would declare is declared below. */
+/* No _GNU_SOURCE here: under it glibc declares connect and accept with a transparent union, which
+ * a definition of them here would have to match and -Wpedantic rejects. What only _GNU_SOURCE would
+ * declare is declared below. */
 #define _DEFAULT_SOURCE
 #include "sock.h"
 #include "wire.h"

@@ -16,19 +16,20 @@ CT_EXPORT int SSL_write_ex(void *ssl, const void *buf, size_t num, size_t *writt
 CT_EXPORT int SSL_read(void *ssl, void *buf, int num);
 CT_EXPORT int SSL_read_ex(void *ssl, void *buf, size_t num, size_t *readbytes);
 
-/* Resolving the real functions. SHIM-RULES says: resolve once, in the constructor, never dlsym in a
- * hook. Neither half can hold here: libssl is loaded after the shim (by _ssl's dlopen, RTLD_LOCAL,
- * so not even RTLD_NEXT finds it from the constructor), and a process may hold two libssl copies
- * (a wheel that bundles its own, with the same symbol versions), whose callers all bind to these
- * unversioned hooks and must each reach their own library. So the real functions are resolved per
- * calling object, from its own dependency scope (dladdr of the return address, dlopen RTLD_NOLOAD of
- * that object, dlsym on that handle), then RTLD_NEXT, then libssl.so.3 by soname. This happens once
- * per call site, on an out-of-line path, and is safe where the rule's reasons are not met: SSL_* are
- * called by application code after libssl is loaded (never before our constructor, never from a
- * malloc or getenv hook, never in a vfork child), and libssl itself allocates on every call. No
- * lock of ours is held across the dl* calls (they take ld.so's lock); results are published once
- * and never changed, and the handles are kept, so the pointers stay valid (RTLD_NOLOAD took a
- * reference). */
+/* Resolving the real functions. Every other hook resolves once, in the constructor, and never calls
+ * dlsym (a failing dlsym allocates: libfaketime #130, proxychains-ng #119). Neither half can hold
+ * here (docs/runtimes.md, "How libssl is found"): libssl is loaded after the shim (by _ssl's
+ * dlopen, RTLD_LOCAL, so not even RTLD_NEXT finds it from the constructor), and a process may hold
+ * two libssl copies (a wheel that bundles its own, with the same symbol versions), whose callers
+ * all bind to these unversioned hooks and must each reach their own library. So the real functions
+ * are resolved per calling object, from its own dependency scope (dladdr of the return address,
+ * dlopen RTLD_NOLOAD of that object, dlsym on that handle), then RTLD_NEXT, then libssl.so.3 by
+ * soname. This happens once per call site, on an out-of-line path, and is safe where the rule's
+ * reasons are not met: SSL_* are called by application code after libssl is loaded (never before
+ * our constructor, never from a malloc or getenv hook, never in a vfork child), and libssl itself
+ * allocates on every call. No lock of ours is held across the dl* calls (they take ld.so's lock);
+ * results are published once and never changed, and the handles are kept, so the pointers stay
+ * valid (RTLD_NOLOAD took a reference). */
 struct lib {
 	uintptr_t base; /* the calling object's load address */
 	int (*write)(void *, const void *, int);

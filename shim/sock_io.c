@@ -45,67 +45,68 @@ static size_t iov0_len(const struct iovec *v, long cnt, ssize_t got)
 
 /* Every I/O hook, listed once (compiler-rt keeps each INTERCEPTOR next to its INIT_X; here one entry
  * yields the fallback, the real pointer, its resolution and the hook):
- *   X(kind, return type, name, (parameters), (arguments), raw system call, use op[, wire args])
- * The raw system call stands in for the real function until the constructor resolves it. kind is
- * IO (the fork watch only), OUT (wire args: the bytes about to be sent and their length), IN (wire
- * args: the bytes received, their length, and whether the call only peeks), or IO64 (an LFS alias
- * that musl defines as a macro for the plain name, hooked there already). */
+ *   X(hook, return type, name, (parameters), (arguments), raw system call, use op[, wire args])
+ * The raw system call stands in for the real function until the constructor resolves it. hook is
+ * the macro that makes it: IO_HOOK (the fork watch only), OUT_HOOK (wire args: the bytes about to
+ * be sent and their length), IN_HOOK (wire args: the bytes received, their length, and whether the
+ * call only peeks), or IO64_HOOK (an LFS alias that musl defines as a macro for the plain name,
+ * hooked there already). */
 #define CT_IO_HOOKS(X)                                                                                       \
-	X(IN, ssize_t, read, (int fd, void *b, size_t n), (fd, b, n), syscall(SYS_read, fd, b, n),           \
+	X(IN_HOOK, ssize_t, read, (int fd, void *b, size_t n), (fd, b, n), syscall(SYS_read, fd, b, n),      \
 	  CT_OP_READ, b, ret_, 0)                                                                            \
-	X(OUT, ssize_t, write, (int fd, const void *b, size_t n), (fd, b, n), syscall(SYS_write, fd, b, n),  \
-	  CT_OP_WRITE, b, n)                                                                                 \
-	X(IN, ssize_t, readv, (int fd, const struct iovec *v, int n), (fd, v, n),                            \
+	X(OUT_HOOK, ssize_t, write, (int fd, const void *b, size_t n), (fd, b, n),                           \
+	  syscall(SYS_write, fd, b, n), CT_OP_WRITE, b, n)                                                   \
+	X(IN_HOOK, ssize_t, readv, (int fd, const struct iovec *v, int n), (fd, v, n),                       \
 	  syscall(SYS_readv, fd, v, n), CT_OP_READV, iov0(v, n), iov0_len(v, n, ret_), 0)                    \
-	X(OUT, ssize_t, writev, (int fd, const struct iovec *v, int n), (fd, v, n),                          \
+	X(OUT_HOOK, ssize_t, writev, (int fd, const struct iovec *v, int n), (fd, v, n),                     \
 	  syscall(SYS_writev, fd, v, n), CT_OP_WRITEV, iov0(v, n), iov0_len(v, n, -1))                       \
-	X(IO, ssize_t, pread, (int fd, void *b, size_t n, off_t o), (fd, b, n, o),                           \
+	X(IO_HOOK, ssize_t, pread, (int fd, void *b, size_t n, off_t o), (fd, b, n, o),                      \
 	  syscall(SYS_pread64, fd, b, n, o), CT_OP_PREAD)                                                    \
-	X(IO64, ssize_t, pread64, (int fd, void *b, size_t n, off_t o), (fd, b, n, o),                       \
+	X(IO64_HOOK, ssize_t, pread64, (int fd, void *b, size_t n, off_t o), (fd, b, n, o),                  \
 	  syscall(SYS_pread64, fd, b, n, o), CT_OP_PREAD)                                                    \
-	X(IO, ssize_t, pwrite, (int fd, const void *b, size_t n, off_t o), (fd, b, n, o),                    \
+	X(IO_HOOK, ssize_t, pwrite, (int fd, const void *b, size_t n, off_t o), (fd, b, n, o),               \
 	  syscall(SYS_pwrite64, fd, b, n, o), CT_OP_PWRITE)                                                  \
-	X(IO64, ssize_t, pwrite64, (int fd, const void *b, size_t n, off_t o), (fd, b, n, o),                \
+	X(IO64_HOOK, ssize_t, pwrite64, (int fd, const void *b, size_t n, off_t o), (fd, b, n, o),           \
 	  syscall(SYS_pwrite64, fd, b, n, o), CT_OP_PWRITE)                                                  \
-	X(OUT, ssize_t, send, (int fd, const void *b, size_t n, int f), (fd, b, n, f),                       \
+	X(OUT_HOOK, ssize_t, send, (int fd, const void *b, size_t n, int f), (fd, b, n, f),                  \
 	  syscall(SYS_sendto, fd, b, n, f, NULL, 0), CT_OP_SEND, b, n)                                       \
-	X(OUT, ssize_t, sendto,                                                                              \
+	X(OUT_HOOK, ssize_t, sendto,                                                                         \
 	  (int fd, const void *b, size_t n, int f, const struct sockaddr *a, socklen_t l),                   \
 	  (fd, b, n, f, a, l), syscall(SYS_sendto, fd, b, n, f, a, l), CT_OP_SENDTO, b, n)                   \
-	X(OUT, ssize_t, sendmsg, (int fd, const struct msghdr *m, int f), (fd, m, f),                        \
+	X(OUT_HOOK, ssize_t, sendmsg, (int fd, const struct msghdr *m, int f), (fd, m, f),                   \
 	  syscall(SYS_sendmsg, fd, m, f), CT_OP_SENDMSG, iov0(MSG_IOV(m), MSG_IOVLEN(m)),                    \
 	  iov0_len(MSG_IOV(m), MSG_IOVLEN(m), -1))                                                           \
-	X(IO, int, sendmmsg, (int fd, struct mmsghdr *v, unsigned int n, CT_MMSG_FLAGS f), (fd, v, n, f),    \
-	  syscall(SYS_sendmmsg, fd, v, n, f), CT_OP_SENDMMSG)                                                \
-	X(IN, ssize_t, recv, (int fd, void *b, size_t n, int f), (fd, b, n, f),                              \
+	X(IO_HOOK, int, sendmmsg, (int fd, struct mmsghdr *v, unsigned int n, CT_MMSG_FLAGS f),              \
+	  (fd, v, n, f), syscall(SYS_sendmmsg, fd, v, n, f), CT_OP_SENDMMSG)                                 \
+	X(IN_HOOK, ssize_t, recv, (int fd, void *b, size_t n, int f), (fd, b, n, f),                         \
 	  syscall(SYS_recvfrom, fd, b, n, f, NULL, NULL), CT_OP_RECV, b, ret_, f &MSG_PEEK)                  \
-	X(IN, ssize_t, recvfrom, (int fd, void *b, size_t n, int f, struct sockaddr *a, socklen_t *l),       \
+	X(IN_HOOK, ssize_t, recvfrom, (int fd, void *b, size_t n, int f, struct sockaddr *a, socklen_t *l),  \
 	  (fd, b, n, f, a, l), syscall(SYS_recvfrom, fd, b, n, f, a, l), CT_OP_RECVFROM, b, ret_,            \
 	  f &MSG_PEEK)                                                                                       \
-	X(IN, ssize_t, recvmsg, (int fd, struct msghdr *m, int f), (fd, m, f),                               \
+	X(IN_HOOK, ssize_t, recvmsg, (int fd, struct msghdr *m, int f), (fd, m, f),                          \
 	  syscall(SYS_recvmsg, fd, m, f), CT_OP_RECVMSG, iov0(MSG_IOV(m), MSG_IOVLEN(m)),                    \
 	  iov0_len(MSG_IOV(m), MSG_IOVLEN(m), ret_), f &MSG_PEEK)                                            \
-	X(IO, int, recvmmsg,                                                                                 \
+	X(IO_HOOK, int, recvmmsg,                                                                            \
 	  (int fd, struct mmsghdr *v, unsigned int n, CT_MMSG_FLAGS f, struct timespec *t),                  \
 	  (fd, v, n, f, t), syscall(SYS_recvmmsg, fd, v, n, f, t), CT_OP_RECVMMSG)                           \
 	/* Fortified callers (-D_FORTIFY_SOURCE) reach these instead of read, recv and recvfrom. */          \
-	X(IN, ssize_t, __read_chk, (int fd, void *b, size_t n, size_t bl), (fd, b, n, bl),                   \
+	X(IN_HOOK, ssize_t, __read_chk, (int fd, void *b, size_t n, size_t bl), (fd, b, n, bl),              \
 	  (chk(n, bl), syscall(SYS_read, fd, b, n)), CT_OP_READ, b, ret_, 0)                                 \
-	X(IN, ssize_t, __recv_chk, (int fd, void *b, size_t n, size_t bl, int f), (fd, b, n, bl, f),         \
+	X(IN_HOOK, ssize_t, __recv_chk, (int fd, void *b, size_t n, size_t bl, int f), (fd, b, n, bl, f),    \
 	  (chk(n, bl), syscall(SYS_recvfrom, fd, b, n, f, NULL, NULL)), CT_OP_RECV, b, ret_, f &MSG_PEEK)    \
-	X(IN, ssize_t, __recvfrom_chk,                                                                       \
+	X(IN_HOOK, ssize_t, __recvfrom_chk,                                                                  \
 	  (int fd, void *b, size_t n, size_t bl, int f, struct sockaddr *a, socklen_t *l),                   \
 	  (fd, b, n, bl, f, a, l), (chk(n, bl), syscall(SYS_recvfrom, fd, b, n, f, a, l)), CT_OP_RECVFROM,   \
 	  b, ret_, f &MSG_PEEK)
 
 /* The fallback and the real pointer, which starts at it. */
-#define REAL_DEFINE(kind, rtype, name, params, args, sys, ...)                                               \
+#define REAL_DEFINE(hook, rtype, name, params, args, sys, ...)                                               \
 	static rtype fb_##name params                                                                        \
 	{                                                                                                    \
 		return (rtype)(sys);                                                                         \
 	}                                                                                                    \
 	static rtype(*real_##name) params = fb_##name;
-#define REAL_RESOLVE(kind, rtype, name, ...) CT_RESOLVE(real_##name, #name, name);
+#define REAL_RESOLVE(hook, rtype, name, ...) CT_RESOLVE(real_##name, #name, name);
 
 CT_IO_HOOKS(REAL_DEFINE)
 
@@ -181,7 +182,6 @@ static inline __attribute__((always_inline)) unsigned char slow_start(int fd, en
 	}                                                                                                    \
 	FAST_PATH(rtype, name, params, args, CT_FD_WATCH | CT_FD_HTTPOK)
 
-#define HOOK_DEFINE(kind, rtype, name, params, args, sys, ...)                                               \
-	kind##_HOOK(rtype, name, params, args, __VA_ARGS__)
+#define HOOK_DEFINE(hook, rtype, name, params, args, sys, ...) hook(rtype, name, params, args, __VA_ARGS__)
 
 CT_IO_HOOKS(HOOK_DEFINE)

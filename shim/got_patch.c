@@ -141,6 +141,34 @@ static const Elf64_Dyn *dynamic_of(const struct dl_phdr_info *info)
 	return NULL;
 }
 
+/* An object's dynamic entries, by tag (the standard ones, below DT_NUM) and DT_GNU_HASH; 0 where
+ * the object has none. Read in one loop, for both callbacks below. */
+struct dyn {
+	Elf64_Xword tag[DT_NUM];
+	Elf64_Addr gnu_hash;
+};
+
+/* Fills dy from info's dynamic section; 0 when the object has none. */
+static int read_dynamic(const struct dl_phdr_info *info, struct dyn *dy)
+{
+	const Elf64_Dyn *d = dynamic_of(info);
+	memset(dy, 0, sizeof *dy);
+	if (!d)
+		return 0;
+	for (; d->d_tag != DT_NULL; d++)
+		if (d->d_tag > 0 && d->d_tag < DT_NUM)
+			dy->tag[d->d_tag] = d->d_un.d_val;
+		else if (d->d_tag == DT_GNU_HASH)
+			dy->gnu_hash = d->d_un.d_ptr;
+	return 1;
+}
+
+/* The table an address entry points at; NULL when the entry is absent. */
+static const void *dyn_table(const struct dl_phdr_info *info, Elf64_Addr p)
+{
+	return p ? dyn_ptr(info, p) : NULL;
+}
+
 /* Number of dynamic symbols, from the GNU hash table (the highest index any chain reaches). */
 static uint32_t gnu_nsyms(const uint32_t *ht)
 {
@@ -174,25 +202,15 @@ static void add_hook(const char *name, uintptr_t ours)
 
 static int own_hooks_cb(struct dl_phdr_info *info, size_t size, void *data)
 {
-	const Elf64_Dyn *d = dynamic_of(info);
-	const Elf64_Sym *sym = NULL;
-	const uint32_t *gh = NULL, *h = NULL;
-	const char *str = NULL;
+	struct dyn dy;
 	uint32_t n;
 	(void)size;
 	(void)data;
-	if (info->dlpi_addr != self_base || !d)
+	if (info->dlpi_addr != self_base || !read_dynamic(info, &dy))
 		return 0;
-	for (; d->d_tag != DT_NULL; d++) {
-		if (d->d_tag == DT_SYMTAB)
-			sym = dyn_ptr(info, d->d_un.d_ptr);
-		else if (d->d_tag == DT_STRTAB)
-			str = dyn_ptr(info, d->d_un.d_ptr);
-		else if (d->d_tag == DT_GNU_HASH)
-			gh = dyn_ptr(info, d->d_un.d_ptr);
-		else if (d->d_tag == DT_HASH)
-			h = dyn_ptr(info, d->d_un.d_ptr);
-	}
+	const Elf64_Sym *sym = dyn_table(info, dy.tag[DT_SYMTAB]);
+	const char *str = dyn_table(info, dy.tag[DT_STRTAB]);
+	const uint32_t *gh = dyn_table(info, dy.gnu_hash), *h = dyn_table(info, dy.tag[DT_HASH]);
 	if (!sym || !str || (!gh && !h))
 		return 1;
 	n = gh ? gnu_nsyms(gh) : h[1];
@@ -264,15 +282,11 @@ static void one_table(const struct dl_phdr_info *info, const Elf64_Rela *rel, si
 static int object_cb(struct dl_phdr_info *info, size_t size, void *data)
 {
 	struct pass *ps = data;
-	const Elf64_Dyn *d = dynamic_of(info);
-	const Elf64_Rela *jmprel = NULL, *rela = NULL;
-	const Elf64_Sym *sym = NULL;
-	const char *str = NULL;
-	size_t jmpsz = 0, relasz = 0;
+	struct dyn dy;
 	uintptr_t lo = UINTPTR_MAX, hi = 0;
 	(void)size;
-	if (info->dlpi_addr == self_base || !d || !info->dlpi_name ||
-	    !strncmp(info->dlpi_name, "linux-vdso", 10))
+	if (info->dlpi_addr == self_base || !info->dlpi_name || !strncmp(info->dlpi_name, "linux-vdso", 10) ||
+	    !read_dynamic(info, &dy))
 		return 0;
 	for (int i = 0; i < info->dlpi_phnum; i++)
 		if (info->dlpi_phdr[i].p_type == PT_LOAD) {
@@ -282,30 +296,11 @@ static int object_cb(struct dl_phdr_info *info, size_t size, void *data)
 			if (a + info->dlpi_phdr[i].p_memsz > hi)
 				hi = a + info->dlpi_phdr[i].p_memsz;
 		}
-	for (; d->d_tag != DT_NULL; d++) {
-		switch (d->d_tag) {
-		case DT_JMPREL:
-			jmprel = dyn_ptr(info, d->d_un.d_ptr);
-			break;
-		case DT_PLTRELSZ:
-			jmpsz = d->d_un.d_val;
-			break;
-		case DT_RELA:
-			rela = dyn_ptr(info, d->d_un.d_ptr);
-			break;
-		case DT_RELASZ:
-			relasz = d->d_un.d_val;
-			break;
-		case DT_SYMTAB:
-			sym = dyn_ptr(info, d->d_un.d_ptr);
-			break;
-		case DT_STRTAB:
-			str = dyn_ptr(info, d->d_un.d_ptr);
-			break;
-		default:
-			break;
-		}
-	}
+	const Elf64_Rela *jmprel = dyn_table(info, dy.tag[DT_JMPREL]),
+	                 *rela = dyn_table(info, dy.tag[DT_RELA]);
+	const Elf64_Sym *sym = dyn_table(info, dy.tag[DT_SYMTAB]);
+	const char *str = dyn_table(info, dy.tag[DT_STRTAB]);
+	size_t jmpsz = dy.tag[DT_PLTRELSZ], relasz = dy.tag[DT_RELASZ];
 	if (!sym || !str)
 		return 0;
 	if (jmprel)
@@ -331,25 +326,26 @@ static int pass(int restore)
 	return ps.slots;
 }
 
-/* Binds every object's slots to the hooks; returns how many were bound. */
-int ct_got_patch(void)
+/* Binds every object's slots to the hooks (on) or back to libc; returns how many, or -1 when
+ * another thread's pass went on too long (active is then as it was). */
+static int bind_all(int on)
 {
 	int n;
-	collect_hooks();
-	active = 1;
-	if ((n = pass(0)) < 0)
-		active = 0;
+	active = on;
+	if ((n = pass(!on)) < 0)
+		active = !on;
 	return n;
 }
 
-/* Binds them back to libc; returns how many. */
+int ct_got_patch(void)
+{
+	collect_hooks();
+	return bind_all(1);
+}
+
 int ct_got_restore(void)
 {
-	int n;
-	active = 0;
-	if ((n = pass(1)) < 0)
-		active = 1;
-	return n;
+	return bind_all(0);
 }
 
 int ct_got_hooks(void)

@@ -148,6 +148,7 @@ char *ct_node_msg(char *(*real)(const char *), const char *name)
 		break;
 	case 'h':
 		if (!strncmp(m, "hello:1:node:", 13) || !strncmp(m, "hello:1:ruby:", 13)) {
+			CT_KEEP_ERRNO; /* ct_self's kcmp may fail (seccomp), the record's write too */
 			if (!atomic_exchange(&hello_done, 1) && ct_self() != CT_SELF_VFORK) {
 				char version[32];
 				size_t n = strlen(m + 13);

@@ -131,6 +131,13 @@ static __thread struct {
 
 #define CACHE_MAX 4096 /* classified names kept; past that, names are classified on every read */
 
+/* Py_XDECREF: a reference that may be NULL. */
+static void xdecref(PyObject *o)
+{
+	if (o)
+		py.DecRef(o);
+}
+
 /* Copies the str attribute attr of o into dst; "" when missing. */
 static void attr_text(PyObject *o, const char *attr, char *dst, size_t n, int keep_tail)
 {
@@ -519,14 +526,10 @@ static int install(const char **why)
 		add_bulk(ci, "__iter__");
 		add_bulk(cv, "__iter__");
 		add_bulk(cv, "__contains__");
-		if (cmap)
-			py.DecRef(cmap);
-		if (ccm)
-			py.DecRef(ccm);
-		if (ci)
-			py.DecRef(ci);
-		if (cv)
-			py.DecRef(cv);
+		xdecref(cmap);
+		xdecref(ccm);
+		xdecref(ci);
+		xdecref(cv);
 	}
 	*why = "could not create the descriptors";
 	cache = py.Dict_New();
@@ -549,12 +552,9 @@ static int install(const char **why)
 	return 1;
 fail:
 	py.Err_Clear();
-	if (dg)
-		py.DecRef(dg);
-	if (dk)
-		py.DecRef(dk);
-	if (cls)
-		py.DecRef(cls);
+	xdecref(dg);
+	xdecref(dk);
+	xdecref(cls);
 	return -1;
 }
 

@@ -67,13 +67,13 @@ struct read_ent {
 	_Atomic uint64_t key; /* 0: empty; published last */
 	atomic_ulong count;
 	int rid;
-	int gen; /* read_gen when written: an entry of an older generation is an empty slot */
+	int gen; /* ct_hot.read_gen when written: an entry of an older generation is an empty slot */
 };
 static struct read_ent reads[READS];
-/* ct_hot.read_gen: bumped in every fork child instead of clearing the table: clearing 24 KiB would
- * copy six pages the child shares with its parent, in every child, most of which never read a
- * credential. next_rid is 0 while this generation has recorded nothing. */
-#define read_gen ct_hot.read_gen
+/* The table's generation is ct_hot.read_gen (in the fork-time cache line, ct.h), bumped in every
+ * fork child instead of clearing the table: clearing 24 KiB would copy six pages the child shares
+ * with its parent, in every child, most of which never read a credential. next_rid is 0 while this
+ * generation has recorded nothing. */
 CT_STATE static int next_rid;
 CT_STATE static atomic_int reads_full;
 
@@ -83,7 +83,7 @@ static struct read_ent *read_find(uint64_t key)
 	for (i = 0; i < READS; i++) {
 		struct read_ent *e = &reads[(at + i) % READS];
 		uint64_t k = atomic_load_explicit(&e->key, memory_order_acquire);
-		if (k == 0 || e->gen != read_gen)
+		if (k == 0 || e->gen != ct_hot.read_gen)
 			return NULL;
 		if (k == key)
 			return e;
@@ -100,14 +100,14 @@ static int read_insert(uint64_t key)
 	for (i = 0; i < READS; i++) {
 		struct read_ent *e = &reads[(at + i) % READS];
 		uint64_t k = atomic_load_explicit(&e->key, memory_order_relaxed);
-		if (k == key && e->gen == read_gen) {
+		if (k == key && e->gen == ct_hot.read_gen) {
 			atomic_fetch_add_explicit(&e->count, 1, memory_order_relaxed);
 			break;
 		}
-		if (k == 0 || e->gen != read_gen) {
+		if (k == 0 || e->gen != ct_hot.read_gen) {
 			/* A stale slot is emptied first, so that no reader counts on it half-written. */
 			atomic_store_explicit(&e->key, 0, memory_order_release);
-			e->gen = read_gen;
+			e->gen = ct_hot.read_gen;
 			e->rid = rid = ++next_rid;
 			atomic_store_explicit(&e->count, 1, memory_order_relaxed);
 			atomic_store_explicit(&e->key, key, memory_order_release);
@@ -347,6 +347,9 @@ void ct_env_snapshot(char **argv)
 }
 
 /* ---- hooks ---------------------------------------------------------------------------------- */
+/* errno: libc's getenv and secure_getenv never set it; everything else a hook does for its record
+ * runs inside a CT_KEEP_ERRNO scope (ct_self's kcmp and a fork child's getrandom can fail under a
+ * seccomp profile, a record's write can fail: tests/cases/10-env-errno.sh). */
 
 /* The part of getenv and secure_getenv that runs for credential names only. */
 static __attribute__((noinline)) char *read_slow(char *(*real)(const char *), const char *fn,
@@ -355,7 +358,6 @@ static __attribute__((noinline)) char *read_slow(char *(*real)(const char *), co
 	char *v;
 	struct read_ent *e;
 	uint64_t key;
-	int err;
 	if (CT_UNLIKELY(!real)) /* before the constructor: no dlsym, no allocation */
 		return (char *)ct_env_lookup(environ, name);
 	v = real(name);
@@ -367,7 +369,8 @@ static __attribute__((noinline)) char *read_slow(char *(*real)(const char *), co
 		atomic_fetch_add_explicit(&e->count, 1, memory_order_relaxed);
 		return v;
 	}
-	err = errno;
+	/* From here on system calls are made (ct_self, the record's write); above, none. */
+	CT_KEEP_ERRNO;
 	if (ct_self() == CT_SELF_VFORK) /* shares our memory: record nothing */
 		return v;
 	ct_guard = 1;
@@ -375,11 +378,9 @@ static __attribute__((noinline)) char *read_slow(char *(*real)(const char *), co
 	ct_env_check_replaced();
 	read_record(fn, name, v, key, NULL);
 	ct_guard = 0;
-	errno = err;
 	return v;
 }
 
-/* Names of six bytes or more, and every name before init: the full name check, then libc. */
 /* The last credential name this thread looked up, and its bytes: a program that reads one key in a
  * loop passes the same pointer each time, and comparing the bytes (the pointer may be a reused
  * buffer) costs a tenth of classifying the name again. */
@@ -402,6 +403,7 @@ static int is_cred_cached(const char *name)
 	return 1;
 }
 
+/* Names of six bytes or more, and every name before init: the full name check, then libc. */
 static __attribute__((noinline)) char *read_maybe(char *(*real)(const char *), const char *fn,
                                                   const char *name, uintptr_t site)
 {
@@ -416,34 +418,28 @@ static __attribute__((noinline)) char *read_maybe(char *(*real)(const char *), c
 	return read_slow(real, fn, name, site);
 }
 
-/* getenv: returns exactly what libc returns. A credential name is recorded once per (call site,
- * value) and counted after that. Any other name costs a few byte tests and a tail call: names
- * shorter than the shortest credential name (HOME, TZ, LANG) never leave this function's first
- * lines, which need no stack frame. Before the constructor resolved libc's getenv, environ is
- * scanned directly (no dlsym, no allocation). */
-CT_EXPORT char *getenv(const char *name)
-{
-	char *(*real)(const char *) = real_getenv;
-	if (CT_LIKELY(real != NULL) && CT_LIKELY(ct_cred_name_min == 6) &&
-	    (!name[0] || !name[1] || !name[2] || !name[3] || !name[4] || !name[5]))
-		return real(name);
-	return read_maybe(real, "getenv", name, (uintptr_t)__builtin_return_address(0));
-}
-
-/* secure_getenv: as getenv. */
-CT_EXPORT char *secure_getenv(const char *name)
-{
-	char *(*real)(const char *) = real_secure_getenv;
-	if (CT_LIKELY(real != NULL) && CT_LIKELY(ct_cred_name_min == 6) &&
-	    (!name[0] || !name[1] || !name[2] || !name[3] || !name[4] || !name[5]))
-		return real(name);
-	return read_maybe(real, "secure_getenv", name, (uintptr_t)__builtin_return_address(0));
-}
+/* getenv and secure_getenv: return exactly what libc returns. A credential name is recorded once
+ * per (call site, value) and counted after that. Any other name costs a few byte tests and a tail
+ * call: names shorter than the shortest credential name (HOME, TZ, LANG) never leave the hook's
+ * first lines, which need no stack frame. Before the constructor resolved libc's function, environ
+ * is scanned directly (no dlsym, no allocation). One body for both, as a macro: an inline function
+ * let the compiler load the return address on the fast path too (one more load per call). */
+#define READ_HOOK(hook, real_ptr)                                                                            \
+	CT_EXPORT char *hook(const char *name)                                                               \
+	{                                                                                                    \
+		char *(*real)(const char *) = real_ptr;                                                      \
+		if (CT_LIKELY(real != NULL) && CT_LIKELY(ct_cred_name_min == 6) &&                           \
+		    (!name[0] || !name[1] || !name[2] || !name[3] || !name[4] || !name[5]))                  \
+			return real(name);                                                                   \
+		return read_maybe(real, #hook, name, (uintptr_t)__builtin_return_address(0));                \
+	}
+READ_HOOK(getenv, real_getenv)
+READ_HOOK(secure_getenv, real_secure_getenv)
 
 void ct_env_read_lang(const char *fn, const char *name, const char *value, const struct ct_pysite *site)
 {
 	uint64_t sk;
-	int e = errno;
+	CT_KEEP_ERRNO;
 	if (!ct_on || ct_guard || !name || ct_self() == CT_SELF_VFORK)
 		return;
 	ct_guard = 1;
@@ -453,7 +449,6 @@ void ct_env_read_lang(const char *fn, const char *name, const char *value, const
 	sk = (value ? fnv(value, strlen(value), sk ^ 0x5bd1e995u) : sk) | 1;
 	read_record(fn, name, value, sk, site);
 	ct_guard = 0;
-	errno = e;
 }
 
 void ct_env_read_py(const char *name, const char *value, const struct ct_pysite *site)
@@ -461,156 +456,165 @@ void ct_env_read_py(const char *name, const char *value, const struct ct_pysite 
 	ct_env_read_lang("os.environ", name, value, site);
 }
 
-/* Is this a write we record? Sets up the guard and returns the prior facts of name. */
-static int write_begin(const char *name, size_t n, struct ct_facts *prev, uintptr_t site)
+/* ---- writes: setenv, putenv, unsetenv, clearenv ---------------------------------------------- */
+/* The call is made exactly as asked; for a credential name the state before and after is
+ * recorded with the call site, and errno is the call's. One bracket serves the three hooks that
+ * write one name: write_open before the real call, write_close after it. */
+struct env_write {
+	const char *name; /* the name's bytes, not NUL-terminated for putenv ("NAME=value") */
+	size_t n;         /* 0: nothing to record (no name, or one libc rejects) */
+	int track;        /* a credential: a set record follows the call */
+	struct ct_facts prev;
+};
+
+/* Before the constructor the hooks resolve libc's functions themselves. */
+static void resolve_now(void)
+{
+	CT_KEEP_ERRNO;
+	ct_real_resolve();
+}
+
+static int no_real(void) /* libc without this function (never seen with glibc) */
+{
+	errno = ENOSYS;
+	return -1;
+}
+
+static void write_open(struct env_write *w, const char *name, size_t n, uintptr_t site)
 {
 	char nb[256];
+	CT_KEEP_ERRNO;
+	w->name = name;
+	w->n = n;
+	w->track = 0;
 	if (!ct_on || ct_guard || n == 0 || !ct_cred_namen(name, n) || n >= sizeof nb)
-		return 0;
+		return;
 	if (ct_self() == CT_SELF_VFORK)
-		return 0;
+		return;
 	ct_guard = 1;
+	w->track = 1;
 	ct_site_key = site;
 	ct_env_check_replaced();
 	memcpy(nb, name, n);
 	nb[n] = 0;
-	ct_facts_of(name, n, real_getenv ? real_getenv(nb) : NULL, environ, prev);
-	return 1;
+	ct_facts_of(name, n, real_getenv ? real_getenv(nb) : NULL, environ, &w->prev);
 }
 
-static void write_end(const char *fn, const char *name, size_t n, const struct ct_facts *prev, int rc,
-                      int err)
+/* Returns rc, the real call's result, with the real call's errno. */
+static int write_close(const struct env_write *w, const char *fn, int rc)
 {
 	char nb[256];
 	const char *now;
-	memcpy(nb, name, n);
-	nb[n] = 0;
+	int err = errno;
+	CT_KEEP_ERRNO;
+	if (!w->track) {
+		if (CT_UNLIKELY(w->n && ct_feature_var(w->name, w->n)))
+			ct_feature_changed();
+		return rc;
+	}
+	memcpy(nb, w->name, w->n);
+	nb[w->n] = 0;
 	now = real_getenv ? real_getenv(nb) : NULL;
-	set_record(fn, nb, n, now, prev, rc == 0, err);
-	known_set(nb, n, now);
+	set_record(fn, nb, w->n, now, &w->prev, rc == 0, err);
+	known_set(nb, w->n, now);
 	last_environ = environ;
 	ct_guard = 0;
+	return rc;
 }
 
-/* setenv, putenv, unsetenv: the call is made exactly as asked; for a credential name the state
- * before and after is recorded with the call site, and errno is the call's. */
 CT_EXPORT int setenv(const char *name, const char *value, int overwrite)
 {
-	struct ct_facts prev;
-	int rc, e, track;
+	struct env_write w;
 	if (CT_UNLIKELY(!real_setenv))
-		ct_real_resolve();
-	if (CT_UNLIKELY(!real_setenv)) {
-		errno = ENOSYS;
-		return -1;
-	}
-	e = errno;
-	track = name && write_begin(name, strlen(name), &prev, (uintptr_t)__builtin_return_address(0));
-	errno = e;
-	rc = real_setenv(name, value, overwrite);
-	if (track) {
-		e = errno;
-		write_end("setenv", name, strlen(name), &prev, rc, e);
-		errno = e;
-	} else if (CT_UNLIKELY(name && ct_feature_var(name, strlen(name)))) {
-		ct_feature_changed();
-	}
-	return rc;
+		resolve_now();
+	if (CT_UNLIKELY(!real_setenv))
+		return no_real();
+	write_open(&w, name, name ? strlen(name) : 0, (uintptr_t)__builtin_return_address(0));
+	return write_close(&w, "setenv", real_setenv(name, value, overwrite));
 }
 
 CT_EXPORT int unsetenv(const char *name)
 {
-	struct ct_facts prev;
-	int rc, e, track;
+	struct env_write w;
 	if (CT_UNLIKELY(!real_unsetenv))
-		ct_real_resolve();
-	if (CT_UNLIKELY(!real_unsetenv)) {
-		errno = ENOSYS;
-		return -1;
-	}
-	e = errno;
-	track = name && !strchr(name, '=') &&
-	        write_begin(name, strlen(name), &prev, (uintptr_t)__builtin_return_address(0));
-	errno = e;
-	rc = real_unsetenv(name);
-	if (track) {
-		e = errno;
-		write_end("unsetenv", name, strlen(name), &prev, rc, e);
-		errno = e;
-	} else if (CT_UNLIKELY(name && ct_feature_var(name, strlen(name)))) {
-		ct_feature_changed();
-	}
-	return rc;
+		resolve_now();
+	if (CT_UNLIKELY(!real_unsetenv))
+		return no_real();
+	/* A name with '=' is EINVAL: nothing to record, and it can be no feature flag either. */
+	write_open(&w, name, name && !strchr(name, '=') ? strlen(name) : 0,
+	           (uintptr_t)__builtin_return_address(0));
+	return write_close(&w, "unsetenv", real_unsetenv(name));
 }
 
 CT_EXPORT int putenv(char *string)
 {
-	struct ct_facts prev;
-	int rc, e, track = 0;
+	struct env_write w;
 	const char *eq;
+	size_t n;
 	if (CT_UNLIKELY(!real_putenv))
-		ct_real_resolve();
-	if (CT_UNLIKELY(!real_putenv)) {
-		errno = ENOSYS;
-		return -1;
-	}
-	e = errno;
+		resolve_now();
+	if (CT_UNLIKELY(!real_putenv))
+		return no_real();
 	eq = string ? strchr(string, '=') : NULL;
-	if (string)
-		track = write_begin(string, eq ? (size_t)(eq - string) : strlen(string), &prev,
-		                    (uintptr_t)__builtin_return_address(0));
-	errno = e;
-	rc = real_putenv(string);
-	if (track) {
-		e = errno;
-		write_end("putenv", string, eq ? (size_t)(eq - string) : strlen(string), &prev, rc, e);
-		errno = e;
-	} else if (CT_UNLIKELY(string &&
-	                       ct_feature_var(string, eq ? (size_t)(eq - string) : strlen(string)))) {
-		ct_feature_changed();
-	}
-	return rc;
+	n = !string ? 0 : eq ? (size_t)(eq - string) : strlen(string);
+	write_open(&w, string, n, (uintptr_t)__builtin_return_address(0));
+	return write_close(&w, "putenv", real_putenv(string));
 }
 
 /* clearenv: every credential it removes gets a record. */
-CT_EXPORT int clearenv(void)
+#define CLEARED 32 /* credentials recorded per clearenv; more are cleared all the same */
+struct env_clear {
+	int n; /* -1: nothing recorded (tracing off, our own call, a vfork child) */
+	char names[CLEARED][64];
+	struct ct_facts prev[CLEARED];
+};
+
+static void clear_open(struct env_clear *c)
 {
-	char names[32][64];
-	struct ct_facts prev[32];
-	int n = 0, i, rc, e;
 	char **p;
-	if (CT_UNLIKELY(!real_clearenv))
-		ct_real_resolve();
-	if (CT_UNLIKELY(!real_clearenv)) {
-		errno = ENOSYS;
-		return -1;
-	}
+	CT_KEEP_ERRNO;
+	c->n = -1;
 	if (!ct_on || ct_guard || ct_self() == CT_SELF_VFORK)
-		return real_clearenv();
-	e = errno;
+		return;
+	c->n = 0;
 	ct_guard = 1;
 	ct_env_check_replaced();
-	for (p = environ; p && *p && n < 32; p++) {
+	for (p = environ; p && *p && c->n < CLEARED; p++) {
 		const char *eq = strchr(*p, '=');
 		size_t l = eq ? (size_t)(eq - *p) : 0;
-		if (!eq || l >= sizeof names[0] || !ct_cred_namen(*p, l))
+		if (!eq || l >= sizeof c->names[0] || !ct_cred_namen(*p, l))
 			continue;
-		memcpy(names[n], *p, l);
-		names[n][l] = 0;
-		ct_facts_of(*p, l, eq + 1, environ, &prev[n]);
-		n++;
+		memcpy(c->names[c->n], *p, l);
+		c->names[c->n][l] = 0;
+		ct_facts_of(*p, l, eq + 1, environ, &c->prev[c->n]);
+		c->n++;
 	}
-	errno = e;
-	rc = real_clearenv();
-	e = errno;
-	for (i = 0; i < n; i++) {
-		set_record("clearenv", names[i], strlen(names[i]), NULL, &prev[i], rc == 0, e);
-		known_set(names[i], strlen(names[i]), NULL);
+}
+
+static int clear_close(const struct env_clear *c, int rc)
+{
+	int i, err = errno;
+	CT_KEEP_ERRNO;
+	if (c->n < 0)
+		return rc;
+	for (i = 0; i < c->n; i++) {
+		set_record("clearenv", c->names[i], strlen(c->names[i]), NULL, &c->prev[i], rc == 0, err);
+		known_set(c->names[i], strlen(c->names[i]), NULL);
 	}
 	last_environ = environ;
 	ct_guard = 0;
-	errno = e;
 	return rc;
+}
+
+CT_EXPORT int clearenv(void)
+{
+	struct env_clear c;
+	if (CT_UNLIKELY(!real_clearenv))
+		resolve_now();
+	if (CT_UNLIKELY(!real_clearenv))
+		return no_real();
+	clear_open(&c);
+	return clear_close(&c, real_clearenv());
 }
 
 /* ---- fork and exit -------------------------------------------------------------------------- */
@@ -618,7 +622,7 @@ void ct_env_fork_child(void)
 {
 	/* The child records its own first reads; the parent's lock may have been held by a thread
 	 * that does not exist here. */
-	read_gen++;
+	ct_hot.read_gen++;
 	next_rid = 0;
 	atomic_store(&reads_full, 0);
 	env_lock = 0;
@@ -642,7 +646,7 @@ void ct_env_exit(void)
 	}
 	r.len = 0;
 	for (i = 0; i < READS; i++) {
-		if (!atomic_load(&reads[i].key) || reads[i].gen != read_gen)
+		if (!atomic_load(&reads[i].key) || reads[i].gen != ct_hot.read_gen)
 			continue;
 		if (open_ && r.len > CT_LINE_MAX - 200) { /* one more record rather than a cut one */
 			ct_rec_emit(&r);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ct.h"
+#include "lang_site.h"
 
 /*
  * Node's process.env getter calls libc getenv for every read, but the native frames of a JavaScript
@@ -36,17 +37,6 @@ static atomic_int hello_done;
 static int ruby; /* the adapter that said hello is credtrace-ruby.rb (same messages, fn "ENV") */
 static char *const yes = (char *)"1";
 
-static void runtime_record(const char *name, const char *version, const char *reads, const char *why)
-{
-	struct ct_rec r;
-	ct_rec_begin(&r, "runtime");
-	ct_rec_str(&r, "name", name);
-	ct_rec_str(&r, "version", version);
-	ct_rec_str(&r, "reads", reads);
-	ct_rec_str(&r, "why", why);
-	ct_rec_emit(&r);
-}
-
 static int is_digits(const char *s, size_t n)
 {
 	if (!n || n > 9)
@@ -57,43 +47,27 @@ static int is_digits(const char *s, size_t n)
 	return 1;
 }
 
-/* Copies the field that starts at s and ends at sep (or NUL) into dst; returns the byte after the
- * separator, or NULL when the field has no separator after it. */
-static const char *field(const char *s, char sep, char *dst, size_t n, int keep_tail)
+/* The byte after the next sep in s, or NULL when there is none. */
+static const char *after(const char *s, char sep)
 {
 	const char *e = strchr(s, sep);
-	size_t len;
-	if (!e)
-		return NULL;
-	len = (size_t)(e - s);
-	if (len >= n) {
-		if (keep_tail)
-			s += len - (n - 1); /* a path: its end says more than its start */
-		len = n - 1;
-	}
-	memcpy(dst, s, len);
-	dst[len] = 0;
-	return e + 1;
+	return e ? e + 1 : NULL;
 }
 
 /* "<ml>:<line>\x1f<func>\x1f<file>\x1f": a JavaScript site. Returns what follows, NULL when malformed. */
 static const char *js_site(const char *m, struct ct_pysite *site)
 {
-	char num[16];
-	const char *p;
+	const char *num, *func, *file, *end;
 	memset(site, 0, sizeof *site);
 	if ((m[0] != '0' && m[0] != '1') || m[1] != ':')
 		return NULL;
-	site->module_level = m[0] == '1';
-	if (!(p = field(m + 2, '\x1f', num, sizeof num, 0)) || !is_digits(num, strlen(num)))
+	num = m + 2;
+	if (!(func = after(num, '\x1f')) || !is_digits(num, (size_t)(func - 1 - num)) ||
+	    !(file = after(func, '\x1f')) || !(end = after(file, '\x1f')))
 		return NULL;
-	site->line = atoi(num);
-	if (!(p = field(p, '\x1f', site->func, sizeof site->func, 0)) ||
-	    !(p = field(p, '\x1f', site->file, sizeof site->file, 1)))
-		return NULL;
-	site->set = 1;
-	site->lang = ruby ? "rb" : "js";
-	return p;
+	ct_lang_site(site, ruby ? "rb" : "js", file, (size_t)(end - 1 - file), atoi(num), func,
+	             (size_t)(file - 1 - func), m[0] == '1');
+	return end;
 }
 
 /* "r:<site><NAME>": one read with its JavaScript site. */
@@ -148,6 +122,7 @@ char *ct_node_msg(char *(*real)(const char *), const char *name)
 		break;
 	case 'h':
 		if (!strncmp(m, "hello:1:node:", 13) || !strncmp(m, "hello:1:ruby:", 13)) {
+			CT_KEEP_ERRNO; /* ct_self's kcmp may fail (seccomp), the record's write too */
 			if (!atomic_exchange(&hello_done, 1) && ct_self() != CT_SELF_VFORK) {
 				char version[32];
 				size_t n = strlen(m + 13);
@@ -157,7 +132,7 @@ char *ct_node_msg(char *(*real)(const char *), const char *name)
 				version[n] = 0;
 				ruby = m[8] == 'r';
 				ct_guard = 1;
-				runtime_record(ruby ? "ruby" : "node", version, "adapter", NULL);
+				ct_lang_runtime(ruby ? "ruby" : "node", version, "adapter", NULL);
 				ct_guard = 0;
 			}
 			return yes;
@@ -187,7 +162,7 @@ void ct_node_init(void)
 	for (int i = 1; ct_argv && ct_argv[i]; i++)
 		if (names_adapter(ct_argv[i]))
 			return;
-	runtime_record(
+	ct_lang_runtime(
 	    "node", NULL, "getenv",
 	    "the Node adapter was not loaded (NODE_OPTIONS has no --require of credtrace-node.cjs)");
 }

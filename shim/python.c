@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "ct.h"
+#include "lang_site.h"
 
 /*
  * CPython copies environ into a dict at start, so its reads never reach getenv. CPython 3.8+ exports
@@ -130,15 +131,11 @@ static __thread struct {
 
 #define CACHE_MAX 4096 /* classified names kept; past that, names are classified on every read */
 
-static void copy_str(char *dst, size_t n, const char *s, size_t len, int keep_tail)
+/* Py_XDECREF: a reference that may be NULL. */
+static void xdecref(PyObject *o)
 {
-	if (len >= n) {
-		if (keep_tail)
-			s += len - (n - 1); /* a path: its end says more than its start */
-		len = n - 1;
-	}
-	memcpy(dst, s, len);
-	dst[len] = 0;
+	if (o)
+		py.DecRef(o);
 }
 
 /* Copies the str attribute attr of o into dst; "" when missing. */
@@ -151,7 +148,7 @@ static void attr_text(PyObject *o, const char *attr, char *dst, size_t n, int ke
 	if (v)
 		s = py.Unicode_AsUTF8AndSize(v, &len);
 	if (s)
-		copy_str(dst, n, s, (size_t)len, keep_tail);
+		ct_lang_copy(dst, n, s, (size_t)len, keep_tail);
 	else
 		py.Err_Clear();
 	if (v)
@@ -219,15 +216,11 @@ enum walk { WALK_READ, WALK_EVENT };
 
 static void fill_site(struct ct_pysite *site, PyObject *f, PyObject *code, const char *file)
 {
-	char name[96];
-	copy_str(site->file, sizeof site->file, file, strlen(file), 1);
-	site->line = py.Frame_GetLineNumber(f);
+	char name[96], qualname[96];
 	attr_text(code, "co_name", name, sizeof name, 0);
-	site->module_level = !strcmp(name, "<module>");
-	attr_text(code, "co_qualname", site->func, sizeof site->func, 0); /* 3.11+ */
-	if (!site->func[0])
-		memcpy(site->func, name, sizeof name < sizeof site->func ? sizeof name : sizeof site->func);
-	site->set = 1;
+	attr_text(code, "co_qualname", qualname, sizeof qualname, 0); /* 3.11+ */
+	ct_lang_site(site, NULL, file, strlen(file), py.Frame_GetLineNumber(f), qualname[0] ? qualname : name,
+	             strlen(qualname[0] ? qualname : name), !strcmp(name, "<module>"));
 }
 
 /* Finds the frame that a read or an event belongs to and fills site from it. WALK_READ: the first
@@ -427,13 +420,7 @@ static struct py_methoddef keys_def = {"keys", (py_cfunc)env_keys, PY_METH_NOARG
 
 static void emit_runtime(const char *reads, const char *why)
 {
-	struct ct_rec r;
-	ct_rec_begin(&r, "runtime");
-	ct_rec_str(&r, "name", "python");
-	ct_rec_str(&r, "version", version[0] ? version : NULL);
-	ct_rec_str(&r, "reads", reads);
-	ct_rec_str(&r, "why", why);
-	ct_rec_emit(&r);
+	ct_lang_runtime("python", version[0] ? version : NULL, reads, why);
 }
 
 static void set_version(void)
@@ -514,7 +501,7 @@ static int install(const char **why)
 		Py_ssize_t n;
 		const char *s = py.Unicode_AsUTF8AndSize(file, &n);
 		if (s)
-			copy_str(stdlib_dir, sizeof stdlib_dir, s, (size_t)n, 0);
+			ct_lang_copy(stdlib_dir, sizeof stdlib_dir, s, (size_t)n, 0);
 		py.DecRef(file);
 	}
 	py.Err_Clear();
@@ -539,14 +526,10 @@ static int install(const char **why)
 		add_bulk(ci, "__iter__");
 		add_bulk(cv, "__iter__");
 		add_bulk(cv, "__contains__");
-		if (cmap)
-			py.DecRef(cmap);
-		if (ccm)
-			py.DecRef(ccm);
-		if (ci)
-			py.DecRef(ci);
-		if (cv)
-			py.DecRef(cv);
+		xdecref(cmap);
+		xdecref(ccm);
+		xdecref(ci);
+		xdecref(cv);
 	}
 	*why = "could not create the descriptors";
 	cache = py.Dict_New();
@@ -569,12 +552,9 @@ static int install(const char **why)
 	return 1;
 fail:
 	py.Err_Clear();
-	if (dg)
-		py.DecRef(dg);
-	if (dk)
-		py.DecRef(dk);
-	if (cls)
-		py.DecRef(cls);
+	xdecref(dg);
+	xdecref(dk);
+	xdecref(cls);
 	return -1;
 }
 
@@ -882,29 +862,9 @@ static int resolve_api(void)
  * loaded object's hash table for Py_GetVersion, with no dlsym. */
 void ct_py_init(void)
 {
-	extern char **environ;
 	const char *flag;
-	size_t i;
-	void *p;
-	if (!loaded_may_define("Py_GetVersion"))
+	if (!loaded_may_define("Py_GetVersion") || !resolve_api())
 		return;
-	py.AddAuditHook = (int (*)(py_audit_fn, void *))dlsym(RTLD_DEFAULT, "PySys_AddAuditHook");
-	if (!py.AddAuditHook) {
-		py.GetVersion = (const char *(*)(void))dlsym(RTLD_DEFAULT, "Py_GetVersion");
-		if (py.GetVersion) {
-			set_version();
-			emit_runtime("none", "no PySys_AddAuditHook: Python < 3.8");
-		}
-		return;
-	}
-	for (i = 0; i < sizeof api / sizeof api[0]; i++) {
-		p = dlsym(RTLD_DEFAULT, api[i].name);
-		*api[i].slot = p;
-		if (!p && !api[i].optional) {
-			emit_runtime("none", "C API function missing");
-			return;
-		}
-	}
 	if (!ct_config.python) {
 		set_version();
 		emit_runtime("none", "CREDTRACE_PYTHON=0");

@@ -43,12 +43,20 @@ struct wfile {
 	size_t head_len; /* bytes covered by head_sum: min(off, HEAD_CHECK) */
 	unsigned long head_sum;
 	struct trace t;
+	/* A file with NUL bytes where its records end is not appended to but written in place (a
+	 * region preallocated and mapped, a ring lap with a hole): it is read whole by the reader
+	 * (which may split it into several processes' traces) whenever the bytes at zero_at, where
+	 * its records stopped, are no longer zero (a write through a mapping need not touch mtime). */
+	int in_place;
+	off_t zero_at;
+	struct traceset whole;
 };
 
 struct wstate {
 	struct wfile *v;
 	size_t n;
 	char **keys; /* findings printed so far */
+	enum sev *sevs; /* the severity each was printed with */
 	size_t nkeys;
 	int debug;   /* CREDTRACE_WATCH_DEBUG: each read said on stderr (tests) */
 };
@@ -129,7 +137,8 @@ static int head_same(const struct wfile *f, int fd)
 static void forget(struct wfile *f)
 {
 	trace_drop(&f->t);
-	f->loaded = f->refused = 0;
+	reader_free(&f->whole);
+	f->loaded = f->refused = f->in_place = 0;
 	f->off = 0;
 	f->lineno = f->ring_at = f->head_len = 0;
 	f->head_sum = 14695981039346656037UL;
@@ -155,6 +164,47 @@ static void quiet(int on)
 	}
 }
 
+/* 1 when the bytes at zero_at of an in-place file are still zero (or past its end). */
+static int still_zero(const struct wfile *f, int fd)
+{
+	char b[512];
+	ssize_t r = pread(fd, b, sizeof b, f->zero_at);
+	for (ssize_t i = 0; i < r; i++)
+		if (b[i])
+			return 0;
+	return r >= 0;
+}
+
+/* An in-place file, read whole by the reader: its traces replace the ones read before. */
+static int refresh_in_place(struct wstate *w, struct wfile *f, const char *path, int input)
+{
+	char *p = (char *)path;
+	size_t n = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *buf, *z;
+
+	forget(f);
+	f->in_place = 1;
+	quiet(1);
+	reader_load(&p, 1, &f->whole);
+	quiet(0);
+	for (size_t i = 0; i < f->whole.n; i++)
+		f->whole.v[i].input = input;
+	f->loaded = f->whole.n > 0;
+	/* Where its records stop: the first NUL (the reader read the same bytes or fewer). */
+	buf = fd >= 0 ? read_from(fd, 0, &n) : NULL;
+	z = buf ? memchr(buf, 0, n) : NULL;
+	f->zero_at = z ? (off_t)(z - buf) : (off_t)n;
+	f->head_len = (size_t)f->zero_at < HEAD_CHECK ? (size_t)f->zero_at : HEAD_CHECK;
+	f->head_sum = fnv(f->head_sum, buf ? buf : "", f->head_len);
+	if (w->debug)
+		fprintf(stderr, "watch: %s: read %zu bytes from 0 (in place)\n", path, n);
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return 1;
+}
+
 /* Reads what path gained since the last look; 1 when its records changed. */
 static int refresh(struct wstate *w, const char *path, int input, const struct stat *st)
 {
@@ -163,6 +213,16 @@ static int refresh(struct wstate *w, const char *path, int input, const struct s
 	size_t n, upto;
 	char *buf;
 
+	if (same_file && f->in_place) {
+		int same = (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0 && f->size == st->st_size &&
+		           still_zero(f, fd) && head_same(f, fd);
+		if (fd >= 0)
+			close(fd);
+		if (same)
+			return 0;
+		f->size = st->st_size;
+		return refresh_in_place(w, f, path, input);
+	}
 	if (same_file && f->size == st->st_size && f->mtime.tv_sec == st->st_mtim.tv_sec &&
 	    f->mtime.tv_nsec == st->st_mtim.tv_nsec && !(f->racy && f->ring_at))
 		return 0;
@@ -178,12 +238,17 @@ again:
 	if (whole)
 		forget(f);
 	buf = read_from(fd, f->off, &n);
+	if (memchr(buf, 0, n)) {
+		free(buf);
+		close(fd);
+		return refresh_in_place(w, f, path, input);
+	}
 	for (upto = n; upto && buf[upto - 1] != '\n'; upto--)
 		; /* a last line still being written waits for the next look */
 	if (w->debug)
 		fprintf(stderr, "watch: %s: read %zu bytes from %lld%s\n", path, n, (long long)f->off,
 		        whole ? " (whole)" : "");
-	if (f->head_len < HEAD_CHECK) {
+	if (f->head_len < HEAD_CHECK) { /* the sum grows with the first complete lines */
 		size_t add = upto < HEAD_CHECK - f->head_len ? upto : HEAD_CHECK - f->head_len;
 		f->head_sum = fnv(f->head_len ? f->head_sum : 14695981039346656037UL, buf, add);
 		f->head_len += add;
@@ -256,12 +321,13 @@ static char *finding_key(const struct finding *f)
 	return k;
 }
 
-static int printed(struct wstate *w, const char *key)
+/* The severity key was last printed with, 0 when never. */
+static enum sev *printed(struct wstate *w, const char *key)
 {
 	for (size_t i = 0; i < w->nkeys; i++)
 		if (!strcmp(w->keys[i], key))
-			return 1;
-	return 0;
+			return &w->sevs[i];
+	return NULL;
 }
 
 /* Model and findings of everything read so far; prints the findings not printed before. */
@@ -272,11 +338,18 @@ static void look(struct wstate *w, const struct watch_opts *o, struct model *m, 
 	struct tm tm;
 	char when[32];
 
-	for (size_t i = 0; i < w->n; i++)
-		if (w->v[i].loaded) {
-			ts.v = erealloc(ts.v, (ts.n + 1) * sizeof *ts.v);
-			ts.v[ts.n++] = w->v[i].t;
-		}
+	for (size_t i = 0; i < w->n; i++) {
+		const struct wfile *f = &w->v[i];
+		size_t k = f->in_place ? f->whole.n : 1;
+		if (!f->loaded)
+			continue;
+		ts.v = erealloc(ts.v, (ts.n + k) * sizeof *ts.v);
+		if (f->in_place)
+			memcpy(ts.v + ts.n, f->whole.v, k * sizeof *ts.v);
+		else
+			ts.v[ts.n] = f->t;
+		ts.n += k;
+	}
 	model_build(&ts, m);
 	free(ts.v); /* the traces stay ours */
 	rules_run(m, fs);
@@ -285,19 +358,33 @@ static void look(struct wstate *w, const struct watch_opts *o, struct model *m, 
 	for (size_t i = 0; i < fs->n; i++) {
 		const struct finding *f = &fs->v[i];
 		char *key = finding_key(f);
-		if (printed(w, key)) {
+		enum sev *was = printed(w, key);
+		/* A finding seen half-written (a fork child's use read before its parent's) can rise in
+		 * severity at a later look: that is news, printed again with what it was. */
+		if (was && *was >= f->sev) {
 			free(key);
 			continue;
 		}
-		w->keys = erealloc(w->keys, (w->nkeys + 1) * sizeof *w->keys);
-		w->keys[w->nkeys++] = key;
+		if (was) {
+			free(key);
+		} else {
+			w->keys = erealloc(w->keys, (w->nkeys + 1) * sizeof *w->keys);
+			w->sevs = erealloc(w->sevs, (w->nkeys + 1) * sizeof *w->sevs);
+			w->keys[w->nkeys] = key;
+			w->sevs[w->nkeys] = 0;
+			was = &w->sevs[w->nkeys++];
+		}
 		/* With --format json the document on stdout is the final report alone. */
 		FILE *out = o->json ? stderr : stdout;
 		fprintf(out, "%s new %s %s%s%s pids", when, sev_name(f->sev), code_name(f->code),
 		        f->var ? " " : "", f->var ? f->var : "");
 		for (size_t k = 0; k < f->npids; k++)
 			fprintf(out, "%s%ld", k ? "," : " ", f->pids[k]);
-		fprintf(out, ": %s\n", f->message);
+		fprintf(out, ": %s", f->message);
+		if (*was)
+			fprintf(out, " (was %s)", sev_name(*was));
+		fprintf(out, "\n");
+		*was = f->sev;
 	}
 	fflush(stdout);
 	fflush(stderr);
@@ -312,7 +399,7 @@ static void sleep_ms(long ms)
 
 int watch_run(char **paths, int npaths, const struct watch_opts *o)
 {
-	struct wstate w = {NULL, 0, NULL, 0, getenv("CREDTRACE_WATCH_DEBUG") != NULL};
+	struct wstate w = {NULL, 0, NULL, NULL, 0, getenv("CREDTRACE_WATCH_DEBUG") != NULL};
 	struct sigaction sa;
 	struct model m;
 	struct findings fs;
@@ -354,14 +441,14 @@ int watch_run(char **paths, int npaths, const struct watch_opts *o)
 			printf("\n"); /* the final report (report.c) follows the new-finding lines */
 	}
 	for (size_t i = 0; i < w.n; i++) {
-		if (w.v[i].loaded)
-			trace_drop(&w.v[i].t);
+		forget(&w.v[i]);
 		free(w.v[i].path);
 	}
 	free(w.v);
 	for (size_t i = 0; i < w.nkeys; i++)
 		free(w.keys[i]);
 	free(w.keys);
+	free(w.sevs);
 	sym_cleanup();
 	return rc;
 }

@@ -135,3 +135,30 @@ until_in "$W/big.err" "bytes from 0 (whole)" && ok "watch: a file that shrank is
 kill -INT $WATCH
 wait $WATCH || true
 trap - EXIT
+
+# 8: a capped file in its tail ring (shim/cap_ring.c) is rewritten in place at a constant size: once
+# the cap record is seen, the file is read whole at each change, and the watch finds what a report
+# of the finished file finds.
+R=$W/ring.d
+mkdir -p "$R"
+CREDTRACE_WATCH_DEBUG=1 CREDTRACE_WATCH_INTERVAL_MS=50 "$CLI" report --watch "$R" >"$W/ring.out" 2>"$W/ring.err" &
+WATCH=$!
+trap 'kill $WATCH 2>/dev/null || true' EXIT
+prog='import os, time
+for i in range(3000):
+    os.environ["OPENAI_API_KEY"] = "x" * (i % 50 + 1)
+    if i % 100 == 0:
+        time.sleep(0.05)
+os.environ["OPENAI_API_KEY"] = ""
+time.sleep(0.3)'
+CREDTRACE_MAX_BYTES=16k traced "$R" "$PY" -c "$prog" >/dev/null 2>&1 || true
+until_in "$W/ring.out" "new error CRED_EMPTY" || true
+sleep 0.3
+kill -INT $WATCH
+wait $WATCH || true
+trap - EXIT
+expect_eq "watch: a file in its ring is read whole at each change" \
+	"$(grep -c "read [0-9]* bytes from 0 (whole)" "$W/ring.err" | awk '{print ($1 > 1)}') $(tq "$R" "len(by('cap'))")" "1 1"
+expect_eq "watch: a ring file's findings are the report's" \
+	"$(grep -o ' new [a-z]* [A-Z_]*' "$W/ring.out" | awk '{print $3}' | sort -u | tr '\n' ' ')" \
+	"$("$CLI" report --format json "$R" 2>/dev/null | $PY -c 'import json,sys; print(" ".join(sorted({f["code"] for f in json.load(sys.stdin)["findings"]})), end=" ")')"

@@ -123,7 +123,8 @@ class Server:
     def load(self):
         self.loadout = os.path.join(self.dir, "load.json")
         return subprocess.Popen([PY, os.path.join(HERE, "load.py"), "--port", str(self.port), "--duration",
-                                 str(self.a.duration), "--rate", str(self.a.rate), "--out", self.loadout])
+                                 str(self.a.duration), "--rate", str(self.a.rate), "--out", self.loadout,
+                                 "--fresh-every", str(self.a.fresh_every)])
 
     def finish(self):
         self.record()
@@ -191,6 +192,8 @@ def main():
     ap.add_argument("--max-bytes", type=int, default=65536)
     ap.add_argument("--rate", type=float, default=50)
     ap.add_argument("--workers", type=int, default=4)
+    # 1: a new upstream connection for every request (the soak), 10: every tenth
+    ap.add_argument("--fresh-every", type=int, default=10)
     ap.add_argument("--sequential", action="store_true")
     a = ap.parse_args()
     if not os.environ.get("OPENAI_API_KEY"):
@@ -267,8 +270,10 @@ def main():
     row("worker fds, sum start -> end", lambda s: "%d -> %d" % (fdsum(s, "first"), fdsum(s, "last")))
     row("worker RSS KB, sum start -> end", lambda s: "%d -> %d" % (rsssum(s, "first"), rsssum(s, "last")))
     w = max(len(r[0]) for r in rows)
-    lines = ["soak: %g s at %g req/s per server, %d gthread workers, CREDTRACE_MAX_BYTES=%d" %
-             (a.duration, a.rate, a.workers, a.max_bytes),
+    lines = ["soak: %g s at %g req/s per server, %d gthread workers, a new upstream connection every %s, "
+             "CREDTRACE_MAX_BYTES=%d" % (a.duration, a.rate, a.workers,
+                                         "request" if a.fresh_every == 1 else "%d requests" % a.fresh_every,
+                                         a.max_bytes),
              "%-*s  %-18s %-18s" % (w, "", "bare", "traced")]
     lines += ["%-*s  %-18s %-18s" % (w, n, b, t) for n, b, t in rows]
     lines.append("traces: %d files, %d bytes (largest %d), cap %d per file, %d file(s) reached it; "

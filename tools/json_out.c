@@ -9,14 +9,14 @@
 
 int json_put(FILE *out, const cJSON *j, int tabs)
 {
-	char *s = cJSON_Print(j), *p, *nl;
+	char *s = cJSON_Print(j), *nl;
 	int rc = 0;
 
 	if (!s)
 		eprintf("out of memory:");
 	/* A newline in cJSON's output is always its own (strings escape theirs): after each, the
 	 * depth this value has in the document. */
-	for (p = s;; p = nl + 1) {
+	for (char *p = s; p; p = nl + 1) {
 		size_t n;
 		nl = strchr(p, '\n');
 		n = nl ? (size_t)(nl - p) + 1 : strlen(p);

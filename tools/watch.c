@@ -55,10 +55,10 @@ struct wfile {
 struct wstate {
 	struct wfile *v;
 	size_t n;
-	char **keys; /* findings printed so far */
+	char **keys;    /* findings printed so far */
 	enum sev *sevs; /* the severity each was printed with */
 	size_t nkeys;
-	int debug;   /* CREDTRACE_WATCH_DEBUG: each read said on stderr (tests) */
+	int debug; /* CREDTRACE_WATCH_DEBUG: each read said on stderr (tests) */
 };
 
 static volatile sig_atomic_t stop;

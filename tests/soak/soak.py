@@ -337,6 +337,11 @@ def main():
     else:
         checks.append("skip - traced: steady trace growth under 1 MB per process per hour: "
                       "no uncapped process lived 5 s or more")
+    ringed = [r[1] for r in rates if r[2]]
+    if ringed:  # the ring's survivors are the newest records: their rate is the write rate now
+        checks.append("# traced: %d capped process(es) write %.0f bytes per hour now (max; their rings' "
+                      "survivors), %s the 1 MB per process per hour the steady check holds uncapped ones to"
+                      % (len(ringed), max(ringed), "over" if max(ringed) > 1e6 else "within"))
     check(rep.returncode == 0 and report is not None, "report: credtrace report --format json reads the traces",
           "exit %d: %s" % (rep.returncode, rep.stderr.decode(errors="replace")[:200]))
     check("SOCKET_REUSED_AFTER_FORK" in codes, "report names SOCKET_REUSED_AFTER_FORK", "codes: %s" % codes)

@@ -209,22 +209,26 @@ static int refresh_in_place(struct wstate *w, struct wfile *f, const char *path,
 static int refresh(struct wstate *w, const char *path, int input, const struct stat *st)
 {
 	struct wfile *f = file_for(w, path, input);
-	int same_file = f->dev == st->st_dev && f->ino == st->st_ino, whole, fd;
+	int same_file = f->dev == st->st_dev && f->ino == st->st_ino, whole, fd = -1;
 	size_t n, upto;
 	char *buf;
+	int unchanged = same_file && f->size == st->st_size && f->mtime.tv_sec == st->st_mtim.tv_sec &&
+	                f->mtime.tv_nsec == st->st_mtim.tv_nsec && !(f->racy && (f->ring_at || f->in_place));
 
 	if (same_file && f->in_place) {
-		int same = (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0 && f->size == st->st_size &&
-		           still_zero(f, fd) && head_same(f, fd);
+		/* pwrite changes mtime; a store through a mapping need not, so the bytes are looked at. */
+		int same = unchanged && (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0 && still_zero(f, fd) &&
+		           head_same(f, fd);
 		if (fd >= 0)
 			close(fd);
 		if (same)
 			return 0;
 		f->size = st->st_size;
+		f->mtime = st->st_mtim;
+		f->racy = st->st_mtim.tv_sec >= time(NULL) - 1;
 		return refresh_in_place(w, f, path, input);
 	}
-	if (same_file && f->size == st->st_size && f->mtime.tv_sec == st->st_mtim.tv_sec &&
-	    f->mtime.tv_nsec == st->st_mtim.tv_nsec && !(f->racy && f->ring_at))
+	if (unchanged)
 		return 0;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return 0; /* gone between the listing and now: the next look says */

@@ -162,3 +162,35 @@ expect_eq "watch: a file in its ring is read whole at each change" \
 expect_eq "watch: a ring file's findings are the report's" \
 	"$(grep -o ' new [a-z]* [A-Z_]*' "$W/ring.out" | awk '{print $3}' | sort -u | tr '\n' ' ')" \
 	"$("$CLI" report --format json "$R" 2>/dev/null | $PY -c 'import json,sys; print(" ".join(sorted({f["code"] for f in json.load(sys.stdin)["findings"]})), end=" ")')"
+
+# 9: a file written in place (zero bytes where its records stop, as in a region a parent maps for
+# its fork children): a record stored over the zeros is found even when the file's size and mtime
+# stay the same (a store through a mapping need not change mtime; here the mtime is put back).
+P=$W/inplace.d
+mkdir -p "$P"
+hdr=$(head -n 1 "$(ls "$L"/*.jsonl | head -1)")
+printf '%s\n' "$hdr" >"$P/region.jsonl"
+truncate -s +65536 "$P/region.jsonl"
+touch -d '1 hour ago' "$P/region.jsonl"
+CREDTRACE_WATCH_DEBUG=1 CREDTRACE_WATCH_INTERVAL_MS=100 "$CLI" report --watch "$P" >"$W/inplace.out" 2>"$W/inplace.err" &
+WATCH=$!
+trap 'kill $WATCH 2>/dev/null || true' EXIT
+until_in "$W/inplace.err" "(in place)" || true
+$PY - "$P/region.jsonl" "$hdr" <<'PY'
+import json, os, sys
+path, hdr = sys.argv[1], sys.argv[2]
+st = os.stat(path)
+rec = {"t": "env", "ts": json.loads(hdr)["ts"] + 5, "name": "OPENAI_API_KEY", "state": "empty", "len": 0,
+       "flags": [], "provider": None, "entropy": None, "fp": ""}
+with open(path, "r+b") as f:
+    f.seek(len(hdr) + 1)
+    f.write(json.dumps(rec, separators=(",", ":")).encode() + b"\n")
+os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+PY
+expect_eq "watch: the written-in-place file kept its size and mtime" "$(stat -c %s "$P/region.jsonl")" "$((${#hdr} + 1 + 65536))"
+until_in "$W/inplace.out" "new error CRED_EMPTY OPENAI_API_KEY" &&
+	ok "watch: a record stored in place over the zeros is found" ||
+	fail "watch: a record stored in place over the zeros is found" "$(cat "$W/inplace.out" "$W/inplace.err" | head -c 600)"
+kill -INT $WATCH
+wait $WATCH || true
+trap - EXIT

@@ -72,8 +72,11 @@ def _file(rnd, host, pid, ppid, size):
     return "\n".join(out) + "\n"
 
 
-def make(root):
-    """Writes the fleet under root/<host>/; returns (bytes, files)."""
+def make(root, kb=None):
+    """Writes the fleet under root/<host>/ (files of about kb KB, default KB); returns (bytes,
+    files). The same processes at a smaller kb tell whether the reader's memory follows processes
+    (about the same peak) or records (a peak that shrinks with the files)."""
+    kb = kb or KB
     rnd = random.Random(14)
     total = 0
     for i in range(FILES):
@@ -81,7 +84,7 @@ def make(root):
         d = os.path.join(root, host)
         os.makedirs(d, exist_ok=True)
         pid = 1 + i // HOSTS
-        text = _file(rnd, host, pid, 0 if pid == 1 else 1, KB * 1024)
+        text = _file(rnd, host, pid, 0 if pid == 1 else 1, kb * 1024)
         with open(os.path.join(d, "%s.%d.%016x.jsonl" % (host, pid, rnd.getrandbits(64))), "w") as f:
             f.write(text)
         total += len(text)

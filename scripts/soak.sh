@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# soak.sh [DURATION] [--out DIR] [--max-bytes N] [--rate R] [--sequential]: gunicorn under load, traced vs bare.
+# soak.sh [DURATION] [--out DIR] [--max-bytes N] [--rate R] [--fresh-every K] [--sequential]: gunicorn
+# under load, traced vs bare.
 #
-# `make soak DURATION=secs` (default 60). Runs tests/soak/soak.py: the fake model API, two gunicorn
+# `make soak DURATION=secs` (default 60; FRESH_EVERY=K: a new upstream connection every K-th
+# request, default 10, 1 for every request). Runs tests/soak/soak.py: the fake model API, two gunicorn
 # servers of tests/soak/soak_app.py (--preload, 4 gthread workers, keep-alive; one bare, one under
 # build/libcredtrace.so with CREDTRACE_MAX_BYTES, default 65536) side by side under the same steady
 # load for DURATION seconds, then compares the workers' descriptors, RSS and errors, the trace
@@ -23,9 +25,9 @@ args=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--out) OUT=$2; shift ;;
-	--max-bytes | --rate) args+=("$1" "$2"); shift ;;
+	--max-bytes | --rate | --fresh-every) args+=("$1" "$2"); shift ;;
 	--sequential) args+=("$1") ;;
-	-h | --help) sed -n '3,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '3,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	[0-9]*) DURATION=$1 ;;
 	"") ;;
 	*) echo "soak: unknown argument $1" >&2; exit 2 ;;
@@ -35,6 +37,7 @@ done
 for f in "${SHIM}" "$CLI" /usr/bin/gunicorn "$ROOT/tests/fake_api.py"; do
 	[ -e "$f" ] || { echo "soak: $f is missing (make all; scripts/install-deps for gunicorn)" >&2; exit 2; }
 done
+if [ -n "${FRESH_EVERY:-}" ]; then args+=(--fresh-every "$FRESH_EVERY"); fi
 rm -rf "$OUT"
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)

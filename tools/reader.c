@@ -298,3 +298,44 @@ void reader_free(struct traceset *ts)
 	free(ts->v);
 	memset(ts, 0, sizeof *ts);
 }
+
+/* For `report --watch` (watch.c), which reads only what was appended to a file since its last
+ * look: parses the complete lines in buf (len bytes, the last one ending in '\n') as the lines
+ * after *lineno of path, and appends their records to t. *ring_at is as in load_file (the index
+ * + 1 of a cap record with "head", 0 before one); the caller orders the ring. Returns -1 when the
+ * file's first record is not a header this reader can read (the final report says why). */
+int reader_feed(const char *path, char *buf, size_t len, size_t *lineno, struct trace *t, size_t *ring_at)
+{
+	char *p = buf, *end = buf + len;
+
+	while (p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		ssize_t n = (nl ? nl + 1 : end) - p;
+		char *line = p;
+		cJSON *rec;
+		const char *type;
+		p += n;
+		++*lineno;
+		if (*ring_at && !ring_line(line, (size_t)n))
+			continue; /* a remnant of an overwritten ring record */
+		if (!(rec = parse_line(path, *lineno, line, n, &t->bad_lines)))
+			continue;
+		type = cJSON_GetObjectItemCaseSensitive(rec, "t")->valuestring;
+		if (t->n == 0) {
+			const cJSON *s = cJSON_GetObjectItemCaseSensitive(rec, "schema");
+			int major = schema_major(cJSON_IsString(s) ? s->valuestring : NULL);
+			if (strcmp(type, "hdr") != 0 || major < 0 || major > READER_MAJOR) {
+				cJSON_Delete(rec);
+				return -1;
+			}
+		}
+		if (!*ring_at && !strcmp(type, "cap") && cJSON_GetObjectItemCaseSensitive(rec, "head"))
+			*ring_at = t->n + 1;
+		if ((t->n & (t->n - 1)) == 0)
+			t->recs = realloc(t->recs, (t->n ? 2 * t->n : 1) * sizeof(cJSON *));
+		if (!t->recs)
+			eprintf("out of memory:");
+		t->recs[t->n++] = rec;
+	}
+	return 0;
+}

@@ -49,5 +49,8 @@ void progress_clear(void);
 int ring_line(const char *line, size_t len);
 void ring_order(struct trace *t, size_t cap_at);
 void reader_free(struct traceset *ts);
+/* watch.c: the complete lines of buf (appended to path since the last look) into t; -1 when the
+ * file's first record is not a readable header (reader.c). */
+int reader_feed(const char *path, char *buf, size_t len, size_t *lineno, struct trace *t, size_t *ring_at);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "input.h"
+#include "json_out.h"
 #include "render.h"
 #include "snap.h"
 
@@ -203,24 +204,33 @@ static cJSON *finding_json(const struct finding *f)
 	return o;
 }
 
+/* Written section by section, each process and finding as soon as it is made and then freed: the
+ * bytes are those of the whole document printed at once (the golden tests compare them). */
 int render_json(FILE *out, const struct model *m, const struct findings *fs)
 {
-	cJSON *root = cJSON_CreateObject(), *procs = cJSON_CreateArray(), *finds = cJSON_CreateArray();
-	char *s;
-	int rc;
+	cJSON *j;
+	int rc = 0;
 
-	cJSON_AddStringToObject(root, "schema", REPORT_SCHEMA);
-	for (size_t i = 0; i < m->n; i++)
-		cJSON_AddItemToArray(procs, proc_json(m->procs[i]));
-	for (size_t i = 0; i < fs->n; i++)
-		cJSON_AddItemToArray(finds, finding_json(&fs->v[i]));
-	cJSON_AddItemToObject(root, "processes", procs);
-	cJSON_AddItemToObject(root, "findings", finds);
-	cJSON_AddItemToObject(root, "input", input_json());
-	if (!(s = cJSON_Print(root)))
-		eprintf("out of memory:");
-	rc = fprintf(out, "%s\n", s) < 0 ? -1 : 0;
-	free(s);
-	cJSON_Delete(root);
-	return rc;
+	fprintf(out, "{\n\t\"schema\":\t\"%s\",\n\t\"processes\":\t[", REPORT_SCHEMA);
+	for (size_t i = 0; i < m->n; i++) {
+		j = proc_json(m->procs[i]);
+		if (i)
+			fputs(", ", out);
+		rc |= json_put(out, j, 2);
+		cJSON_Delete(j);
+	}
+	fputs("],\n\t\"findings\":\t[", out);
+	for (size_t i = 0; i < fs->n; i++) {
+		j = finding_json(&fs->v[i]);
+		if (i)
+			fputs(", ", out);
+		rc |= json_put(out, j, 2);
+		cJSON_Delete(j);
+	}
+	fputs("],\n\t\"input\":\t", out);
+	j = input_json();
+	rc |= json_put(out, j, 1);
+	cJSON_Delete(j);
+	fputs("\n}\n", out);
+	return rc || ferror(out) ? -1 : 0;
 }

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "code_help.h"
+#include "json_out.h"
 #include "render.h"
 #include "where.h"
 
@@ -172,7 +173,6 @@ int render_sarif(FILE *out, const struct model *m, const struct findings *fs)
 {
 	cJSON *root = cJSON_CreateObject(), *run = cJSON_CreateObject(), *driver, *rules, *results, *o;
 	char cwd[PATH_MAX], cwd_uri[PATH_MAX * 3 + 16], esc[PATH_MAX * 3];
-	char *s;
 	int rc;
 
 	if (!getcwd(cwd, sizeof cwd))
@@ -195,10 +195,7 @@ int render_sarif(FILE *out, const struct model *m, const struct findings *fs)
 	for (size_t i = 0; i < fs->n; i++)
 		cJSON_AddItemToArray(results, result_json(m, &fs->v[i], cwd));
 	cJSON_AddStringToObject(run, "columnKind", "unicodeCodePoints");
-	if (!(s = cJSON_Print(root)))
-		eprintf("out of memory:");
-	rc = fprintf(out, "%s\n", s) < 0 ? -1 : 0;
-	free(s);
+	rc = json_put(out, root, 0) < 0 || putc('\n', out) == EOF ? -1 : 0;
 	cJSON_Delete(root);
 	return rc;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* watch.c: `credtrace report --watch PATH...`: during a soak, re-reads the trace files that changed
- * since the last look (a file that did not change is not read again), prints each new finding once
- * with the time it appeared, and on SIGINT or SIGTERM prints the final report. */
+ * since the last look, only what was appended to them (a file that did not change is not read
+ * again), prints each new finding once with the time it appeared, and on SIGINT or SIGTERM prints
+ * the final report. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -21,21 +22,43 @@
 #include "symbolize.h"
 #include "watch.h"
 
-/* One trace file as last read: a change of size or mtime (the tail ring of a capped file is
- * rewritten in place at a constant size) reads it again, whole. */
+/* The first bytes of a file are checked at each look: a file replaced or truncated and written
+ * again to a larger size is read again whole, not appended to what was read of the old one. */
+#define HEAD_CHECK 4096
+
+/* One trace file and what was read of it so far: its records up to the last complete line (off
+ * bytes). A file that grew is read from off; one that shrank, whose first bytes changed or that
+ * was replaced is read again whole; so is a capped file in its tail ring (shim/cap_ring.c: past
+ * the cap record, records are rewritten in place and the file keeps a constant size). */
 struct wfile {
 	char *path;
-	int input, loaded;
-	off_t size;
+	int input, loaded, refused;
+	dev_t dev;
+	ino_t ino;
+	off_t off, size;
 	struct timespec mtime;
+	int racy;        /* written within a second of the last look: a same-size rewrite may hide */
+	size_t lineno;   /* lines read so far */
+	size_t ring_at;  /* index + 1 of the cap record that starts the tail ring, 0 before one */
+	size_t head_len; /* bytes covered by head_sum: min(off, HEAD_CHECK) */
+	unsigned long head_sum;
 	struct trace t;
+	/* A file with NUL bytes where its records end is not appended to but written in place (a
+	 * region preallocated and mapped, a ring lap with a hole): it is read whole by the reader
+	 * (which may split it into several processes' traces) whenever the bytes at zero_at, where
+	 * its records stopped, are no longer zero (a write through a mapping need not touch mtime). */
+	int in_place;
+	off_t zero_at;
+	struct traceset whole;
 };
 
 struct wstate {
 	struct wfile *v;
 	size_t n;
-	char **keys; /* findings printed so far */
+	char **keys;    /* findings printed so far */
+	enum sev *sevs; /* the severity each was printed with */
 	size_t nkeys;
+	int debug; /* CREDTRACE_WATCH_DEBUG: each read said on stderr (tests) */
 };
 
 static volatile sig_atomic_t stop;
@@ -67,44 +90,203 @@ static void trace_drop(struct trace *t)
 	memset(t, 0, sizeof *t);
 }
 
-/* Reads path again when it changed; 1 when it did. */
+/* FNV-1a, continued from h: a check of the first bytes, not a defence against a forger. */
+static unsigned long fnv(unsigned long h, const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 1099511628211UL;
+	return h;
+}
+
+/* Bytes [from, EOF) of fd in a new buffer; *n their count. */
+static char *read_from(int fd, off_t from, size_t *n)
+{
+	size_t cap = 65536, len = 0;
+	char *b = erealloc(NULL, cap);
+	for (;;) {
+		ssize_t r;
+		if (len == cap)
+			b = erealloc(b, cap *= 2);
+		r = pread(fd, b + len, cap - len, from + (off_t)len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	*n = len;
+	return b;
+}
+
+/* 1 when the first head_len bytes of fd still have the sum they had. */
+static int head_same(const struct wfile *f, int fd)
+{
+	char b[HEAD_CHECK];
+	size_t got = 0;
+	while (got < f->head_len) {
+		ssize_t r = pread(fd, b + got, f->head_len - got, (off_t)got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return 0;
+		got += (size_t)r;
+	}
+	return fnv(14695981039346656037UL, b, got) == f->head_sum;
+}
+
+static void forget(struct wfile *f)
+{
+	trace_drop(&f->t);
+	reader_free(&f->whole);
+	f->loaded = f->refused = f->in_place = 0;
+	f->off = 0;
+	f->lineno = f->ring_at = f->head_len = 0;
+	f->head_sum = 14695981039346656037UL;
+}
+
+/* Bad lines are said once, at the end, by the final report (which reads every file again), not
+ * at each look; the watch's own output stays its new findings. */
+static void quiet(int on)
+{
+	static int saved = -1;
+	fflush(stderr);
+	if (on) {
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		saved = null >= 0 ? dup(2) : -1;
+		if (saved >= 0)
+			dup2(null, 2);
+		if (null >= 0)
+			close(null);
+	} else if (saved >= 0) {
+		dup2(saved, 2);
+		close(saved);
+		saved = -1;
+	}
+}
+
+/* 1 when the bytes at zero_at of an in-place file are still zero (or past its end). */
+static int still_zero(const struct wfile *f, int fd)
+{
+	char b[512];
+	ssize_t r = pread(fd, b, sizeof b, f->zero_at);
+	for (ssize_t i = 0; i < r; i++)
+		if (b[i])
+			return 0;
+	return r >= 0;
+}
+
+/* An in-place file, read whole by the reader: its traces replace the ones read before. */
+static int refresh_in_place(struct wstate *w, struct wfile *f, const char *path, int input)
+{
+	char *p = (char *)path;
+	size_t n = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *buf, *z;
+
+	forget(f);
+	f->in_place = 1;
+	quiet(1);
+	reader_load(&p, 1, &f->whole);
+	quiet(0);
+	for (size_t i = 0; i < f->whole.n; i++)
+		f->whole.v[i].input = input;
+	f->loaded = f->whole.n > 0;
+	/* Where its records stop: the first NUL (the reader read the same bytes or fewer). */
+	buf = fd >= 0 ? read_from(fd, 0, &n) : NULL;
+	z = buf ? memchr(buf, 0, n) : NULL;
+	f->zero_at = z ? (off_t)(z - buf) : (off_t)n;
+	f->head_len = (size_t)f->zero_at < HEAD_CHECK ? (size_t)f->zero_at : HEAD_CHECK;
+	f->head_sum = fnv(f->head_sum, buf ? buf : "", f->head_len);
+	if (w->debug)
+		fprintf(stderr, "watch: %s: read %zu bytes from 0 (in place)\n", path, n);
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return 1;
+}
+
+/* Reads what path gained since the last look; 1 when its records changed. */
 static int refresh(struct wstate *w, const char *path, int input, const struct stat *st)
 {
 	struct wfile *f = file_for(w, path, input);
-	struct traceset one;
-	char *p = (char *)path;
+	int same_file = f->dev == st->st_dev && f->ino == st->st_ino, whole, fd = -1;
+	size_t n, upto;
+	char *buf;
+	int unchanged = same_file && f->size == st->st_size && f->mtime.tv_sec == st->st_mtim.tv_sec &&
+	                f->mtime.tv_nsec == st->st_mtim.tv_nsec && !(f->racy && (f->ring_at || f->in_place));
 
-	if (f->loaded && f->size == st->st_size && f->mtime.tv_sec == st->st_mtim.tv_sec &&
-	    f->mtime.tv_nsec == st->st_mtim.tv_nsec)
+	if (same_file && f->in_place) {
+		/* pwrite changes mtime; a store through a mapping need not, so the bytes are looked at. */
+		int same = unchanged && (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0 && still_zero(f, fd) &&
+		           head_same(f, fd);
+		if (fd >= 0)
+			close(fd);
+		if (same)
+			return 0;
+		f->size = st->st_size;
+		f->mtime = st->st_mtim;
+		f->racy = st->st_mtim.tv_sec >= time(NULL) - 1;
+		return refresh_in_place(w, f, path, input);
+	}
+	if (unchanged)
 		return 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0; /* gone between the listing and now: the next look says */
+	whole = !same_file || st->st_size < f->off || f->ring_at || !head_same(f, fd);
+	f->dev = st->st_dev;
+	f->ino = st->st_ino;
 	f->size = st->st_size;
 	f->mtime = st->st_mtim;
-	/* Errors of a file still being written (a last line without its newline) are said once at the
-	 * end, by the final report, not at every look. */
-	fflush(stderr);
-	int saved = dup(2), null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	if (saved >= 0 && null >= 0)
-		dup2(null, 2);
-	reader_load(&p, 1, &one);
-	if (saved >= 0 && null >= 0)
-		dup2(saved, 2);
-	if (saved >= 0)
-		close(saved);
-	if (null >= 0)
-		close(null);
-	if (f->loaded) {
-		trace_drop(&f->t);
+	f->racy = st->st_mtim.tv_sec >= time(NULL) - 1;
+again:
+	if (whole)
+		forget(f);
+	buf = read_from(fd, f->off, &n);
+	if (memchr(buf, 0, n)) {
+		free(buf);
+		close(fd);
+		return refresh_in_place(w, f, path, input);
+	}
+	for (upto = n; upto && buf[upto - 1] != '\n'; upto--)
+		; /* a last line still being written waits for the next look */
+	if (w->debug)
+		fprintf(stderr, "watch: %s: read %zu bytes from %lld%s\n", path, n, (long long)f->off,
+		        whole ? " (whole)" : "");
+	if (f->head_len < HEAD_CHECK) { /* the sum grows with the first complete lines */
+		size_t add = upto < HEAD_CHECK - f->head_len ? upto : HEAD_CHECK - f->head_len;
+		f->head_sum = fnv(f->head_len ? f->head_sum : 14695981039346656037UL, buf, add);
+		f->head_len += add;
+	}
+	if (!f->refused && upto) {
+		size_t was_ring = f->ring_at;
+		int r;
+		quiet(1);
+		r = reader_feed(path, buf, upto, &f->lineno, &f->t, &f->ring_at);
+		quiet(0);
+		if (r < 0)
+			f->refused = 1; /* not a trace this reader reads: the final report says why */
+		else if (f->ring_at && !was_ring && !whole) {
+			/* The ring began in what was appended: its records are ordered over the whole. */
+			free(buf);
+			whole = 1;
+			goto again;
+		}
+	}
+	f->off += (off_t)upto;
+	free(buf);
+	close(fd);
+	if (f->refused || f->t.n == 0) {
+		int had = f->loaded;
 		f->loaded = 0;
+		return had;
 	}
-	if (one.n == 1) {
-		f->t = one.v[0];
-		f->t.input = input;
-		f->loaded = 1;
-		free(one.v);
-	} else {
-		reader_free(&one);
-	}
-	return 1;
+	if (whole && f->ring_at)
+		ring_order(&f->t, f->ring_at - 1);
+	if (!f->t.path)
+		f->t.path = estrdup(path);
+	f->t.input = input;
+	f->loaded = 1;
+	return upto > 0 || whole;
 }
 
 static int scan(struct wstate *w, const char *dir, int input)
@@ -143,12 +325,13 @@ static char *finding_key(const struct finding *f)
 	return k;
 }
 
-static int printed(struct wstate *w, const char *key)
+/* The severity key was last printed with, 0 when never. */
+static enum sev *printed(struct wstate *w, const char *key)
 {
 	for (size_t i = 0; i < w->nkeys; i++)
 		if (!strcmp(w->keys[i], key))
-			return 1;
-	return 0;
+			return &w->sevs[i];
+	return NULL;
 }
 
 /* Model and findings of everything read so far; prints the findings not printed before. */
@@ -159,11 +342,18 @@ static void look(struct wstate *w, const struct watch_opts *o, struct model *m, 
 	struct tm tm;
 	char when[32];
 
-	for (size_t i = 0; i < w->n; i++)
-		if (w->v[i].loaded) {
-			ts.v = erealloc(ts.v, (ts.n + 1) * sizeof *ts.v);
-			ts.v[ts.n++] = w->v[i].t;
-		}
+	for (size_t i = 0; i < w->n; i++) {
+		const struct wfile *f = &w->v[i];
+		size_t k = f->in_place ? f->whole.n : 1;
+		if (!f->loaded)
+			continue;
+		ts.v = erealloc(ts.v, (ts.n + k) * sizeof *ts.v);
+		if (f->in_place)
+			memcpy(ts.v + ts.n, f->whole.v, k * sizeof *ts.v);
+		else
+			ts.v[ts.n] = f->t;
+		ts.n += k;
+	}
 	model_build(&ts, m);
 	free(ts.v); /* the traces stay ours */
 	rules_run(m, fs);
@@ -172,19 +362,33 @@ static void look(struct wstate *w, const struct watch_opts *o, struct model *m, 
 	for (size_t i = 0; i < fs->n; i++) {
 		const struct finding *f = &fs->v[i];
 		char *key = finding_key(f);
-		if (printed(w, key)) {
+		enum sev *was = printed(w, key);
+		/* A finding seen half-written (a fork child's use read before its parent's) can rise in
+		 * severity at a later look: that is news, printed again with what it was. */
+		if (was && *was >= f->sev) {
 			free(key);
 			continue;
 		}
-		w->keys = erealloc(w->keys, (w->nkeys + 1) * sizeof *w->keys);
-		w->keys[w->nkeys++] = key;
+		if (was) {
+			free(key);
+		} else {
+			w->keys = erealloc(w->keys, (w->nkeys + 1) * sizeof *w->keys);
+			w->sevs = erealloc(w->sevs, (w->nkeys + 1) * sizeof *w->sevs);
+			w->keys[w->nkeys] = key;
+			w->sevs[w->nkeys] = 0;
+			was = &w->sevs[w->nkeys++];
+		}
 		/* With --format json the document on stdout is the final report alone. */
 		FILE *out = o->json ? stderr : stdout;
 		fprintf(out, "%s new %s %s%s%s pids", when, sev_name(f->sev), code_name(f->code),
 		        f->var ? " " : "", f->var ? f->var : "");
 		for (size_t k = 0; k < f->npids; k++)
 			fprintf(out, "%s%ld", k ? "," : " ", f->pids[k]);
-		fprintf(out, ": %s\n", f->message);
+		fprintf(out, ": %s", f->message);
+		if (*was)
+			fprintf(out, " (was %s)", sev_name(*was));
+		fprintf(out, "\n");
+		*was = f->sev;
 	}
 	fflush(stdout);
 	fflush(stderr);
@@ -199,7 +403,7 @@ static void sleep_ms(long ms)
 
 int watch_run(char **paths, int npaths, const struct watch_opts *o)
 {
-	struct wstate w = {NULL, 0, NULL, 0};
+	struct wstate w = {NULL, 0, NULL, NULL, 0, getenv("CREDTRACE_WATCH_DEBUG") != NULL};
 	struct sigaction sa;
 	struct model m;
 	struct findings fs;
@@ -241,14 +445,14 @@ int watch_run(char **paths, int npaths, const struct watch_opts *o)
 			printf("\n"); /* the final report (report.c) follows the new-finding lines */
 	}
 	for (size_t i = 0; i < w.n; i++) {
-		if (w.v[i].loaded)
-			trace_drop(&w.v[i].t);
+		forget(&w.v[i]);
 		free(w.v[i].path);
 	}
 	free(w.v);
 	for (size_t i = 0; i < w.nkeys; i++)
 		free(w.keys[i]);
 	free(w.keys);
+	free(w.sevs);
 	sym_cleanup();
 	return rc;
 }

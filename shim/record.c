@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* record.c: JSON records built in a caller's stack buffer; a field that does not fit is dropped whole. */
+/* record.c: JSON records built in a caller's stack buffer; a field that does not fit is dropped whole.
+ * A leaf: it calls no other file of the shim (tests/cases/05-layers.sh checks), only the buffer. */
 #define _POSIX_C_SOURCE 200809L
-#include <errno.h>
 #include <string.h>
 #include <time.h>
 
-#include "ct.h"
+#include "ct_record.h"
 #include "utf8.h"
 
 /* Room kept for closing every open container, ",\"trunc\":true" and the newline. */
@@ -247,35 +247,4 @@ int ct_rec_prepend(struct ct_rec *r, const char *lines, size_t n)
 	memcpy(r->buf, lines, n);
 	r->len += n;
 	return 1;
-}
-
-void ct_rec_emit(struct ct_rec *r)
-{
-	ct_rec_finish(r);
-	ct_trace_write(r->buf, r->len);
-}
-
-/* For the hooks that may run in a vfork child (the exec family): one getpid tells. */
-void ct_rec_emit_any(struct ct_rec *r)
-{
-	ct_rec_finish(r);
-	if (ct_self() == CT_SELF_VFORK)
-		ct_trace_write_vfork(r->buf, r->len);
-	else
-		ct_trace_write(r->buf, r->len);
-}
-
-void ct_rec_facts(struct ct_rec *r, const struct ct_facts *f)
-{
-	unsigned i;
-	ct_rec_str(r, "state", ct_state_name(f->state));
-	ct_rec_int(r, "len", (long long)f->len);
-	ct_rec_arr(r, "flags");
-	for (i = 0; i < CT_F_COUNT; i++)
-		if (f->flags & (1u << i))
-			ct_rec_str(r, NULL, ct_flag_name(i));
-	ct_rec_end(r);
-	ct_rec_str(r, "provider", f->provider);
-	ct_rec_str(r, "entropy", f->entropy);
-	ct_rec_str(r, "fp", f->fp);
 }

@@ -14,10 +14,6 @@
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-int ct_secret_selfcheck(void) CT_HIDDEN; /* for tests/unit/shim_secret.c */
-/* for tests/unit/shim_tool_agree.c */
-const char *ct_cred_provider(const char *name) CT_HIDDEN;
-
 static unsigned char up(unsigned char c)
 {
 	return (unsigned)(c - 'a') < 26u ? (unsigned char)(c - 32) : c;

@@ -85,11 +85,12 @@ static size_t escape(char *out, const char *s, size_t n)
 	return o;
 }
 
-/* Writes the separator and key for a new field; returns 0 (and rolls back) when n more bytes of
- * value would not fit. */
+/* Writes the separator and key for a new field; returns 0 (and writes nothing) when n more bytes
+ * of value would not fit. Keys are the shim's own words, escaped all the same: a line is valid JSON
+ * whatever a caller passes. */
 static int field(struct ct_rec *r, const char *key, size_t n)
 {
-	size_t klen = key ? strlen(key) + 3 : 0;
+	size_t kn = key ? strlen(key) : 0, klen = key ? escape(NULL, key, kn) + 1 : 0;
 	if (r->dead || !room(r, n + klen + 1)) {
 		if (!r->dead)
 			r->full = 1;
@@ -100,9 +101,8 @@ static int field(struct ct_rec *r, const char *key, size_t n)
 	else
 		put(r, ",", 1);
 	if (key) {
-		put(r, "\"", 1);
-		put(r, key, klen - 3);
-		put(r, "\":", 2);
+		r->len += escape(r->buf + r->len, key, kn);
+		put(r, ":", 1);
 	}
 	return 1;
 }

@@ -149,10 +149,12 @@ static void reinit_guarded(const char *origin, pid_t pid)
 
 /* A child that shares our memory (vfork, CLONE_VM) must not touch it; one with its own memory that
  * ran no atfork handler is made a traced process of its own here. kcmp tells the two apart; where
- * kcmp is unavailable we assume shared memory, the safe side. */
+ * kcmp is unavailable we assume shared memory, the safe side. errno is kept (a failed kcmp, the
+ * re-initialisation): callers return from here to the program, some without restoring it. */
 enum ct_self ct_self(void)
 {
 	long pid = ct_raw_getpid(), k;
+	CT_KEEP_ERRNO;
 	if (CT_LIKELY(pid == ct_pid))
 		return CT_SELF_OWN;
 	if (pid == ct_hot.child_pid) { /* a fork child (atfork handler ran): its first slow path */

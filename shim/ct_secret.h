@@ -55,7 +55,7 @@ const char *ct_state_name(enum ct_state s) CT_HIDDEN;
 void ct_fp_key(const unsigned char *key, size_t n) CT_HIDDEN; /* n == 0 turns fingerprints off */
 /* Is s shaped like a provider key? Used to redact argv. */
 int ct_looks_like_key(const char *s) CT_HIDDEN;
-int ct_secret_selfcheck(void) CT_HIDDEN;               /* for tests/unit/shim_secret.c */
+int ct_secret_selfcheck(void) CT_HIDDEN;                  /* for tests/unit/shim_secret.c */
 const char *ct_cred_provider(const char *name) CT_HIDDEN; /* for tests/unit/shim_tool_agree.c */
 
 /* ---- value_facts.c, argv.c: what may be written about values ------------------------------------ */

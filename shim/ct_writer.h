@@ -29,7 +29,7 @@ void ct_trace_write(const char *buf, size_t len) CT_HIDDEN; /* one or more compl
 void ct_trace_batch(int on) CT_HIDDEN; /* constructor only: gather records, write them at off */
 void ct_trace_fork_child(const char *origin) CT_HIDDEN; /* new file opened lazily */
 uint64_t ct_trace_cap(void) CT_HIDDEN;
-int ct_trace_has_file(void) CT_HIDDEN; /* this process has its trace file (not a silent fork child) */
+int ct_trace_has_file(void) CT_HIDDEN;    /* this process has its trace file (not a silent fork child) */
 const char *ct_trace_dir(void) CT_HIDDEN; /* the directory, "" when there is none */
 /* For cap_ring.c: our file opened for one write (-1 when it is no longer the file we made). */
 int ct_trace_open(int append, off_t *size) CT_HIDDEN;
@@ -72,7 +72,7 @@ void ct_trace_write_hdr(const char *origin) CT_HIDDEN; /* this process's hdr, at
 
 /* ---- host, nonce and file names (trace_name.c) ------------------------------------------------- */
 extern char ct_host[65] CT_HIDDEN;
-extern char ct_nonce[17] CT_HIDDEN; /* 16 hex digits, new in every process (fork children too) */
+extern char ct_nonce[17] CT_HIDDEN;      /* 16 hex digits, new in every process (fork children too) */
 void ct_trace_name_init(void) CT_HIDDEN; /* ct_host from uname, a fresh ct_nonce */
 void ct_random_hex(char *out, size_t ndigits, uint64_t salt) CT_HIDDEN;
 void ct_vfork_nonce(char nonce[17], long pid) CT_HIDDEN; /* derived from ct_nonce and pid */
@@ -87,8 +87,8 @@ int ct_trace_dir_setup(char *dir, uid_t euid) CT_HIDDEN;
  * chdir elsewhere use the same absolute path. */
 void ct_pass_on_absolute(const char *name_eq, const char *abs, char *entry, size_t size) CT_HIDDEN;
 void ct_trace_key_setup(const char *dir, uid_t euid) CT_HIDDEN; /* reads or makes the key */
-const char *ct_fp_state(void) CT_HIDDEN; /* "hmac-sha256/48" or "off: ..." */
-const char *ct_fp_kid(void) CT_HIDDEN;   /* 8 hex digits naming the key, NULL when off */
+const char *ct_fp_state(void) CT_HIDDEN;                        /* "hmac-sha256/48" or "off: ..." */
+const char *ct_fp_kid(void) CT_HIDDEN; /* 8 hex digits naming the key, NULL when off */
 
 /* ---- debug output (debug.c) -------------------------------------------------------------------- */
 /* One line on stderr when CREDTRACE_DEBUG is set (raw write, no stdio). */

@@ -59,7 +59,8 @@ static int create_file(void)
 {
 	struct stat st;
 	/* O_NONBLOCK: a FIFO planted under our name must not block the host in open(). */
-	int fd = open(wbuf.path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_CREAT | O_EXCL, 0600);
+	int fd = open(wbuf.path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_CREAT | O_EXCL,
+	              0600);
 	if (fd < 0)
 		return -1;
 	if (syscall(SYS_fstat, fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -88,8 +89,8 @@ int ct_trace_init(void)
 	fd = create_file();
 	if (fd < 0) {
 		char msg[80];
-		ct_str_append(msg, ct_str_append(msg, 0, sizeof msg, "cannot create trace file: "), sizeof msg,
-		              ct_errno_text(errno));
+		ct_str_append(msg, ct_str_append(msg, 0, sizeof msg, "cannot create trace file: "),
+		              sizeof msg, ct_errno_text(errno));
 		ct_debug(msg, wbuf.path);
 		return -1;
 	}

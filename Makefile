@@ -78,6 +78,15 @@ $(B)/tests/unit/%: tests/unit/%.c $(SHIM_OBJ) $(TOOL_OBJ) | $(B)/tests/unit
 	$(CC) $(CFLAGS) -D_GNU_SOURCE -Ishim -Itools $(LDFLAGS) -o $@ $< \
 	  $(sort $(if $(findstring shim_,$*),$(UNIT_SHIM_OBJ)) $(if $(findstring tool_,$*),$(UNIT_TOOL_OBJ))) \
 	  $(if $(findstring tool_,$*),$(TOOL_LIBS)) -lpthread
+# Unit tests with an explicit link list, which is what they prove: the record builder links alone,
+# the writer with its own layer and what it reads, without a hook (tests/cases/05-layers.sh).
+UNIT_LINK_shim_record := $(B)/shim/record.o
+UNIT_LINK_shim_writer := $(addprefix $(B)/shim/,writer.o trace_dir.o trace_hdr.o trace_key.o \
+  trace_name.o trace_vfork.o debug.o cap_ring.o record.o process.o compat.o config.o dirpolicy.o \
+  argv.o secret.o sha256.o)
+UNIT_LINKED := $(B)/tests/unit/shim_record $(B)/tests/unit/shim_writer
+$(UNIT_LINKED): $(B)/tests/unit/%: tests/unit/%.c $(SHIM_OBJ) | $(B)/tests/unit
+	$(CC) $(CFLAGS) -D_GNU_SOURCE -Ishim $(LDFLAGS) -o $@ $< $(UNIT_LINK_$*)
 $(B)/tests/progs/%: tests/progs/%.c bench/loopback_pair.h | $(B)/tests/progs
 	$(CC) $(filter-out -Wmissing-prototypes -Wvla,$(CFLAGS)) -D_GNU_SOURCE $(LDFLAGS) -o $@ $< -lpthread
 $(B)/bench/%: bench/%.c bench/loopback_pair.h | $(B)/bench

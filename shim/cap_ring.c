@@ -8,7 +8,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "ct.h"
+#include "ct_writer.h"
 
 /* 0: head (plain appends), 1: a thread is writing the cap record, 2: ring. */
 CT_STATE static atomic_int ring_state;

@@ -9,7 +9,8 @@
 const char *ct_single_threaded CT_HIDDEN;
 
 /* Called by ct_real_resolve, in the constructor: a dlsym that finds nothing allocates its error
- * message, which a hook must never cause (SHIM-RULES). */
+ * message, which a hook must never cause (it may run inside malloc or a signal handler; libfaketime
+ * #130 and proxychains-ng #119 deadlocked that way). */
 void ct_compat_resolve(void)
 {
 	ct_single_threaded = (const char *)dlsym(RTLD_DEFAULT, "__libc_single_threaded");

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "ct_process.h" /* CT_STATE */
 
 struct ct_config ct_config = {
     .max_bytes = CT_MAX_BYTES_DEFAULT,
@@ -126,8 +127,9 @@ static void problem(const struct setting *st, const char *what, const char *dflt
 	p[n] = 0;
 }
 
-/* Looks name up in envp (no libc: the constructor may run before libc's own setup is complete). */
-static const char *lookup(char *const *envp, const char *name)
+/* Looks name up in envp (no libc: the constructor may run before libc's own setup is complete, and
+ * the shim's getenv is a hook). */
+const char *ct_envp_lookup(char *const *envp, const char *name)
 {
 	size_t n = strlen(name);
 	for (; envp && *envp; envp++)
@@ -138,10 +140,17 @@ static const char *lookup(char *const *envp, const char *name)
 
 void ct_config_read(char *const *envp)
 {
+	ct_config_read_given(envp, NULL);
+}
+
+void ct_config_read_given(char *const *envp, const char *(*given)(const char *name))
+{
 	nproblems = 0;
 	for (size_t i = 0; i < NSETTINGS; i++) {
 		const struct setting *st = &settings[i];
-		const char *v = lookup(envp, st->name);
+		const char *v = given ? given(st->name) : NULL;
+		if (!v)
+			v = ct_envp_lookup(envp, st->name);
 		void *slot = (char *)&ct_config + st->off;
 		uint64_t size;
 		int b, rc;

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ct.h"
+#include "ct_base.h"
 
 struct ct_config {
 	const char *trace_dir; /* CREDTRACE_DIR, NULL for the default */
@@ -27,6 +27,11 @@ extern struct ct_config ct_config CT_HIDDEN;
 /* Parses every setting from envp into ct_config; a bad value keeps the default and is remembered
  * (said on stderr under CREDTRACE_DEBUG=1, and in the trace header). Constructor only. */
 void ct_config_read(char *const *envp) CT_HIDDEN;
+/* The same, where given(name) (when not NULL) gives values that win over envp's: `credtrace attach`
+ * passes its settings without touching the target's environment (attach.c). */
+void ct_config_read_given(char *const *envp, const char *(*given)(const char *name)) CT_HIDDEN;
+/* name's value in envp, or NULL. No libc getenv: the shim's own getenv is a hook. */
+const char *ct_envp_lookup(char *const *envp, const char *name) CT_HIDDEN;
 /* The messages about bad values, one at a time: NULL after the last. */
 const char *ct_config_problem(int i) CT_HIDDEN;
 

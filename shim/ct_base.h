@@ -20,7 +20,7 @@ static inline void ct_errno_put_back(const int *saved)
 {
 	errno = *saved;
 }
-#define CT_KEEP_ERRNO_(n) int ct_errno_##n __attribute__((cleanup(ct_errno_put_back), unused)) = errno
+#define CT_KEEP_ERRNO_(n)  int ct_errno_##n __attribute__((cleanup(ct_errno_put_back), unused)) = errno
 #define CT_KEEP_ERRNO_X(n) CT_KEEP_ERRNO_(n)
 #define CT_KEEP_ERRNO      CT_KEEP_ERRNO_X(__LINE__)
 

@@ -323,9 +323,6 @@ void ct_env_snapshot(char **argv)
 	struct ct_rec r;
 	char **e;
 	(void)argv;
-	ct_rec_begin(&r, "hdr");
-	ct_hdr_build(&r, ct_start_origin, ct_nonce);
-	ct_rec_emit(&r);
 	last_environ = environ;
 	for (e = environ; e && *e; e++) {
 		const char *eq = strchr(*e, '=');

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* init.c: the constructor, configuration, process identity and the fork-child bookkeeping. */
+/* init.c: the constructor (configuration, identity, the start of the trace), real-function
+ * resolution, and the fork-child bookkeeping. The state it sets lives in process.c. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -18,41 +19,8 @@
 
 extern char **environ;
 
-CT_STATE int ct_on;
-CT_STATE pid_t ct_pid;
-CT_STATE int ct_gen;
-CT_STATE struct ct_hot ct_hot;
-__thread int ct_guard;
-CT_STATE int ct_cfg_backtrace;
-CT_STATE int ct_cfg_debug;
-CT_STATE char ct_self_path[512];
-
-/* Identity, filled once at start; fork children keep the memory and update the parent fields. */
-CT_STATE char ct_exe[512]; /* /proc/self/exe, read once at start (backtrace.c names the main program by it) */
-CT_STATE static char container[65];
-static char bt_state[64] = "off";
-CT_STATE char **ct_argv;
-CT_STATE static int start_vars;
-CT_STATE static const char *origin_now = "exec";
-CT_STATE static struct {
-	long pid;
-	char nonce[17];
-	int threads;
-	uint64_t fork_ts;
-} parent;
-
-/* Inline on x86-64: the atfork child handler calls it in every fork child, where each page of libc
- * text first touched (syscall() is on one) is one more page fault. */
-long ct_raw_getpid(void)
-{
-#if defined(__x86_64__)
-	long r;
-	__asm__ volatile("syscall" : "=a"(r) : "a"((long)SYS_getpid) : "rcx", "r11", "memory");
-	return r;
-#else
-	return syscall(SYS_getpid);
-#endif
-}
+/* "exec" from the constructor, "attach" from credtrace_attach (attach.c): the hdr's origin. */
+const char *ct_start_origin = "exec";
 
 void *ct_dlsym_next(const char *name, const void *self)
 {
@@ -94,19 +62,6 @@ static size_t read_small(const char *p, char *buf, size_t n)
 	return (size_t)got;
 }
 
-/* The number of threads: /proc/self/task has one entry per thread besides . and .., and its link
- * count says so in one stat() (reading /proc/self/stat takes three system calls). */
-int ct_thread_count(void)
-{
-	struct stat st;
-	/* glibc clears it at the first pthread_create and never sets it again: 1 needs no syscall. */
-	if (ct_single_threaded && *ct_single_threaded)
-		return 1;
-	if (syscall(SYS_newfstatat, AT_FDCWD, "/proc/self/task", &st, 0) != 0 || st.st_nlink < 3)
-		return 0;
-	return (int)st.st_nlink - 2;
-}
-
 /* Docker, containerd and Kubernetes put a 64-hex container id in the cgroup path. Reading it costs
  * a process 10 us or more (procfs, nine hierarchies under cgroup v1), so only where a container is
  * likely: a Kubernetes pod (KUBERNETES_SERVICE_HOST), or a host name of 12 hex digits (Docker's and
@@ -132,54 +87,10 @@ static void find_container(void)
 		run = hex ? run + 1 : 0;
 		if (run == 64 && !(i + 1 < n && ((b[i + 1] >= '0' && b[i + 1] <= '9') ||
 		                                 (b[i + 1] >= 'a' && b[i + 1] <= 'f')))) {
-			memcpy(container, b + i - 63, 64);
-			container[64] = 0;
+			memcpy(ct_hdr_facts.container, b + i - 63, 64);
+			ct_hdr_facts.container[64] = 0;
 			return;
 		}
-	}
-}
-
-void ct_hdr_build(struct ct_rec *r, const char *origin, const char *nonce)
-{
-	int vfork = origin[0] == 'v';
-	ct_rec_str(r, "schema", CT_SCHEMA);
-	ct_rec_int(r, "pid", vfork ? ct_raw_getpid() : ct_pid);
-	ct_rec_int(r, "ppid", vfork ? ct_pid : syscall(SYS_getppid));
-	ct_rec_str(r, "host", ct_host);
-	ct_rec_str(r, "container", container[0] ? container : NULL);
-	ct_rec_str(r, "nonce", nonce);
-	ct_rec_str(r, "exe", ct_exe);
-	ct_rec_argv(r, "argv", ct_argv);
-	ct_rec_str(r, "origin", origin);
-	ct_rec_int(r, "gen", vfork ? ct_gen + 1 : ct_gen);
-	if (vfork) {
-		ct_rec_obj(r, "parent");
-		ct_rec_int(r, "pid", ct_pid);
-		ct_rec_str(r, "nonce", ct_nonce);
-		ct_rec_end(r);
-	} else if (origin[0] != 'e' && origin[0] != 'a') { /* exec and attach: no parent of ours */
-		ct_rec_obj(r, "parent");
-		ct_rec_int(r, "pid", parent.pid);
-		ct_rec_str(r, "nonce", parent.nonce);
-		ct_rec_int(r, "threads", parent.threads);
-		ct_rec_int(r, "fork_ts", (long long)parent.fork_ts);
-		ct_rec_end(r);
-	}
-	ct_rec_int(r, "threads", vfork || (origin[0] != 'e' && origin[0] != 'a') ? 1 : ct_thread_count());
-	ct_rec_int(r, "vars", start_vars);
-	ct_rec_bool(r, "secure", 0);
-	ct_rec_str(r, "bt", vfork ? "off: vfork child" : bt_state);
-	ct_rec_str(r, "fp", ct_fp_state());
-	if (ct_fp_kid())
-		ct_rec_str(r, "kid", ct_fp_kid());
-	ct_rec_int(r, "cap", (long long)ct_trace_cap());
-	ct_rec_bool(r, "preload", ct_preload_names_us(ct_env_lookup(environ, "LD_PRELOAD")));
-	ct_rec_str(r, "shim", CT_VERSION);
-	if (ct_config_problem(0)) { /* settings with a bad value, each kept at its default */
-		ct_rec_arr(r, "config");
-		for (int i = 0; ct_config_problem(i); i++)
-			ct_rec_str(r, NULL, ct_config_problem(i));
-		ct_rec_end(r);
 	}
 }
 
@@ -207,11 +118,10 @@ void ct_fork_mark_child(void)
 void ct_fork_child_reinit(const char *origin, pid_t pid)
 {
 	int fork_ = origin[0] == 'f';
-	parent.pid = ct_pid;
-	memcpy(parent.nonce, ct_nonce, sizeof parent.nonce);
-	parent.threads = fork_ ? ct_hot.threads_at_fork : 0;
-	parent.fork_ts = fork_ ? ct_hot.fork_ts : ct_now_us();
-	origin_now = origin;
+	ct_hdr_facts.parent.pid = ct_pid;
+	memcpy(ct_hdr_facts.parent.nonce, ct_nonce, sizeof ct_hdr_facts.parent.nonce);
+	ct_hdr_facts.parent.threads = fork_ ? ct_hot.threads_at_fork : 0;
+	ct_hdr_facts.parent.fork_ts = fork_ ? ct_hot.fork_ts : ct_now_us();
 	ct_pid = pid;
 	ct_gen++;
 	ct_hot.forks = 0;
@@ -227,9 +137,6 @@ void ct_fork_child_reinit(const char *origin, pid_t pid)
 	ct_bt_fork_child();
 }
 
-/* A child that shares our memory (vfork, CLONE_VM) must not touch it; one with its own memory that
- * ran no atfork handler is made a traced process of its own here. kcmp tells the two apart; where
- * kcmp is unavailable we assume shared memory, the safe side. */
 /* Re-initialisation from a slow path: a signal handler's hooks pass through while the state is
  * half reset. */
 static void reinit_guarded(const char *origin, pid_t pid)
@@ -240,9 +147,14 @@ static void reinit_guarded(const char *origin, pid_t pid)
 	ct_guard = g;
 }
 
+/* A child that shares our memory (vfork, CLONE_VM) must not touch it; one with its own memory that
+ * ran no atfork handler is made a traced process of its own here. kcmp tells the two apart; where
+ * kcmp is unavailable we assume shared memory, the safe side. errno is kept (a failed kcmp, the
+ * re-initialisation): callers return from here to the program, some without restoring it. */
 enum ct_self ct_self(void)
 {
 	long pid = ct_raw_getpid(), k;
+	CT_KEEP_ERRNO;
 	if (CT_LIKELY(pid == ct_pid))
 		return CT_SELF_OWN;
 	if (pid == ct_hot.child_pid) { /* a fork child (atfork handler ran): its first slow path */
@@ -261,12 +173,8 @@ enum ct_self ct_self(void)
 
 static void read_config(void)
 {
-	const char *attach_dir;
-	ct_config_read(environ);
-	/* `credtrace attach -o DIR` names the directory without touching the process's environment. */
-	if (CT_UNLIKELY(ct_late) && (attach_dir = ct_attach_setting("CREDTRACE_DIR")) != NULL)
-		ct_config.trace_dir = attach_dir;
-	ct_cfg_debug = ct_config.debug;
+	/* `credtrace attach -o DIR` gives settings without touching the process's environment. */
+	ct_config_read_given(environ, CT_UNLIKELY(ct_late) ? ct_attach_setting : NULL);
 	for (int i = 0; ct_config_problem(i); i++)
 		ct_debug(ct_config_problem(i), NULL);
 	ct_cred_configure(ct_config.vars);
@@ -283,9 +191,6 @@ static void find_self(void)
 		ct_self_path[n] = 0;
 	}
 }
-
-/* "exec" from the constructor, "attach" from credtrace_attach (attach.c): the hdr's origin. */
-const char *ct_start_origin = "exec";
 
 __attribute__((constructor(101))) static void ct_init(int argc, char **argv, char **envp)
 {
@@ -312,7 +217,7 @@ void ct_start(char **argv, const char *origin)
 	ct_pid = (pid_t)ct_raw_getpid();
 	ct_argv = argv;
 	for (char **e = environ; e && *e; e++)
-		start_vars++;
+		ct_hdr_facts.vars++;
 	got = syscall(SYS_readlink, "/proc/self/exe", ct_exe, sizeof ct_exe - 1);
 	ct_exe[got > 0 ? got : 0] = 0;
 	find_self();
@@ -320,14 +225,11 @@ void ct_start(char **argv, const char *origin)
 		goto out;
 	if (container_likely())
 		find_container();
-	if (ct_config.backtrace) {
-		ct_cfg_backtrace = ct_bt_init(bt_state, sizeof bt_state);
-	} else {
-		memcpy(bt_state, "off: CREDTRACE_BACKTRACE=0", 27);
-	}
+	ct_bt_init(ct_hdr_facts.bt, sizeof ct_hdr_facts.bt); /* sets ct_cfg_backtrace */
 	ct_proc_init();
 	ct_on = 1;
 	ct_trace_batch(1);
+	ct_trace_write_hdr(origin); /* the file's first line */
 	ct_env_snapshot(argv);
 	if (!ct_late)
 		ct_py_init(); /* attach installs the adapter itself (ct_py_attach) */

@@ -10,8 +10,6 @@
 #include "ct.h"
 
 extern pid_t _Fork(void);
-void ct_proc_exec_resolve(void);
-void ct_proc_spawn_resolve(void);
 
 CT_STATE static pid_t (*real_fork)(void);
 CT_STATE static pid_t (*real__Fork)(void);

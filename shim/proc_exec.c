@@ -19,7 +19,6 @@ CT_STATE static execve_fn real_execve, real_execvpe;
 CT_STATE static execv_fn real_execv, real_execvp;
 CT_STATE static int (*real_fexecve)(int, char *const[], char *const[]);
 
-void ct_proc_exec_resolve(void);
 void ct_proc_exec_resolve(void)
 {
 	real_execve = (execve_fn)ct_dlsym_next("execve", (void *)execve);

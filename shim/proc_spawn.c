@@ -21,7 +21,6 @@ CT_STATE static FILE *(*real_popen)(const char *, const char *);
  * call the current one (GLIBC_2.15). Exporting both versions would mean defining glibc's version
  * names in this object; the price of not doing so is that a binary linked against glibc < 2.15
  * (2011), whose posix_spawn ran a script without #! through /bin/sh, gets ENOEXEC instead. */
-void ct_proc_spawn_resolve(void);
 void ct_proc_spawn_resolve(void)
 {
 	real_spawn = (spawn_fn)ct_dlsym_next("posix_spawn", (void *)posix_spawn);

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* record.c: JSON records built in a caller's stack buffer; a field that does not fit is dropped whole. */
+/* record.c: JSON records built in a caller's stack buffer; a field that does not fit is dropped whole.
+ * A leaf: it calls no other file of the shim (tests/cases/05-layers.sh checks), only the buffer. */
 #define _POSIX_C_SOURCE 200809L
-#include <errno.h>
 #include <string.h>
 #include <time.h>
 
-#include "ct.h"
+#include "ct_record.h"
 #include "utf8.h"
 
 /* Room kept for closing every open container, ",\"trunc\":true" and the newline. */
@@ -85,11 +85,12 @@ static size_t escape(char *out, const char *s, size_t n)
 	return o;
 }
 
-/* Writes the separator and key for a new field; returns 0 (and rolls back) when n more bytes of
- * value would not fit. */
+/* Writes the separator and key for a new field; returns 0 (and writes nothing) when n more bytes
+ * of value would not fit. Keys are the shim's own words, escaped all the same: a line is valid JSON
+ * whatever a caller passes. */
 static int field(struct ct_rec *r, const char *key, size_t n)
 {
-	size_t klen = key ? strlen(key) + 3 : 0;
+	size_t kn = key ? strlen(key) : 0, klen = key ? escape(NULL, key, kn) + 1 : 0;
 	if (r->dead || !room(r, n + klen + 1)) {
 		if (!r->dead)
 			r->full = 1;
@@ -100,9 +101,8 @@ static int field(struct ct_rec *r, const char *key, size_t n)
 	else
 		put(r, ",", 1);
 	if (key) {
-		put(r, "\"", 1);
-		put(r, key, klen - 3);
-		put(r, "\":", 2);
+		r->len += escape(r->buf + r->len, key, kn);
+		put(r, ":", 1);
 	}
 	return 1;
 }
@@ -247,35 +247,4 @@ int ct_rec_prepend(struct ct_rec *r, const char *lines, size_t n)
 	memcpy(r->buf, lines, n);
 	r->len += n;
 	return 1;
-}
-
-void ct_rec_emit(struct ct_rec *r)
-{
-	ct_rec_finish(r);
-	ct_trace_write(r->buf, r->len);
-}
-
-/* For the hooks that may run in a vfork child (the exec family): one getpid tells. */
-void ct_rec_emit_any(struct ct_rec *r)
-{
-	ct_rec_finish(r);
-	if (ct_self() == CT_SELF_VFORK)
-		ct_trace_write_vfork(r->buf, r->len);
-	else
-		ct_trace_write(r->buf, r->len);
-}
-
-void ct_rec_facts(struct ct_rec *r, const struct ct_facts *f)
-{
-	unsigned i;
-	ct_rec_str(r, "state", ct_state_name(f->state));
-	ct_rec_int(r, "len", (long long)f->len);
-	ct_rec_arr(r, "flags");
-	for (i = 0; i < CT_F_COUNT; i++)
-		if (f->flags & (1u << i))
-			ct_rec_str(r, NULL, ct_flag_name(i));
-	ct_rec_end(r);
-	ct_rec_str(r, "provider", f->provider);
-	ct_rec_str(r, "entropy", f->entropy);
-	ct_rec_str(r, "fp", f->fp);
 }

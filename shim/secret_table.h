@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* secret_table.h: the data behind secret.c (credential names, providers, placeholders); include once.
- * Sources: SECRETS.md (gitleaks, trufflehog, dotenv-linter rule sets and reported 401 causes).
+ * Sources: the gitleaks, trufflehog and dotenv-linter rule sets and reported 401 causes; the rules
+ * are described in docs/secrets.md.
  * Extend these tables, not the code. Upper-case patterns are matched case-insensitively. */
 #ifndef CT_SECRET_TABLE_H
 #define CT_SECRET_TABLE_H

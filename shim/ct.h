@@ -148,8 +148,4 @@ int ct_agg_exit_pending(void) CT_HIDDEN;
 void ct_agg_exit(void) CT_HIDDEN; /* the counts not written yet, at normal exit */
 void ct_agg_fork_child(void) CT_HIDDEN;
 
-/* ---- the old errno pair: CT_KEEP_ERRNO (ct_base.h) replaces it; to go when no file uses it ---- */
-#define CT_SAVE_ERRNO    int ct_saved_errno_ = errno
-#define CT_RESTORE_ERRNO errno = ct_saved_errno_
-
 #endif

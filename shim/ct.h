@@ -121,6 +121,7 @@ void ct_trace_write(const char *buf, size_t len) CT_HIDDEN; /* one complete line
 void ct_trace_batch(int on) CT_HIDDEN; /* constructor only: gather records, write them at off */
 void ct_trace_fork_child(const char *origin) CT_HIDDEN; /* new file opened lazily */
 uint64_t ct_trace_cap(void) CT_HIDDEN;
+const char *ct_trace_dir(void) CT_HIDDEN; /* "" when there is none (fork_region.c) */
 /* For cap_ring.c: our file opened for one write (-1 when it is no longer the file we made). */
 int ct_trace_open(int append, off_t *size) CT_HIDDEN;
 int ct_trace_fsize_ok(off_t size, size_t n) CT_HIDDEN; /* under RLIMIT_FSIZE */

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "ct.h"
+#include "fork_region.h"
 
 extern pid_t _Fork(void);
 void ct_proc_exec_resolve(void);
@@ -29,8 +30,10 @@ void ct_proc_resolve(void)
 static void atfork_prepare(void)
 {
 	int e = errno; /* a failed system call in the handler must not show in the host's errno */
-	if (ct_on)
+	if (ct_on) {
 		ct_fork_prepare();
+		ct_region_prepare(); /* the file this fork's child writes into (fork_region.c) */
+	}
 	if (errno != e)
 		errno = e;
 }
@@ -111,6 +114,7 @@ CT_EXPORT pid_t _Fork(void)
 		return real__Fork();
 	e = errno;
 	ct_fork_prepare();
+	ct_region_prepare();
 	if (errno != e)
 		errno = e;
 	pid_t pid = real__Fork();

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "ct.h"
 #include "dirpolicy.h"
+#include "fork_region.h"
 
 #define KEY_NAME ".credtrace.key"
 
@@ -357,9 +358,14 @@ uint64_t ct_trace_cap(void)
 	return cap;
 }
 
+const char *ct_trace_dir(void) /* fork_region.c names its file here */
+{
+	return dir;
+}
+
 int ct_trace_has_file(void)
 {
-	return atomic_load(&state) == 1;
+	return atomic_load(&state) == 1 || (atomic_load(&state) == 0 && ct_region_started());
 }
 
 /* Would writing n more bytes exceed RLIMIT_FSIZE? Then the kernel would send SIGXFSZ, which by
@@ -526,6 +532,8 @@ static void write_now(const char *buf, size_t len)
 	off_t size = 0;
 	int st = atomic_load(&state);
 	if (st != 1) {
+		if (st == 0 && ct_region_write(child_origin, buf, len)) /* fork_region.c */
+			goto out;
 		if (st != 0 || !child_first_write(buf, len, &done) || done)
 			goto out;
 	}

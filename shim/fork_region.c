@@ -56,6 +56,7 @@ static size_t put_s(char *o, size_t at, size_t cap, const char *s)
 	size_t l = strlen(s);
 	if (at + l >= cap)
 		return cap; /* marks overflow: the caller checks */
+	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): by length, ended by the caller */
 	memcpy(o + at, s, l);
 	return at + l;
 }

@@ -64,10 +64,9 @@ int region_is(const char *path)
 
 static void add(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
 {
-	if (*len + n + 1 > *cap) {
+	if (!*buf || *len + n + 1 > *cap) {
 		*cap = (*len + n + 1) * 2;
-		if (!(*buf = realloc(*buf, *cap)))
-			eprintf("out of memory:");
+		*buf = erealloc(*buf, *cap);
 	}
 	memcpy(*buf + *len, s, n);
 	*len += n;
@@ -95,7 +94,7 @@ static char *read_all(const char *path, size_t *len, long max)
 static size_t key_of(const char *l, size_t n)
 {
 	size_t i = strlen(TAG), d = 0, h = 0;
-	if (n < i || memcmp(l, TAG, i))
+	if (n < i || memcmp(l, TAG, i) != 0)
 		return 0;
 	while (i < n && l[i] >= '0' && l[i] <= '9' && ++d)
 		i++;
@@ -113,8 +112,7 @@ static struct stream *stream_for(struct stream **v, size_t *n, const char *key, 
 	for (size_t i = 0; i < *n; i++)
 		if (strlen((*v)[i].key) == klen && !memcmp((*v)[i].key, key, klen))
 			return &(*v)[i];
-	if (!(*v = realloc(*v, (*n + 1) * sizeof **v)))
-		eprintf("out of memory:");
+	*v = erealloc(*v, (*n + 1) * sizeof **v);
 	memset(&(*v)[*n], 0, sizeof **v);
 	memcpy((*v)[*n].key, key, klen);
 	return &(*v)[(*n)++];
@@ -125,8 +123,8 @@ static int region_host(const char *line, size_t n, char *host, size_t cap)
 {
 	cJSON *j = cJSON_ParseWithLength(line, n);
 	const cJSON *h = cJSON_GetObjectItemCaseSensitive(j, "host");
-	int ok = cJSON_IsString(h) && strlen(h->valuestring) < cap && strcmp(h->valuestring, ".") &&
-	         strcmp(h->valuestring, "..") && h->valuestring[0];
+	int ok = cJSON_IsString(h) && strlen(h->valuestring) < cap && strcmp(h->valuestring, ".") != 0 &&
+	         strcmp(h->valuestring, "..") != 0 && h->valuestring[0];
 	for (const char *c = ok ? h->valuestring : ""; *c; c++)
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
 		      *c == '.' || *c == '_' || *c == '-'))
@@ -156,8 +154,7 @@ static void join_own_file(const char *path, const char *host, struct stream *s)
 	}
 	add(&s->text, &s->len, &s->cap, b + at, n - at);
 	free(b);
-	if (!(consumed = realloc(consumed, (n_consumed + 1) * sizeof *consumed)))
-		eprintf("out of memory:");
+	consumed = erealloc(consumed, (n_consumed + 1) * sizeof *consumed);
 	consumed[n_consumed++] = own;
 }
 
@@ -183,8 +180,9 @@ static void split(const char *path, const char *b, size_t n, size_t at, struct s
 			e++;
 		if (e == end || !*e) { /* no newline: the writer was killed while copying it */
 			if (!only_zeros(e, end))
-				input_skip(path, lineno + 1,
-				           "truncated record (its process was killed while writing it): skipped");
+				input_skip(
+				    path, lineno + 1,
+				    "truncated record (its process was killed while writing it): skipped");
 			at = (size_t)(e - b);
 			continue;
 		}
@@ -200,8 +198,7 @@ static void split(const char *path, const char *b, size_t n, size_t at, struct s
 		if (rlen > 10 && !memcmp(rest, "\"t\":\"hdr\",", 10)) {
 			if (s->hdr)
 				continue; /* a second thread's copy of the same header */
-			if (!(s->hdr = malloc(rlen + 1)))
-				eprintf("out of memory:");
+			s->hdr = erealloc(NULL, rlen + 1);
 			s->hdr[0] = '{';
 			memcpy(s->hdr + 1, rest, rlen);
 			s->hdr_len = rlen + 1;
@@ -220,8 +217,9 @@ int region_load(const char *path, int input, struct traceset *ts)
 	struct stream *v = NULL;
 	int kept = 0;
 	if (!b || !nl || !region_host(b, (size_t)(nl - b), host, sizeof host)) {
-		input_refuse(path, b ? 1 : 0, b ? "fork region without a valid region line: file skipped"
-		                                : strerror(errno ? errno : EIO));
+		input_refuse(path, b ? 1 : 0,
+		             b ? "fork region without a valid region line: file skipped"
+		               : strerror(errno ? errno : EIO));
 		ts->refused++;
 		free(b);
 		return 0;

@@ -94,6 +94,18 @@ static int region_path(char *p, size_t cap)
 	return 1;
 }
 
+/* The mapping by raw system call where the call is the same on every LP64 target: a sanitizer that
+ * never saw the descriptor made (raw openat) must not see it used either (TSan reported a race with
+ * an earlier descriptor of the same number, 73-tsan). -1 is MAP_FAILED. */
+static void *map_file(int fd, uint64_t size)
+{
+#ifdef __LP64__
+	return (void *)syscall(SYS_mmap, NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0L);
+#else
+	return mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+#endif
+}
+
 static struct region *make_region(void)
 {
 	char p[1024 + 256];
@@ -115,7 +127,7 @@ static struct region *make_region(void)
 	base = MAP_FAILED;
 	if (syscall(SYS_fstat, fd, &st) == 0 && S_ISREG(st.st_mode) &&
 	    syscall(SYS_fallocate, fd, 0, 0L, (long)size) == 0)
-		base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		base = map_file(fd, size);
 	syscall(SYS_close, fd); /* the mapping keeps the file; no descriptor of ours stays */
 	if (base == MAP_FAILED) {
 		syscall(SYS_unlinkat, AT_FDCWD, p, 0); /* an empty file would only puzzle the reader */

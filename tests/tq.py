@@ -9,7 +9,7 @@ d, expr = sys.argv[1], sys.argv[2]
 R = []
 
 
-def region(f):
+def region(f, R):
     """A fork region (docs/trace-format.md#fork-region): one stream per process, named f#<pid>.<nonce>
     in _file; its zero tail and a torn last line are skipped, a torn line mid-file is malformed."""
     with open(f, "rb") as fh:
@@ -60,8 +60,21 @@ def region(f):
 
 joined = set()  # own files read as the continuation of a region stream
 files = sorted(glob.glob(os.path.join(d, "**", "*.jsonl"), recursive=True))
-for f in [f for f in files if f.endswith(".fork.jsonl")] + [f for f in files if not f.endswith(".fork.jsonl")]:
-    if f in joined or (f.endswith(".fork.jsonl") and region(f)):
+# Regions are read first (they say which own files continue them) and placed right after their
+# creator's own file, where its children's files used to sort.
+regions = {}
+for f in files:
+    if f.endswith(".fork.jsonl"):
+        recs = []
+        if region(f, recs):
+            regions[f] = recs
+def order(f):
+    return f[:-len(".fork.jsonl")] + ".jsonl~" if f in regions else f
+for f in sorted(files, key=order):
+    if f in regions:
+        R.extend(regions[f])
+        continue
+    if f in joined:
         continue
     with open(f, "rb") as fh:
         ring = False  # past a cap record with "head": the tail ring, where remnants are expected

@@ -83,7 +83,7 @@ $(B)/tests/unit/%: tests/unit/%.c $(SHIM_OBJ) $(TOOL_OBJ) | $(B)/tests/unit
 UNIT_LINK_shim_record := $(B)/shim/record.o
 UNIT_LINK_shim_writer := $(addprefix $(B)/shim/,writer.o trace_dir.o trace_hdr.o trace_key.o \
   trace_name.o trace_vfork.o debug.o cap_ring.o record.o process.o compat.o config.o dirpolicy.o \
-  argv.o secret.o sha256.o)
+  argv.o secret.o sha256.o fork_region.o)
 UNIT_LINKED := $(B)/tests/unit/shim_record $(B)/tests/unit/shim_writer
 $(UNIT_LINKED): $(B)/tests/unit/%: tests/unit/%.c $(SHIM_OBJ) | $(B)/tests/unit
 	$(CC) $(CFLAGS) -D_GNU_SOURCE -Ishim $(LDFLAGS) -o $@ $< $(UNIT_LINK_$*)

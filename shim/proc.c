@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "ct.h"
+#include "fork_region.h"
 
 extern pid_t _Fork(void);
 
@@ -27,8 +28,10 @@ void ct_proc_resolve(void)
 static void atfork_prepare(void)
 {
 	CT_KEEP_ERRNO; /* a failed system call in the handler must not show in the host's errno */
-	if (ct_on)
+	if (ct_on) {
 		ct_fork_prepare();
+		ct_region_prepare(); /* the file this fork's child writes into (fork_region.c) */
+	}
 }
 
 static void atfork_child(void)
@@ -95,9 +98,10 @@ static pid_t fork_hooked(const char *fn, pid_t (*real)(void), int runs_atfork)
 {
 	if (!ct_on || ct_guard || ct_vfork_child())
 		return real();
-	if (!runs_atfork) {
+	if (!runs_atfork) { /* _Fork: libc runs no atfork handler, so the prepare step is ours */
 		CT_KEEP_ERRNO;
 		ct_fork_prepare();
+		ct_region_prepare();
 	} else if (ct_env_replaced()) { /* checked first: the guard is a page written per fork */
 		CT_KEEP_ERRNO;
 		ct_guard = 1;

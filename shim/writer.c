@@ -18,6 +18,7 @@
 #include "ct_str.h"
 #include "ct_writer.h"
 #include "dirpolicy.h"
+#include "fork_region.h"
 
 /* What the constructor writes, in one page: the directory (at most CT_DIR_MAX - 1 bytes; a longer
  * CREDTRACE_DIR turns tracing off), this process's file name, and the start of the start-up batch,
@@ -112,7 +113,7 @@ uint64_t ct_trace_cap(void)
 
 int ct_trace_has_file(void)
 {
-	return atomic_load(&state) == 1;
+	return atomic_load(&state) == 1 || (atomic_load(&state) == 0 && ct_region_started());
 }
 
 /* Would writing n more bytes exceed RLIMIT_FSIZE? Then the kernel would send SIGXFSZ, which by
@@ -282,6 +283,8 @@ static void trace_append(const char *buf, size_t len)
 	int st = atomic_load(&state);
 	CT_KEEP_ERRNO;
 	if (st != 1) {
+		if (st == 0 && ct_region_write(child_origin, buf, len)) /* fork_region.c */
+			return;
 		if (st != 0 || !child_first_write(buf, len, &done) || done)
 			return;
 	}

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "input.h"
 #include "reader.h"
+#include "region.h"
 #include "../shim/utf8.h"
 
 /* Replaces bytes that are not valid UTF-8 with '?', in place, so that reports stay valid JSON. The
@@ -105,21 +106,29 @@ static void header_notes(const char *path, const cJSON *hdr)
 		input_key_id(kid->valuestring);
 }
 
-/* Reads one file; returns 1 when kept, 0 when refused or empty. */
+/* Reads one file; returns 1 when kept, 0 when refused or empty (a fork region: how many kept). */
 static int load_file(const char *path, int input, struct traceset *ts)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f;
+	if (region_is(path))
+		return region_load(path, input, ts);
+	f = fopen(path, "r");
+	if (!f) {
+		input_refuse(path, 0, strerror(errno));
+		ts->refused++;
+		return 0;
+	}
+	return reader_load_stream(f, path, input, ts);
+}
+
+int reader_load_stream(FILE *f, const char *path, int input, struct traceset *ts)
+{
 	struct trace t = {0};
 	char *line = NULL;
 	size_t cap = 0, lineno = 0, ring_at = 0; /* index + 1 of the cap record that starts a ring */
 	ssize_t len;
 	int ok = 1;
 
-	if (!f) {
-		input_refuse(path, 0, strerror(errno));
-		ts->refused++;
-		return 0;
-	}
 	while (ok && (len = getline(&line, &cap, f)) >= 0) {
 		cJSON *rec;
 		const char *type;
@@ -264,6 +273,7 @@ int reader_load_into(char **paths, int n, struct traceset *ts, void (*sink)(void
 	ts->sink = sink;
 	ts->sink_ctx = ctx;
 	input_reset();
+	region_reset();
 	for (int i = 0; i < n; i++) {
 		struct stat st;
 		char **list = NULL;
@@ -274,17 +284,21 @@ int reader_load_into(char **paths, int n, struct traceset *ts, void (*sink)(void
 			continue;
 		}
 		if (!S_ISDIR(st.st_mode)) {
-			load_file(paths[i], i, ts);
+			if (!region_consumed(paths[i]))
+				load_file(paths[i], i, ts);
 			continue;
 		}
 		if (collect(paths[i], &list, &nl) < 0)
 			rc = -1;
 		if (nl) /* qsort(NULL, 0) is undefined */
 			qsort(list, nl, sizeof *list, cmp_str);
-		for (size_t k = 0; k < nl; k++) {
-			load_file(list[k], i, ts);
+		/* Fork regions first: a child's own file that goes on from one is read with it. */
+		for (int regions = 1; regions >= 0; regions--)
+			for (size_t k = 0; k < nl; k++)
+				if (region_named(list[k]) == regions && !region_consumed(list[k]))
+					load_file(list[k], i, ts);
+		for (size_t k = 0; k < nl; k++)
 			free(list[k]);
-		}
 		free(list);
 	}
 	progress_done();

@@ -26,4 +26,6 @@ LD_PRELOAD=$PRELOAD CREDTRACE_DIR=$W/fork "$PY" -c 'import os,sys
 pid = os.fork()
 if pid == 0: sys.exit(0)
 os.waitpid(pid, 0)'
-expect_eq "silent fork child: no file of its own" "$(find "$W/fork" -name '*.jsonl' | wc -l)" 1
+expect_eq "silent fork child: no file of its own" "$(find "$W/fork" -name '*.jsonl' ! -name '*.fork.jsonl' | wc -l)" 1
+# ... and nothing in its parent's fork region (docs/trace-format.md#fork-region) either.
+expect_eq "silent fork child: no lines in the fork region" "$(tq "$W/fork" "len(H)")" 1

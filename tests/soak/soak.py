@@ -159,7 +159,8 @@ def trace_facts(d, cap):
         with open(f, "rb") as fh:
             ring = False  # the tail ring past a cap record: remnants of overwritten records are expected
             for line in fh:
-                if ring and not line.startswith(b'{"seq":'):
+                line = line.strip(b"\0")  # a fork region's zero tail (docs/trace-format.md#fork-region)
+                if not line or (ring and not line.startswith(b'{"seq":')):
                     continue
                 try:
                     r = json.loads(line)

@@ -34,7 +34,11 @@ static char **strs(const cJSON *o, const char *k, size_t *n)
 	char **v = NULL;
 
 	*n = 0;
-	cJSON_ArrayForEach(e, a) if (cJSON_IsString(e)) * PUSH(v, *n) = estrdup(e->valuestring);
+	cJSON_ArrayForEach(e, a)
+	{
+		if (cJSON_IsString(e))
+			*PUSH(v, *n) = estrdup(e->valuestring);
+	}
 	return v;
 }
 
@@ -58,10 +62,12 @@ void parse_facts(const cJSON *o, struct facts *f)
 	f->provider = estrdup(str(o, "provider"));
 	f->entropy = estrdup(str(o, "entropy"));
 	snprintf(f->fp, sizeof f->fp, "%s", fp && f->state == ST_PRESENT ? fp : "");
-	cJSON_ArrayForEach(e, get(o, "flags")) for (unsigned b = 0; b < F_COUNT;
-	                                            b++) if (cJSON_IsString(e) &&
-	                                                     !strcmp(e->valuestring, flag_names[b]))
-	    f->flags |= 1u << b;
+	cJSON_ArrayForEach(e, get(o, "flags"))
+	{
+		for (unsigned b = 0; b < F_COUNT; b++)
+			if (cJSON_IsString(e) && !strcmp(e->valuestring, flag_names[b]))
+				f->flags |= 1u << b;
+	}
 }
 
 void free_facts(struct facts *f)

@@ -46,8 +46,9 @@ TOOL_SRC  := $(sort $(wildcard tools/*.c))
 TOOL_OBJ  := $(TOOL_SRC:%.c=$(B)/%.o)
 TOOL_LIBS := -lcjson -ldw -lelf
 # The shim's pure parts the CLI links too (one list: scripts/fuzz.sh asks `make print-cli-shim`).
-# `run` checks a trace directory with the shim's own policy; `snap` judges values as the shim does.
-CLI_SHIM  := shim/dirpolicy.c shim/secret.c shim/sha256.c
+# `run` checks a trace directory with the shim's own policy; `snap` judges values and redacts argv as
+# the shim does.
+CLI_SHIM  := shim/dirpolicy.c shim/secret.c shim/sha256.c shim/argv_redact.c
 TOOL_OBJ  += $(CLI_SHIM:%.c=$(B)/%.o)
 
 UNIT_SRC  := $(sort $(wildcard tests/unit/*.c))
@@ -85,6 +86,7 @@ UNIT_MODEL := $(addprefix $(B)/tools/,model.o model_query.o model_link.o model_w
                 model_snap.o symbolize.o cred_info.o util.o)
 UNIT_LINK_shim_config     := $(B)/shim/config.o
 UNIT_LINK_shim_secret     := $(B)/shim/secret.o $(B)/shim/sha256.o
+UNIT_LINK_shim_argv_redact := $(B)/shim/argv_redact.o $(B)/shim/secret.o $(B)/shim/sha256.o
 UNIT_LINK_shim_tool_agree := $(B)/shim/secret.o $(B)/shim/sha256.o $(B)/tools/names.o $(UNIT_MODEL)
 UNIT_LIBS_shim_tool_agree := $(TOOL_LIBS)
 UNIT_LINK_tool_escape     := $(B)/tools/escape.o $(B)/tools/util.o

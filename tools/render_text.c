@@ -141,24 +141,16 @@ static void creds_text(const struct pen *p, const struct proc *pr, int depth)
 			 * from */
 			/* a count is final only when the process exited normally ("end") */
 			fprintf(p->out, "; read %s%ldx%s%s%s%s (%s)", pr->has_end ? "" : "at least ",
-			        r->count,
-			        !r->site.text ? ""
-			        : r->site.js  ? " via "
-			                      : " at ",
+			        r->count, site_joiner(&r->site),
 			        r->site.js ? "process.env (JavaScript)" : term_safe(p, r->site.text),
-			        r->site.module_level ? " at import time" : "",
-			        r->forks     ? ""
-			        : pr->nforks ? " before fork"
-			                     : "",
+			        r->site.module_level ? " at import time" : "", read_fork_note(r, pr),
 			        state_name(r->f.state));
 		}
 		for (size_t k = 0; k < c->nsets; k++)
 			if (!skip_middle(p, k, c->nsets, "changes"))
 				fprintf(p->out, "; %s%s -> %s%s%s", term_safe(p, c->sets[k].fn),
 				        c->sets[k].ok ? "" : " (failed)", state_name(c->sets[k].f.state),
-				        !c->sets[k].site.text ? ""
-				        : c->sets[k].site.js  ? " via "
-				                              : " at ",
+				        site_joiner(&c->sets[k].site),
 				        c->sets[k].site.js ? "process.env (JavaScript)"
 				                           : term_safe(p, c->sets[k].site.text));
 		fputc('\n', p->out);

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # credtrace: the shim (build/libcredtrace.so), the CLI (build/credtrace), tests, benchmarks.
-# Sources are found by wildcard: a new file in shim/, tools/, tests/unit/, tests/progs/ or bench/
-# needs no change here. Local overrides go in config.mk.
+# Sources are found by wildcard: a new file in shim/, tools/, tests/progs/ or bench/ needs no change
+# here; a new unit test names the objects it links (UNIT_LINK_*, below). Local overrides go in config.mk.
 -include config.mk
 
 CC      ?= cc
@@ -24,6 +24,13 @@ endif
 # The shim: libc only (libunwind is dlopen'ed), hidden by default, hooks exported by shim/exports.map.
 SHIM_SRC  := $(sort $(wildcard shim/*.c))
 SHIM_OBJ  := $(SHIM_SRC:%.c=$(B)/%.o)
+# No stack protector and no fortify, whatever the compiler's default (Ubuntu's gcc turns both on; the
+# commit that set these, 07bac52, gave no reason, so here it is): a failed check calls __stack_chk_fail
+# or __chk_fail, which abort the process, and shim code runs where the host must not notice it
+# (docs/reliability.md, "What is promised"): in vfork children on the parent's stack, in hooks called
+# before the shim's constructor. Fortify would also turn a direct read/recv/recvfrom in the shim into
+# the __read_chk/__recv_chk/__recvfrom_chk the shim itself hooks (shim/sock_io.c; today every real
+# call goes through a resolved pointer), and musl (`make musl`) has no __*_chk functions at all.
 # glibc marks getenv, setenv, putenv... nonnull; the hooks check NULL anyway (snoopy #201 crashed on
 # NULL argv), so neither warn about those checks nor let the compiler delete them.
 SHIM_CFLAGS := -fPIC -fvisibility=hidden -fno-strict-aliasing -ftls-model=initial-exec \
@@ -39,8 +46,9 @@ TOOL_SRC  := $(sort $(wildcard tools/*.c))
 TOOL_OBJ  := $(TOOL_SRC:%.c=$(B)/%.o)
 TOOL_LIBS := -lcjson -ldw -lelf
 # The shim's pure parts the CLI links too (one list: scripts/fuzz.sh asks `make print-cli-shim`).
-# `run` checks a trace directory with the shim's own policy; `snap` judges values as the shim does.
-CLI_SHIM  := shim/dirpolicy.c shim/secret.c shim/sha256.c
+# `run` checks a trace directory with the shim's own policy; `snap` judges values and redacts argv as
+# the shim does.
+CLI_SHIM  := shim/dirpolicy.c shim/secret.c shim/sha256.c shim/argv_redact.c
 TOOL_OBJ  += $(CLI_SHIM:%.c=$(B)/%.o)
 
 UNIT_SRC  := $(sort $(wildcard tests/unit/*.c))
@@ -56,8 +64,8 @@ all: $(B)/libcredtrace.so $(B)/credtrace $(B)/credtrace-node.cjs $(B)/credtrace-
 shim: $(B)/libcredtrace.so
 cli: $(B)/credtrace
 
-$(B)/shim/%.o: shim/%.c shim/*.h | $(B)/shim
-	$(CC) $(CFLAGS) $(SHIM_CFLAGS) -c -o $@ $<
+$(B)/shim/%.o: shim/%.c | $(B)/shim
+	$(CC) $(CFLAGS) $(DEPFLAGS) $(SHIM_CFLAGS) -c -o $@ $<
 $(B)/libcredtrace.so: $(SHIM_OBJ) shim/exports.map
 	$(CC) $(CFLAGS) $(SHIM_CFLAGS) $(LDFLAGS) $(SHIM_LDFLAGS) -o $@ $(SHIM_OBJ) $(SHIM_LIBS)
 
@@ -65,32 +73,49 @@ $(B)/libcredtrace.so: $(SHIM_OBJ) shim/exports.map
 $(B)/credtrace-node.cjs $(B)/credtrace-ruby.rb: $(B)/%: shim/% | $(B)/shim
 	cp $< $@
 
-$(B)/tools/%.o: tools/%.c tools/*.h shim/cred_table.h | $(B)/tools
-	$(CC) $(CFLAGS) -D_GNU_SOURCE -c -o $@ $<
+$(B)/tools/%.o: tools/%.c | $(B)/tools
+	$(CC) $(CFLAGS) $(DEPFLAGS) -D_GNU_SOURCE -c -o $@ $<
 $(B)/credtrace: $(TOOL_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(TOOL_OBJ) $(TOOL_LIBS)
 
 # Unit tests link the shim's and the CLI's objects they test directly (no preload), hidden or not.
 # Only the shim's pure parts: linking its hooks into a test program would interpose on the test itself.
-UNIT_SHIM_OBJ := $(B)/shim/secret.o $(B)/shim/sha256.o $(B)/shim/config.o
-UNIT_TOOL_OBJ := $(filter-out $(B)/tools/main.o,$(TOOL_OBJ))
-$(B)/tests/unit/%: tests/unit/%.c $(SHIM_OBJ) $(TOOL_OBJ) | $(B)/tests/unit
-	$(CC) $(CFLAGS) -D_GNU_SOURCE -Ishim -Itools $(LDFLAGS) -o $@ $< \
-	  $(sort $(if $(findstring shim_,$*),$(UNIT_SHIM_OBJ)) $(if $(findstring tool_,$*),$(UNIT_TOOL_OBJ))) \
-	  $(if $(findstring tool_,$*),$(TOOL_LIBS)) -lpthread
-# Unit tests with an explicit link list, which is what they prove: the record builder links alone,
-# the writer with its own layer and what it reads, without a hook (tests/cases/05-layers.sh).
-UNIT_LINK_shim_record := $(B)/shim/record.o
-UNIT_LINK_shim_writer := $(addprefix $(B)/shim/,writer.o trace_dir.o trace_hdr.o trace_key.o \
+# Each test names exactly what it links: UNIT_LINK_<test> (objects) and UNIT_LIBS_<test> (libraries);
+# a new tests/unit/<test>.c adds its own two lines here.
+UNIT_MODEL := $(addprefix $(B)/tools/,model.o model_query.o model_link.o model_wire.o model_site.o \
+                model_snap.o symbolize.o cred_info.o util.o)
+UNIT_LINK_shim_config     := $(B)/shim/config.o
+UNIT_LINK_shim_secret     := $(B)/shim/secret.o $(B)/shim/sha256.o
+UNIT_LINK_shim_argv_redact := $(B)/shim/argv_redact.o $(B)/shim/secret.o $(B)/shim/sha256.o
+UNIT_LINK_shim_tool_agree := $(B)/shim/secret.o $(B)/shim/sha256.o $(B)/tools/names.o $(UNIT_MODEL)
+UNIT_LIBS_shim_tool_agree := $(TOOL_LIBS)
+# The record builder links alone, the writer with its own layer and what it reads, without a hook
+# (tests/cases/05-layers.sh).
+UNIT_LINK_shim_record     := $(B)/shim/record.o
+UNIT_LINK_shim_writer     := $(addprefix $(B)/shim/,writer.o trace_dir.o trace_hdr.o trace_key.o \
   trace_name.o trace_vfork.o debug.o cap_ring.o record.o process.o compat.o config.o dirpolicy.o \
-  argv.o secret.o sha256.o fork_region.o)
-UNIT_LINKED := $(B)/tests/unit/shim_record $(B)/tests/unit/shim_writer
-$(UNIT_LINKED): $(B)/tests/unit/%: tests/unit/%.c $(SHIM_OBJ) | $(B)/tests/unit
-	$(CC) $(CFLAGS) -D_GNU_SOURCE -Ishim $(LDFLAGS) -o $@ $< $(UNIT_LINK_$*)
-$(B)/tests/progs/%: tests/progs/%.c bench/loopback_pair.h | $(B)/tests/progs
-	$(CC) $(filter-out -Wmissing-prototypes -Wvla,$(CFLAGS)) -D_GNU_SOURCE $(LDFLAGS) -o $@ $< -lpthread
-$(B)/bench/%: bench/%.c bench/loopback_pair.h | $(B)/bench
-	$(CC) $(filter-out -Wmissing-prototypes,$(CFLAGS)) -D_GNU_SOURCE $(LDFLAGS) -o $@ $< -lpthread
+  argv.o argv_redact.o secret.o sha256.o fork_region.o)
+UNIT_LINK_tool_escape     := $(B)/tools/escape.o $(B)/tools/util.o
+UNIT_LINK_tool_names      := $(B)/tools/names.o $(B)/tools/cred_info.o
+UNIT_LINK_tool_site       := $(UNIT_MODEL)
+UNIT_LIBS_tool_site       := $(TOOL_LIBS)
+UNIT_LINK_tool_symbolize  := $(B)/tools/symbolize.o
+UNIT_LIBS_tool_symbolize  := -ldw -lelf
+.SECONDEXPANSION:
+$(B)/tests/unit/%: tests/unit/%.c $$(UNIT_LINK_$$*) | $(B)/tests/unit
+	$(if $(filter undefined,$(origin UNIT_LINK_$*)),$(error $<: no UNIT_LINK_$* in the Makefile))
+	$(CC) $(CFLAGS) $(DEPFLAGS) -D_GNU_SOURCE -Ishim -Itools $(LDFLAGS) -o $@ $< $(UNIT_LINK_$*) \
+	  $(UNIT_LIBS_$*) -lpthread
+$(B)/tests/progs/%: tests/progs/%.c | $(B)/tests/progs
+	$(CC) $(filter-out -Wmissing-prototypes -Wvla,$(CFLAGS)) $(DEPFLAGS) -D_GNU_SOURCE $(LDFLAGS) -o $@ $< \
+	  -lpthread
+$(B)/bench/%: bench/%.c | $(B)/bench
+	$(CC) $(filter-out -Wmissing-prototypes,$(CFLAGS)) $(DEPFLAGS) -D_GNU_SOURCE $(LDFLAGS) -o $@ $< -lpthread
+
+# Header dependencies: each compile writes the headers it read to a .d file beside its output (-MMD),
+# with an empty rule per header (-MP) so that a deleted header does not stop the build.
+DEPFLAGS := -MMD -MP
+-include $(SHIM_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(UNIT_BIN:=.d) $(PROG_BIN:=.d) $(BENCH_BIN:=.d)
 
 $(B)/shim $(B)/tools $(B)/tests/unit $(B)/tests/progs $(B)/bench:
 	mkdir -p $@

@@ -94,3 +94,38 @@ stop_fake_api() {
 	kill "${API_PID:-}" 2>/dev/null || true
 	rm -rf "${API_KD:-}"
 }
+
+# For cases that run one SDK app per credential setup under `credtrace run` (67-node-sdks,
+# 69-python-sdk-reads). sdk_api KEY-PREFIX: a fresh fake API accepting a fresh canary key, SDK_KEY.
+sdk_api() {
+	SDK_KEY=$(canary "$1")
+	stop_fake_api
+	rm -f "$W/port"
+	start_fake_api "$SDK_KEY"
+}
+# sdk_env VAR=VALUE|VAR=@key...: SDK_ENV, the arguments with each "VAR=@key" given SDK_KEY.
+sdk_env() {
+	local a
+	SDK_ENV=()
+	for a in "$@"; do
+		case $a in *=@key) SDK_ENV+=("${a%=@key}=$SDK_KEY") ;; *) SDK_ENV+=("$a") ;; esac
+	done
+}
+# sdk_findings DIR: "CODE:VARIABLE:severity" of every finding of DIR's report, sorted, one line.
+sdk_findings() {
+	"$CLI" report --format json "$1" 2>"$1.report-err" |
+		$PY -c 'import json,sys; print(" ".join(sorted({f["code"] + ":" + str(f["variable"]) + ":" + f["severity"] for f in json.load(sys.stdin)["findings"]})))' 2>/dev/null
+}
+# sdk_expect NAME DIR STATUS WANT-STATUS EXPECT: the run's exit status, and EXPECT, "clean" (no error
+# or warning finding) or the finding "CODE:VAR:severity" DIR's report must hold.
+sdk_expect() {
+	local name=$1 f
+	expect_eq "$name: status" "$3" "$4"
+	f=$(sdk_findings "$2" || echo report-failed:error)
+	if [ "$5" = clean ]; then
+		case " $f" in *":error"* | *":warning"*) fail "$name: no error or warning finding" "[$f]" ;;
+		*) ok "$name: no error or warning finding" ;; esac
+	else
+		case " $f " in *" $5 "*) ok "$name: $5" ;; *) fail "$name: $5" "[$f]" ;; esac
+	fi
+}

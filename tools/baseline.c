@@ -52,7 +52,11 @@ static void json_programs(const cJSON *procs, double pid, const char **progs, si
 		size_t na = 0;
 		if (!cJSON_IsNumber(jp) || jp->valuedouble != pid || *n >= max)
 			continue;
-		cJSON_ArrayForEach(a, argv) if (na < 64 && cJSON_IsString(a)) v[na++] = a->valuestring;
+		cJSON_ArrayForEach(a, argv)
+		{
+			if (na < 64 && cJSON_IsString(a))
+				v[na++] = a->valuestring;
+		}
 		progs[(*n)++] = base(program_of(v, na, cJSON_IsString(exe) ? exe->valuestring : NULL));
 	}
 }
@@ -111,8 +115,11 @@ int baseline_load(const char *path, struct baseline *b)
 		size_t n = 0;
 		if (!cJSON_IsString(code))
 			continue;
-		cJSON_ArrayForEach(pid, pids) if (cJSON_IsNumber(pid))
-		    json_programs(procs, pid->valuedouble, progs, &n, 256);
+		cJSON_ArrayForEach(pid, pids)
+		{
+			if (cJSON_IsNumber(pid))
+				json_programs(procs, pid->valuedouble, progs, &n, 256);
+		}
 		b->keys = erealloc(b->keys, (b->n + 1) * sizeof *b->keys);
 		b->keys[b->n++] =
 		    make_key(code->valuestring, cJSON_IsString(var) ? var->valuestring : NULL, progs, n);

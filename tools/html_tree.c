@@ -147,17 +147,11 @@ static void cred_line(const struct proc *p, const struct cred *c, char *buf, siz
 		ADD(" (parent's at fork)");
 	for (size_t k = 0; k < c->nreads; k++) {
 		const struct cread *r = &c->reads[k];
-		ADD("; read %ldx%s%s%s%s (%s)", r->count,
-		    !r->site.text ? ""
-		    : r->site.js  ? " via "
-		                  : " at ",
+		ADD("; read %ldx%s%s%s%s (%s)", r->count, site_joiner(&r->site),
 		    r->site.js     ? "process.env"
 		    : r->site.text ? r->site.text
 		                   : "",
-		    r->site.module_level ? " at import time" : "",
-		    r->forks    ? ""
-		    : p->nforks ? " before fork"
-		                : "",
+		    r->site.module_level ? " at import time" : "", read_fork_note(r, p),
 		    state_name(r->f.state));
 	}
 	for (size_t k = 0; k < c->nsets; k++)

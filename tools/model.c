@@ -34,7 +34,11 @@ static char **strs(const cJSON *o, const char *k, size_t *n)
 	char **v = NULL;
 
 	*n = 0;
-	cJSON_ArrayForEach(e, a) if (cJSON_IsString(e)) * PUSH(v, *n) = estrdup(e->valuestring);
+	cJSON_ArrayForEach(e, a)
+	{
+		if (cJSON_IsString(e))
+			*PUSH(v, *n) = estrdup(e->valuestring);
+	}
 	return v;
 }
 
@@ -58,10 +62,12 @@ void parse_facts(const cJSON *o, struct facts *f)
 	f->provider = estrdup(str(o, "provider"));
 	f->entropy = estrdup(str(o, "entropy"));
 	snprintf(f->fp, sizeof f->fp, "%s", fp && f->state == ST_PRESENT ? fp : "");
-	cJSON_ArrayForEach(e, get(o, "flags")) for (unsigned b = 0; b < F_COUNT;
-	                                            b++) if (cJSON_IsString(e) &&
-	                                                     !strcmp(e->valuestring, flag_names[b]))
-	    f->flags |= 1u << b;
+	cJSON_ArrayForEach(e, get(o, "flags"))
+	{
+		for (unsigned b = 0; b < F_COUNT; b++)
+			if (cJSON_IsString(e) && !strcmp(e->valuestring, flag_names[b]))
+				f->flags |= 1u << b;
+	}
 }
 
 void free_facts(struct facts *f)
@@ -219,6 +225,18 @@ static void conn_site_from_agg(struct proc *p, struct conn *c)
 }
 
 /* "agg": a running count of connects like the first one of its id (each supersedes the last). */
+/* A socket record ("connect", or "held" from attach): what both say, one connection seen once. */
+static struct conn *push_conn(struct proc *p, const cJSON *r, long long ts)
+{
+	struct conn *c = PUSH(p->conns, p->nconns);
+	c->ts = c->last_ts = ts;
+	c->fd = (int)json_num(r, "fd", -1);
+	c->ino = (unsigned long long)json_num(r, "ino", 0);
+	c->peer = estrdup(str(r, "peer") ? str(r, "peer") : "?");
+	c->count = 1;
+	return c;
+}
+
 static void add_agg(struct proc *p, const cJSON *r)
 {
 	const char *kind = str(r, "kind");
@@ -304,35 +322,23 @@ static void add_record(struct proc *p, const cJSON *r, struct mod **mods, size_t
 	} else if (!strcmp(t, "exec_err") && p->nexecs) {
 		p->execs[p->nexecs - 1].ok = 0;
 	} else if (!strcmp(t, "connect")) {
-		struct conn *c = PUSH(p->conns, p->nconns);
+		struct conn *c = push_conn(p, r, ts);
 		const char *ty = str(r, "type");
-		c->ts = ts;
-		c->fd = (int)json_num(r, "fd", -1);
-		c->ino = (unsigned long long)json_num(r, "ino", 0);
 		c->stream = !ty || !strcmp(ty, "stream");
 		c->ok = flag(r, "ok", 1);
 		c->forks = (int)json_num(r, "forks", 0);
-		c->peer = estrdup(str(r, "peer") ? str(r, "peer") : "?");
 		c->agg = (int)json_num(r, "agg", 0);
 		c->late = flag(r, "late", 0);
-		c->count = 1;
-		c->last_ts = ts;
 		c->peer_host = estrdup(str(r, "peer_host"));
 		site_parse(r, *mods, *nm, SITE_OTHER, &c->site);
 		conn_site_from_agg(p, c);
 	} else if (!strcmp(t, "agg")) {
 		add_agg(p, r);
 	} else if (!strcmp(t, "held")) { /* attach: a connected socket open already */
-		struct conn *c = PUSH(p->conns, p->nconns);
-		c->ts = ts;
-		c->fd = (int)json_num(r, "fd", -1);
-		c->ino = (unsigned long long)json_num(r, "ino", 0);
+		struct conn *c = push_conn(p, r, ts);
 		c->stream = c->ok = c->held = 1;
 		c->inherited = flag(r, "inherited", 0);
 		c->owner = (long)json_num(r, "owner", -1);
-		c->peer = estrdup(str(r, "peer") ? str(r, "peer") : "?");
-		c->count = 1;
-		c->last_ts = ts;
 	} else if (!strcmp(t, "use")) {
 		struct use *u = PUSH(p->uses, p->nuses);
 		const char *role = str(r, "role");

@@ -191,6 +191,10 @@ int fork_untraced(const struct proc *p, const struct fork_ev *f);
 /* "api.openai.com:443 (203.0.113.7:443)" when the host name is known, else the peer as recorded. */
 void peer_phrase(const char *peer, const char *host, char *buf, size_t n);
 const char *link_name(enum link l);
+/* The words the reports put before a site: " at " a file or function, " via " Node's process.env, ""
+ * when the site is unknown; and " before fork" after a read its process made before it forked. */
+const char *site_joiner(const struct site *s);
+const char *read_fork_note(const struct cread *r, const struct proc *p);
 /* "12.0 ms", "3.20 s": a duration in microseconds. */
 void fmt_dur(long long from, long long to, char *buf, size_t n); /* to - from; "?" if out of range */
 

@@ -11,6 +11,16 @@ const char *path_base(const char *p)
 	return s ? s + 1 : p;
 }
 
+const char *site_joiner(const struct site *s)
+{
+	return !s->text ? "" : s->js ? " via " : " at ";
+}
+
+const char *read_fork_note(const struct cread *r, const struct proc *p)
+{
+	return !r->forks && p->nforks ? " before fork" : "";
+}
+
 struct cred *proc_cred(const struct proc *p, const char *name)
 {
 	for (size_t i = 0; i < p->ncreds; i++)

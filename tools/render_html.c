@@ -115,11 +115,7 @@ static void findings(FILE *out, const struct model *m, const struct findings *fs
 		fputs("</div>\n<p>", out);
 		put_markup(out, f->message);
 		fputs("</p>\n<ul>", out);
-		for (size_t k = 0; k < f->nev; k++) {
-			fputs("<li>", out);
-			put_markup(out, f->evidence[k]);
-			fputs("</li>", out);
-		}
+		put_markup_items(out, f->evidence, f->nev, "<li>", "</li>");
 		fputs("</ul>\n<div class=\"fix\"><b>Fix:</b> ", out);
 		put_markup(out, f->hint);
 		fputs("</div>\n", out);

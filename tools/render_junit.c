@@ -29,11 +29,7 @@ static void case_name(FILE *out, const struct finding *f)
 /* The evidence and the fix, one per line: the body of a failure or the output of a pass. */
 static void details(FILE *out, const struct finding *f)
 {
-	for (size_t k = 0; k < f->nev; k++) {
-		fputs("- ", out);
-		put_markup(out, f->evidence[k]);
-		fputc('\n', out);
-	}
+	put_markup_items(out, f->evidence, f->nev, "- ", "\n");
 	fputs("fix: ", out);
 	put_markup(out, f->hint);
 	fputc('\n', out);

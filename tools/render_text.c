@@ -23,7 +23,7 @@ struct pen {
 
 /* s escaped for the terminal (argv from `node -e` holds newlines; any trace string may hold escape
  * sequences). Valid until RING more calls: enough for one fprintf. */
-static const char *E(const struct pen *p, const char *s)
+static const char *term_safe(const struct pen *p, const char *s)
 {
 	char **slot = &p->ring->v[p->ring->next++ % RING];
 
@@ -31,22 +31,24 @@ static const char *E(const struct pen *p, const char *s)
 	return *slot = text_escape(s ? s : "");
 }
 
-static const char *E_ctx(const char *s, void *p)
+/* term_safe for input_text, which takes an escaper and its context. */
+static const char *term_safe_cb(const char *s, void *p)
 {
-	return E(p, s);
+	return term_safe(p, s);
 }
 
-static const char *c_(const struct pen *p, const char *code)
+/* An ANSI colour sequence, or nothing when the report is not in colour. */
+static const char *colour(const struct pen *p, const char *code)
 {
 	return p->on ? code : "";
 }
-#define RESET(p) c_(p, "\033[0m")
-#define BOLD(p)  c_(p, "\033[1m")
-#define DIM(p)   c_(p, "\033[2m")
+#define RESET(p) colour(p, "\033[0m")
+#define BOLD(p)  colour(p, "\033[1m")
+#define DIM(p)   colour(p, "\033[2m")
 
 static const char *sev_colour(const struct pen *p, enum sev s)
 {
-	return c_(p, s == SEV_ERROR ? "\033[1;31m" : s == SEV_WARNING ? "\033[1;33m" : "\033[1;36m");
+	return colour(p, s == SEV_ERROR ? "\033[1;31m" : s == SEV_WARNING ? "\033[1;33m" : "\033[1;36m");
 }
 
 static void summary(const struct pen *p, const struct model *m, const struct findings *fs)
@@ -68,28 +70,30 @@ static void findings(const struct pen *p, const struct findings *fs)
 	for (size_t i = 0; i < fs->n; i++) {
 		const struct finding *f = &fs->v[i];
 		fprintf(p->out, "\n%s%-7s%s %s%s%s%s%s  pids", sev_colour(p, f->sev), sev_name(f->sev),
-		        RESET(p), BOLD(p), code_name(f->code), f->var ? " " : "", f->var ? E(p, f->var) : "",
-		        RESET(p));
+		        RESET(p), BOLD(p), code_name(f->code), f->var ? " " : "",
+		        f->var ? term_safe(p, f->var) : "", RESET(p));
 		for (size_t k = 0; k < f->npids; k++)
 			fprintf(p->out, "%s%ld", k ? "," : " ", f->pids[k]);
-		fprintf(p->out, "\n  %s\n", E(p, f->message));
+		fprintf(p->out, "\n  %s\n", term_safe(p, f->message));
 		for (size_t k = 0; k < f->nev;) {
 			size_t run = text_run(f->evidence, f->nev, k);
 			if (run <= TEXT_RUN_SHOWN) {
 				for (size_t e = 0; e < run; e++)
-					fprintf(p->out, "  %s- %s%s\n", DIM(p), E(p, f->evidence[k + e]),
-					        RESET(p));
+					fprintf(p->out, "  %s- %s%s\n", DIM(p),
+					        term_safe(p, f->evidence[k + e]), RESET(p));
 			} else { /* first two, a count, the last: --format json has every line */
-				fprintf(p->out, "  %s- %s%s\n", DIM(p), E(p, f->evidence[k]), RESET(p));
-				fprintf(p->out, "  %s- %s%s\n", DIM(p), E(p, f->evidence[k + 1]), RESET(p));
+				fprintf(p->out, "  %s- %s%s\n", DIM(p), term_safe(p, f->evidence[k]),
+				        RESET(p));
+				fprintf(p->out, "  %s- %s%s\n", DIM(p), term_safe(p, f->evidence[k + 1]),
+				        RESET(p));
 				fprintf(p->out, "  %s- ... %zu more like these ...%s\n", DIM(p), run - 3,
 				        RESET(p));
-				fprintf(p->out, "  %s- %s%s\n", DIM(p), E(p, f->evidence[k + run - 1]),
-				        RESET(p));
+				fprintf(p->out, "  %s- %s%s\n", DIM(p),
+				        term_safe(p, f->evidence[k + run - 1]), RESET(p));
 			}
 			k += run;
 		}
-		fprintf(p->out, "  %sfix:%s %s\n", BOLD(p), RESET(p), E(p, f->hint));
+		fprintf(p->out, "  %sfix:%s %s\n", BOLD(p), RESET(p), term_safe(p, f->hint));
 	}
 }
 
@@ -101,11 +105,11 @@ static void facts_text(const struct pen *p, const struct facts *f)
 	fprintf(p->out, " len %ld", f->len);
 	for (unsigned b = 0; b < F_COUNT; b++)
 		if (f->flags & (1u << b))
-			fprintf(p->out, " %s%s%s", c_(p, "\033[33m"), flag_names[b], RESET(p));
+			fprintf(p->out, " %s%s%s", colour(p, "\033[33m"), flag_names[b], RESET(p));
 	if (f->provider)
-		fprintf(p->out, " %s", E(p, f->provider));
+		fprintf(p->out, " %s", term_safe(p, f->provider));
 	if (f->fp[0])
-		fprintf(p->out, " fp %s", E(p, f->fp));
+		fprintf(p->out, " fp %s", term_safe(p, f->fp));
 }
 
 /* A variable read or set thousands of times: its first three and last two entries on its line, and
@@ -125,7 +129,7 @@ static void creds_text(const struct pen *p, const struct proc *pr, int depth)
 	for (size_t i = 0; i < pr->ncreds; i++) {
 		const struct cred *c = &pr->creds[i];
 		struct facts absent = {0};
-		fprintf(p->out, "%*s%s: ", depth * 2 + 4, "", E(p, c->name));
+		fprintf(p->out, "%*s%s: ", depth * 2 + 4, "", term_safe(p, c->name));
 		facts_text(p, c->has_start ? &c->start : &absent);
 		if (c->inherited)
 			fputs(" (parent's at fork)", p->out);
@@ -137,32 +141,25 @@ static void creds_text(const struct pen *p, const struct proc *pr, int depth)
 			 * from */
 			/* a count is final only when the process exited normally ("end") */
 			fprintf(p->out, "; read %s%ldx%s%s%s%s (%s)", pr->has_end ? "" : "at least ",
-			        r->count,
-			        !r->site.text ? ""
-			        : r->site.js  ? " via "
-			                      : " at ",
-			        r->site.js ? "process.env (JavaScript)" : E(p, r->site.text),
-			        r->site.module_level ? " at import time" : "",
-			        r->forks     ? ""
-			        : pr->nforks ? " before fork"
-			                     : "",
+			        r->count, site_joiner(&r->site),
+			        r->site.js ? "process.env (JavaScript)" : term_safe(p, r->site.text),
+			        r->site.module_level ? " at import time" : "", read_fork_note(r, pr),
 			        state_name(r->f.state));
 		}
 		for (size_t k = 0; k < c->nsets; k++)
 			if (!skip_middle(p, k, c->nsets, "changes"))
-				fprintf(p->out, "; %s%s -> %s%s%s", E(p, c->sets[k].fn),
+				fprintf(p->out, "; %s%s -> %s%s%s", term_safe(p, c->sets[k].fn),
 				        c->sets[k].ok ? "" : " (failed)", state_name(c->sets[k].f.state),
-				        !c->sets[k].site.text ? ""
-				        : c->sets[k].site.js  ? " via "
-				                              : " at ",
+				        site_joiner(&c->sets[k].site),
 				        c->sets[k].site.js ? "process.env (JavaScript)"
-				                           : E(p, c->sets[k].site.text));
+				                           : term_safe(p, c->sets[k].site.text));
 		fputc('\n', p->out);
 	}
 	for (size_t i = 0; i < pr->nconns; i++) {
 		peer_phrase(pr->conns[i].peer, pr->conns[i].peer_host, peer, sizeof peer);
 		fprintf(p->out, "%*ssocket: connected fd %d to %s (inode %llu)%s", depth * 2 + 4, "",
-		        pr->conns[i].fd, E(p, peer), pr->conns[i].ino, pr->conns[i].stream ? "" : " dgram");
+		        pr->conns[i].fd, term_safe(p, peer), pr->conns[i].ino,
+		        pr->conns[i].stream ? "" : " dgram");
 		if (pr->conns[i].count > 1) {
 			char d[32];
 			fmt_dur(pr->conns[i].ts, pr->conns[i].last_ts, d, sizeof d);
@@ -174,8 +171,8 @@ static void creds_text(const struct pen *p, const struct proc *pr, int depth)
 	for (size_t i = 0; i < pr->nuses; i++)
 		fprintf(p->out, "%*ssocket: %s fd %d to %s (inode %llu, from %ld): %s\n", depth * 2 + 4, "",
 		        pr->uses[i].role_child ? "inherited" : "shared with children", pr->uses[i].fd,
-		        pr->uses[i].peer ? E(p, pr->uses[i].peer) : "?", pr->uses[i].ino, pr->uses[i].owner,
-		        E(p, pr->uses[i].op));
+		        pr->uses[i].peer ? term_safe(p, pr->uses[i].peer) : "?", pr->uses[i].ino,
+		        pr->uses[i].owner, term_safe(p, pr->uses[i].op));
 	render_snap_holds(p->out, pr, depth * 2 + 4);
 }
 
@@ -184,7 +181,7 @@ static void tree(const struct pen *p, const struct model *m, const struct proc *
 	char lab[256], d[32];
 
 	proc_label(m, pr, lab, sizeof lab);
-	fprintf(p->out, "%*s%s%s%s  [", depth * 2 + 2, "", BOLD(p), E(p, lab), RESET(p));
+	fprintf(p->out, "%*s%s%s%s  [", depth * 2 + 2, "", BOLD(p), term_safe(p, lab), RESET(p));
 	if (!pr->parent)
 		fprintf(p->out, "ppid %ld", pr->ppid);
 	else
@@ -211,8 +208,9 @@ static void processes(const struct pen *p, const struct model *m)
 	for (size_t i = 0; i < m->n; i++) {
 		const struct proc *pr = m->procs[i];
 		if (i == 0 || strcmp(pr->host, m->procs[i - 1]->host) != 0)
-			fprintf(p->out, "host %s%s%.12s\n", E(p, pr->host),
-			        pr->container ? " container " : "", pr->container ? E(p, pr->container) : "");
+			fprintf(p->out, "host %s%s%.12s\n", term_safe(p, pr->host),
+			        pr->container ? " container " : "",
+			        pr->container ? term_safe(p, pr->container) : "");
 		if (!pr->parent)
 			tree(p, m, pr, 0);
 	}
@@ -240,7 +238,7 @@ static int blind_groups(const struct pen *p, const struct model *m)
 				first = 0;
 		if (!first)
 			continue;
-		fprintf(p->out, "  - %s: pid", E(p, pr->blind_why));
+		fprintf(p->out, "  - %s: pid", term_safe(p, pr->blind_why));
 		for (size_t k = i; k < m->n; k++) {
 			const struct proc *q = m->procs[k];
 			if (blind_listed(q) && !strcmp(q->blind_why, pr->blind_why) && n++ < 8)
@@ -259,7 +257,7 @@ static void blind_spots(const struct pen *p, const struct model *m)
 
 	fprintf(p->out, "\n%sNot seen%s\n", BOLD(p), RESET(p));
 	any = blind_groups(p, m);
-	any |= input_text(p->out, E_ctx, (void *)p) > 0;
+	any |= input_text(p->out, term_safe_cb, (void *)p) > 0;
 	any |= render_snap_notes(p->out, m);
 	for (size_t i = 0; i < m->n; i++) {
 		const struct proc *pr = m->procs[i];
@@ -278,7 +276,7 @@ static void blind_spots(const struct pen *p, const struct model *m)
 			}
 			if (e->ok && !e->image && ++any)
 				fprintf(p->out, "  - %s started %s (pid %ld): untraced child (%s)\n",
-				        E(p, who), e->path ? E(p, e->path) : "?",
+				        term_safe(p, who), e->path ? term_safe(p, e->path) : "?",
 				        e->child >= 0 ? e->child : pr->pid,
 				        e->preload ? "static or setuid, or its file is missing"
 				                   : "LD_PRELOAD removed");
@@ -287,21 +285,21 @@ static void blind_spots(const struct pen *p, const struct model *m)
 			fprintf(
 			    p->out,
 			    "  - %s: trace file %s reached CREDTRACE_MAX_BYTES; later events are missing\n",
-			    E(p, lab), E(p, pr->file));
+			    term_safe(p, lab), term_safe(p, pr->file));
 		else if (pr->capped && !pr->dropped && ++any)
 			fprintf(
 			    p->out,
 			    "  - %s: trace file %s reached half of CREDTRACE_MAX_BYTES: its newest records "
 			    "go to a ring at its end, none dropped so far\n",
-			    E(p, lab), E(p, pr->file));
+			    term_safe(p, lab), term_safe(p, pr->file));
 		else if (pr->capped && ++any)
 			fprintf(p->out,
 			        "  - %s: trace file %s reached CREDTRACE_MAX_BYTES: its first and its newest "
 			        "records are kept, %ld in between were dropped\n",
-			        E(p, lab), E(p, pr->file), pr->dropped);
+			        term_safe(p, lab), term_safe(p, pr->file), pr->dropped);
 		if (pr->bad_lines && ++any)
-			fprintf(p->out, "  - %s: %d unreadable line%s skipped in %s\n", E(p, lab),
-			        pr->bad_lines, pr->bad_lines == 1 ? "" : "s", E(p, pr->file));
+			fprintf(p->out, "  - %s: %d unreadable line%s skipped in %s\n", term_safe(p, lab),
+			        pr->bad_lines, pr->bad_lines == 1 ? "" : "s", term_safe(p, pr->file));
 	}
 	if (!any)
 		fprintf(p->out,

@@ -22,33 +22,6 @@ static const char usage_text[] = "usage: credtrace report [--format text|json|sa
                                  "[--fail-on error|warning|info|never] [--baseline FILE]\n"
                                  "       [--pid PID] [--findings-only] [--watch] PATH...|-\n";
 
-/* --name VALUE or --name=VALUE: 1 with *val set (and *i advanced past VALUE), 0 when argv[*i] is not
- * --name, -1 when VALUE is missing. The status is apart from the value so that no caller (nor a static
- * analyzer) takes a NULL value for "not this option". */
-static int opt_value(int argc, char **argv, int *i, const char *name, const char **val)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(argv[*i], name, n) != 0)
-		return 0;
-	if (argv[*i][n] == '=') {
-		*val = argv[*i] + n + 1;
-		return 1;
-	}
-	if (argv[*i][n])
-		return 0;
-	if (*i + 1 >= argc)
-		return -1;
-	*val = argv[++*i];
-	return 1;
-}
-
-static int use_colour(void)
-{
-	const char *nc = getenv("NO_COLOR");
-	return isatty(STDOUT_FILENO) && !(nc && *nc);
-}
-
 static const char *const formats[] = {"text", "json", "sarif", "junit", "html"};
 
 static int format_known(const char *f)
@@ -78,7 +51,7 @@ static int render(const char *format, const struct model *m, const struct findin
 		return render_html(stdout, m, fs);
 	if (!strcmp(format, "sarif"))
 		return render_sarif(stdout, m, fs);
-	return render_text(stdout, m, fs, (use_colour() ? TEXT_COLOUR : 0) | a->text_flags);
+	return render_text(stdout, m, fs, (stdout_colour() ? TEXT_COLOUR : 0) | a->text_flags);
 }
 
 /* --baseline: the findings FILE already holds are removed before rendering and the exit status, and
@@ -194,7 +167,7 @@ int cmd_report(int argc, char **argv)
 	}
 	if (watch) {
 		/* Other than text, stdout holds only the final report: new findings go to stderr. */
-		struct watch_opts wo = {strcmp(format, "text") != 0, use_colour(), fail_level};
+		struct watch_opts wo = {strcmp(format, "text") != 0, stdout_colour(), fail_level};
 		watch_run(paths, npaths, &wo); /* until SIGINT or SIGTERM; the final report follows */
 	}
 	/* Each file goes into the model as it is read, and its records are freed. A PATH that cannot
@@ -235,13 +208,7 @@ int cmd_report(int argc, char **argv)
 	if (view.procs != m.procs)
 		free(view.procs);
 	free(paths);
-	if (fflush(stdout) == EOF) {
-		weprintf("report: write error:");
-		rc = 2;
-	}
-	for (size_t i = 0; !rc && i < fs.n; i++)
-		if ((int)fs.v[i].sev >= fail_level)
-			rc = 1;
+	rc = written_status("report", &fs, fail_level, rc);
 	if (!rc && input_refused())
 		rc = REPORT_INPUT_REFUSED;
 	input_reset();

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* rules.h: findings, made from the model by the rules of DESIGN.md's table (docs/findings.md). */
+/* rules.h: findings, made from the model by the rules docs/findings.md describes. */
 #ifndef RULES_H
 #define RULES_H
 #include <stddef.h>

@@ -6,10 +6,10 @@
 
 #include "rules.h"
 
-/* Who chose the new program's environment (DESIGN.md, CRED_LOST_ON_EXEC): the caller for a spawn or
- * an exec of its own image; the parent when the exec ran in a vfork or fork child (CPython's
- * subprocess, libuv's child_process, a preexec_fn), also when that parent left no trace: its pid is
- * in the child's header. */
+/* Who chose the new program's environment (docs/findings.md, CRED_LOST_ON_EXEC, **pids**): the caller
+ * for a spawn or an exec of its own image; the parent when the exec ran in a vfork or fork child
+ * (CPython's subprocess, libuv's child_process, a preexec_fn), also when that parent left no trace:
+ * its pid is in the child's header. */
 struct chooser {
 	long pid;
 	char lab[256];

@@ -338,8 +338,8 @@ void rules_empty(const struct model *m, const char *var, struct findings *out)
 	             var, var);
 }
 
-/* The shape defects DESIGN.md lists for CRED_MALFORMED; `short` and `nonprintable` are shown in the
- * process tree but do not raise it on their own. */
+/* The shape defects docs/findings.md lists for CRED_MALFORMED; `short` and `nonprintable` are shown
+ * in the process tree but do not raise it on their own. */
 #define MALFORMED_MASK (F_WHITESPACE | F_NEWLINE | F_QUOTED | F_UNEXPANDED | F_PLACEHOLDER | F_FOREIGN)
 
 static const char *const flag_fix[F_COUNT] = {

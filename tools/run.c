@@ -138,25 +138,6 @@ static const char *untraceable(const char *path, int depth)
 	return why;
 }
 
-/* Finds libcredtrace.so next to this executable (the build tree) or in ../lib (an install prefix). */
-static int find_shim(char *out, size_t n)
-{
-	char self[PATH_MAX];
-	ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (len < 0)
-		return -1;
-	self[len] = 0;
-	*strrchr(self, '/') = 0;
-	static const char *const rel[] = {"/libcredtrace.so", "/../lib/libcredtrace.so"};
-	for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
-		char cand[PATH_MAX + 32];
-		snprintf(cand, sizeof cand, "%s%s", self, rel[i]);
-		if (realpath(cand, out) && access(out, R_OK) == 0 && strlen(out) < n)
-			return 0;
-	}
-	return -1;
-}
-
 /* LD_PRELOAD with the shim first, keeping every entry the user had. A leading sanitizer runtime stays
  * first (ASan refuses to start otherwise); an entry that already names the shim is not repeated. */
 static char *preload_value(const char *shim)

@@ -18,26 +18,6 @@
 static const char usage_text[] = "usage: credtrace snap [-o DIR] [--format text|json] "
                                  "[--fail-on error|warning|info|never] (--all | PID...)\n";
 
-/* --name VALUE or --name=VALUE (as report.c): 1 with *val set, 0 when not this option, -1 when
- * VALUE is missing. */
-static int opt_value(int argc, char **argv, int *i, const char *name, const char **val)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(argv[*i], name, n) != 0)
-		return 0;
-	if (argv[*i][n] == '=') {
-		*val = argv[*i] + n + 1;
-		return 1;
-	}
-	if (argv[*i][n])
-		return 0;
-	if (*i + 1 >= argc)
-		return -1;
-	*val = argv[++*i];
-	return 1;
-}
-
 static int parse_pid(const char *s, long *pid)
 {
 	char *end;
@@ -96,12 +76,6 @@ static int save(const char *dir, const struct traceset *ts)
 		}
 	}
 	return rc;
-}
-
-static int use_colour(void)
-{
-	const char *nc = getenv("NO_COLOR");
-	return isatty(STDOUT_FILENO) && !(nc && *nc);
 }
 
 int cmd_snap(int argc, char **argv)
@@ -175,15 +149,9 @@ int cmd_snap(int argc, char **argv)
 	reader_free(&ts);
 	rules_run(&m, &fs);
 	if (!strcmp(format, "json") ? render_json(stdout, &m, &fs)
-	                            : render_text(stdout, &m, &fs, use_colour()))
+	                            : render_text(stdout, &m, &fs, stdout_colour()))
 		rc = 2;
-	if (fflush(stdout) == EOF) {
-		weprintf("snap: write error:");
-		rc = 2;
-	}
-	for (size_t i = 0; !rc && i < fs.n; i++)
-		if ((int)fs.v[i].sev >= fail_level)
-			rc = 1;
+	rc = written_status("snap", &fs, fail_level, rc);
 	findings_free(&fs);
 	model_free(&m);
 	return rc;

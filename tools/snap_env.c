@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* snap_env.c: a snapshot's view of values: "env" records from /proc/PID/environ with the shim's own
- * value checks and fingerprint (shim/secret.c, shim/sha256.c are linked in), argv redaction, and the
- * fingerprint key. Values stay in this process: only facts about them reach a record. */
+ * value checks and fingerprint (shim/secret.c, shim/sha256.c are linked in), argv with the shim's
+ * redaction (shim/argv_redact.c), and the fingerprint key. Values stay in this process: only facts
+ * about them reach a record. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../shim/argv_redact.h"
 #include "../shim/ct.h"
 #include "cli.h"
 #include "snap.h"
@@ -175,7 +177,7 @@ char **snap_env_records(char *block, size_t n, long long ts, cJSON ***recs, size
 		cJSON *r;
 		if (!eq || !(nl = (size_t)(eq - env[i])) || !ct_cred_namen(env[i], nl))
 			continue;
-		/* the first entry of a name is the one getenv returns (trace-format.md, env) */
+		/* the first entry of a name is the one getenv returns (docs/trace-format.md, env) */
 		for (size_t k = 0; k < i && !dup; k++)
 			dup = !strncmp(env[k], env[i], nl + 1);
 		if (dup)
@@ -198,58 +200,7 @@ char **snap_env_records(char *block, size_t n, long long ts, cJSON ***recs, size
 	return env;
 }
 
-/* ---- argv redaction: the rules of shim/argv.c, against the target's environment ---- */
-
-static int has_word(const char *s, const char *w)
-{
-	size_t l = strlen(w);
-	for (; *s; s++)
-		if (!strncasecmp(s, w, l))
-			return 1;
-	return 0;
-}
-
-static int secret_option(const char *a)
-{
-	if (!a || a[0] != '-' || strchr(a, '='))
-		return 0;
-	return has_word(a, "key") || has_word(a, "token") || has_word(a, "secret") || has_word(a, "pass") ||
-	       has_word(a, "auth") || has_word(a, "cred");
-}
-
-static int is_env_secret(const char *a, char *const *envp)
-{
-	if (strlen(a) < 8)
-		return 0;
-	for (; envp && *envp; envp++) {
-		const char *eq = strchr(*envp, '=');
-		if (eq && !strcmp(eq + 1, a) && ct_cred_namen(*envp, (size_t)(eq - *envp)))
-			return 1;
-	}
-	return 0;
-}
-
-static int redact(const char *a, const char *prev, char *const *envp)
-{
-	const char *eq = strchr(a, '=');
-
-	if (secret_option(prev) || ct_looks_like_key(a) || is_env_secret(a, envp))
-		return 1;
-	if (has_word(a, "bearer ") || has_word(a, "authorization:") || has_word(a, "x-api-key:"))
-		return 1;
-	if (has_word(a, "://") && strchr(a, '@'))
-		return 1;
-	if (eq) {
-		const char *nm = a;
-		while (*nm == '-')
-			nm++;
-		if (ct_cred_namen(nm, (size_t)(eq - nm)) || secret_option(a) || has_word(a, "key=") ||
-		    has_word(a, "token=") || has_word(a, "secret=") || has_word(a, "password="))
-			return 1;
-		return ct_looks_like_key(eq + 1);
-	}
-	return 0;
-}
+/* ---- argv, redacted by the shim's own rule (shim/argv_redact.c) against the target's environment ---- */
 
 cJSON *snap_argv(char *block, size_t n, char *const *envp, int *trunc)
 {
@@ -259,7 +210,7 @@ cJSON *snap_argv(char *block, size_t n, char *const *envp, int *trunc)
 
 	for (i = 0; i < 16 && av[i]; i++) {
 		char buf[129];
-		if (redact(av[i], i ? av[i - 1] : NULL, envp)) {
+		if (ct_argv_redact(av[i], i ? av[i - 1] : NULL, envp)) {
 			cJSON_AddItemToArray(a, cJSON_CreateString("<redacted>"));
 			continue;
 		}

@@ -82,44 +82,36 @@ static int try_site(const struct site *s, struct where *w, const struct proc *p)
 	return 1;
 }
 
-static int try_proc(const struct proc *p, enum kind k, const char *var, struct where *w)
+/* The i-th site of kind k in p (c: the variable's record in p, or NULL); NULL past the last. */
+static const struct site *site_at(const struct proc *p, const struct cred *c, enum kind k, size_t i)
 {
-	const struct cred *c = var ? proc_cred(p, var) : NULL;
-
 	switch (k) {
 	case K_READ:
-		for (size_t i = 0; c && i < c->nreads; i++)
-			if (try_site(&c->reads[i].site, w, p))
-				return 1;
-		break;
+		return c && i < c->nreads ? &c->reads[i].site : NULL;
 	case K_SET:
-		for (size_t i = 0; c && i < c->nsets; i++)
-			if (try_site(&c->sets[i].site, w, p))
-				return 1;
-		break;
+		return c && i < c->nsets ? &c->sets[i].site : NULL;
 	case K_EXEC:
-		for (size_t i = 0; i < p->nexecs; i++)
-			if (try_site(&p->execs[i].site, w, p))
-				return 1;
-		break;
+		return i < p->nexecs ? &p->execs[i].site : NULL;
 	case K_CONN:
-		for (size_t i = 0; i < p->nconns; i++)
-			if (try_site(&p->conns[i].site, w, p))
-				return 1;
-		break;
+		return i < p->nconns ? &p->conns[i].site : NULL;
 	case K_USE:
-		for (size_t i = 0; i < p->nuses; i++)
-			if (try_site(&p->uses[i].site, w, p))
-				return 1;
-		break;
+		return i < p->nuses ? &p->uses[i].site : NULL;
 	case K_FORK:
-		for (size_t i = 0; i < p->nforks; i++)
-			if (try_site(&p->forks[i].site, w, p))
-				return 1;
-		break;
+		return i < p->nforks ? &p->forks[i].site : NULL;
 	case K_END:
 		break;
 	}
+	return NULL;
+}
+
+static int try_proc(const struct proc *p, enum kind k, const char *var, struct where *w)
+{
+	const struct cred *c = var ? proc_cred(p, var) : NULL;
+	const struct site *s;
+
+	for (size_t i = 0; (s = site_at(p, c, k, i)); i++)
+		if (try_site(s, w, p))
+			return 1;
 	return 0;
 }
 

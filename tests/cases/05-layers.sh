@@ -6,7 +6,7 @@
 
 # layer  objects (the layers above, init.c and the hooks, may use everything below them)
 LAYERS='0 record config dirpolicy spin sha256 compat
-1 process secret value_facts argv
+1 process secret value_facts argv argv_redact
 2 writer trace_dir trace_hdr trace_key trace_name trace_vfork debug cap_ring fork_region'
 
 O=$BUILD/shim

@@ -19,37 +19,19 @@ if [ ! -d "$ROOT/tests/node/node_modules/openai" ]; then
 fi
 trap stop_fake_api EXIT
 
-# findings DIR: "CODE:VARIABLE:severity" of every finding, sorted, one line.
-findings() {
-	"$CLI" report --format json "$1" 2>"$1.report-err" |
-		$PY -c 'import json,sys; print(" ".join(sorted({f["code"] + ":" + str(f["variable"]) + ":" + f["severity"] for f in json.load(sys.stdin)["findings"]})))' 2>/dev/null
-}
-
 # sdk_case NAME SDK KEY-PREFIX WANT-STATUS EXPECT [VAR=VALUE|VAR=@key...]: runs the SDK app in a
 # clean environment (a fresh fake API accepting a fresh canary key; "VAR=@key" gives VAR that key);
-# EXPECT is "clean" (no error or warning) or the finding it must raise, "CODE:VAR:severity".
+# EXPECT is "clean" (no error or warning) or the finding it must raise, "CODE:VAR:severity" (lib.sh).
 sdk_case() {
-	local name=$1 sdk=$2 prefix=$3 want=$4 expect=$5 key rc=0 f a
+	local name=$1 sdk=$2 want=$4 expect=$5 rc=0
+	sdk_api "$3"
 	shift 5
-	key=$(canary "$prefix")
-	stop_fake_api
-	rm -f "$W/port"
-	start_fake_api "$key"
-	local envv=(PATH=/usr/bin:/bin HOME="$W" METADATA_SERVER_DETECTION=none
-		OPENAI_BASE_URL="http://127.0.0.1:$API_PORT/v1" ANTHROPIC_BASE_URL="http://127.0.0.1:$API_PORT"
-		FAKE_API_URL="http://127.0.0.1:$API_PORT" LANGSMITH_ENDPOINT="http://127.0.0.1:$API_PORT")
-	for a in "$@"; do
-		case $a in *=@key) envv+=("${a%=@key}=$key") ;; *) envv+=("$a") ;; esac
-	done
-	env -i "${envv[@]}" "$CLI" run -q -o "$W/$name" "$NODE" "$APP" "$sdk" >"$W/$name.out" 2>"$W/$name.err" || rc=$?
-	expect_eq "$name: status" "$rc" "$want"
-	f=$(findings "$W/$name" || echo report-failed:error)
-	if [ "$expect" = clean ]; then
-		case " $f" in *":error"* | *":warning"*) fail "$name: no error or warning finding" "[$f]" ;;
-		*) ok "$name: no error or warning finding" ;; esac
-	else
-		case " $f " in *" $expect "*) ok "$name: $expect" ;; *) fail "$name: $expect" "[$f]" ;; esac
-	fi
+	sdk_env "$@"
+	env -i PATH=/usr/bin:/bin HOME="$W" METADATA_SERVER_DETECTION=none \
+		OPENAI_BASE_URL="http://127.0.0.1:$API_PORT/v1" ANTHROPIC_BASE_URL="http://127.0.0.1:$API_PORT" \
+		FAKE_API_URL="http://127.0.0.1:$API_PORT" LANGSMITH_ENDPOINT="http://127.0.0.1:$API_PORT" \
+		"${SDK_ENV[@]}" "$CLI" run -q -o "$W/$name" "$NODE" "$APP" "$sdk" >"$W/$name.out" 2>"$W/$name.err" || rc=$?
+	sdk_expect "$name" "$W/$name" "$rc" "$want" "$expect"
 	# Network only to loopback: every connection the SDK made went to the fake API.
 	check "$name: loopback only" tq "$W/$name" \
 		'all(r.get("peer", "").startswith("127.0.0.1:") for r in by("connect") if r.get("family") in ("inet", "inet6"))'

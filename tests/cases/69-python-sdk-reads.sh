@@ -13,33 +13,16 @@ if ! $PY -c 'import httpx' 2>/dev/null; then
 fi
 trap stop_fake_api EXIT
 
-findings() {
-	"$CLI" report --format json "$1" 2>"$1.report-err" |
-		$PY -c 'import json,sys; print(" ".join(sorted({f["code"] + ":" + str(f["variable"]) + ":" + f["severity"] for f in json.load(sys.stdin)["findings"]})))' 2>/dev/null
-}
-
 # py_case NAME SDK KEY-PREFIX WANT-STATUS EXPECT [VAR=VALUE|VAR=@key...] (as 67-node-sdks.sh)
 py_case() {
-	local name=$1 sdk=$2 prefix=$3 want=$4 expect=$5 key rc=0 f a
+	local name=$1 sdk=$2 want=$4 expect=$5 rc=0
+	sdk_api "$3"
 	shift 5
-	key=$(canary "$prefix")
-	stop_fake_api
-	rm -f "$W/port"
-	start_fake_api "$key"
-	local envv=(PATH=/usr/bin:/bin HOME="$W" PYTHONDONTWRITEBYTECODE=1 FAKE_API_URL="http://127.0.0.1:$API_PORT")
-	for a in "$@"; do
-		case $a in *=@key) envv+=("${a%=@key}=$key") ;; *) envv+=("$a") ;; esac
-	done
-	env -i "${envv[@]}" "$CLI" run -q -o "$W/$name" "$PY" "$ROOT/tests/py/sdk_reads.py" "$sdk" \
+	sdk_env "$@"
+	env -i PATH=/usr/bin:/bin HOME="$W" PYTHONDONTWRITEBYTECODE=1 FAKE_API_URL="http://127.0.0.1:$API_PORT" \
+		"${SDK_ENV[@]}" "$CLI" run -q -o "$W/$name" "$PY" "$ROOT/tests/py/sdk_reads.py" "$sdk" \
 		>"$W/$name.out" 2>"$W/$name.err" || rc=$?
-	expect_eq "$name: status" "$rc" "$want"
-	f=$(findings "$W/$name" || echo report-failed:error)
-	if [ "$expect" = clean ]; then
-		case " $f" in *":error"* | *":warning"*) fail "$name: no error or warning finding" "[$f]" ;;
-		*) ok "$name: no error or warning finding" ;; esac
-	else
-		case " $f " in *" $expect "*) ok "$name: $expect" ;; *) fail "$name: $expect" "[$f]" ;; esac
-	fi
+	sdk_expect "$name" "$W/$name" "$rc" "$want" "$expect"
 }
 
 py_case openai-ok openai sk-proj- 0 clean OPENAI_API_KEY=@key

@@ -60,10 +60,19 @@ class P:
                         site={"py": {"file": "/usr/lib/python3/dist-packages/gunicorn/arbiter.py",
                                      "line": 589, "func": "spawn_worker", "module_level": False}})
 
+    def os_environ(self, at, name, *args, site, **kw):
+        """A read of os.environ in Python code: the audit hook's record, its site a Python frame."""
+        return self.read(at, name, *args, site=site, fn="os.environ", **kw)
+
     def write(self, d):
         with open(os.path.join(d, self.name), "w") as f:
             for r in self.recs:
                 f.write(json.dumps(r, separators=(",", ":")) + "\n")
+
+
+def python_proc(host, pid, ppid, script, **kw):
+    """`python3 script` with the CPython adapter's audit hook (its reads are os.environ's)."""
+    return P(host, pid, ppid, ["python3", script], runtime="audit-hook", **kw)
 
 
 def facts(name, state, ln, flags, provider, fp):
@@ -112,10 +121,10 @@ def execrec(p, at, path, argv, child=None, fn="posix_spawn", env="custom", lost=
 @case
 def missing_primary():
     """Compose: the api service has the key, the worker service does not; both are pid 1."""
-    api = P("api", 1, 0, ["python3", "app.py"], exe="/usr/bin/python3.11", runtime="audit-hook")
-    api.env(0, "OPENAI_API_KEY").read(50, "OPENAI_API_KEY", site=py("/srv/app/app.py", 7), fn="os.environ")
-    wk = P("worker", 1, 0, ["python3", "worker.py"], exe="/usr/bin/python3.11", at=5, runtime="audit-hook")
-    wk.read(60, "OPENAI_API_KEY", "absent", site=py("/srv/app/worker.py", 8, "make_client"), fn="os.environ")
+    api = python_proc("api", 1, 0, "app.py", exe="/usr/bin/python3.11")
+    api.env(0, "OPENAI_API_KEY").os_environ(50, "OPENAI_API_KEY", site=py("/srv/app/app.py", 7))
+    wk = python_proc("worker", 1, 0, "worker.py", exe="/usr/bin/python3.11", at=5)
+    wk.os_environ(60, "OPENAI_API_KEY", "absent", site=py("/srv/app/worker.py", 8, "make_client"))
     return [api, wk]
 
 
@@ -158,12 +167,12 @@ def missing_feature_on():
 def missing_fallback_neg():
     """A fallback chain read in order: Azure's AD token absent, then the API key present (openai-python
     lib/azure.py); google-genai reads GOOGLE_API_KEY and GEMINI_API_KEY, one is enough. Nothing."""
-    p = P("api", 330, 1, ["python3", "app.py"], runtime="audit-hook")
+    p = python_proc("api", 330, 1, "app.py")
     p.env(0, "AZURE_OPENAI_API_KEY", ln=32, provider=None).env(0, "GEMINI_API_KEY", ln=39, provider="google")
-    p.read(20, "AZURE_OPENAI_AD_TOKEN", "absent", site=py("/srv/app/app.py", 5), fn="os.environ")
-    p.read(21, "AZURE_OPENAI_API_KEY", ln=32, provider=None, site=py("/srv/app/app.py", 5), fn="os.environ")
-    p.read(22, "GOOGLE_API_KEY", "absent", site=py("/srv/app/app.py", 6), fn="os.environ")
-    p.read(23, "GEMINI_API_KEY", ln=39, provider="google", site=py("/srv/app/app.py", 6), fn="os.environ")
+    p.os_environ(20, "AZURE_OPENAI_AD_TOKEN", "absent", site=py("/srv/app/app.py", 5))
+    p.os_environ(21, "AZURE_OPENAI_API_KEY", ln=32, provider=None, site=py("/srv/app/app.py", 5))
+    p.os_environ(22, "GOOGLE_API_KEY", "absent", site=py("/srv/app/app.py", 6))
+    p.os_environ(23, "GEMINI_API_KEY", ln=39, provider="google", site=py("/srv/app/app.py", 6))
     return [p]
 
 
@@ -172,12 +181,12 @@ def missing_alternative_satisfied():
     """Anthropic's client reads ANTHROPIC_API_KEY (absent) while ANTHROPIC_AUTH_TOKEN is set but read
     earlier: either is enough (info, satisfied); PPLX_API_KEY and PERPLEXITY_API_KEY both absent: the
     primary is the error, the older name info."""
-    p = P("api", 340, 1, ["python3", "app.py"], runtime="audit-hook")
+    p = python_proc("api", 340, 1, "app.py")
     p.env(0, "ANTHROPIC_AUTH_TOKEN", ln=108, provider="anthropic")
-    p.read(20, "ANTHROPIC_AUTH_TOKEN", ln=108, provider="anthropic", site=py("/srv/app/app.py", 5), fn="os.environ")
-    p.read(21, "ANTHROPIC_API_KEY", "absent", site=py("/srv/app/app.py", 5), fn="os.environ")
-    p.read(22, "PPLX_API_KEY", "absent", site=py("/srv/app/app.py", 9), fn="os.environ")
-    p.read(23, "PERPLEXITY_API_KEY", "absent", site=py("/srv/app/app.py", 9), fn="os.environ")
+    p.os_environ(20, "ANTHROPIC_AUTH_TOKEN", ln=108, provider="anthropic", site=py("/srv/app/app.py", 5))
+    p.os_environ(21, "ANTHROPIC_API_KEY", "absent", site=py("/srv/app/app.py", 5))
+    p.os_environ(22, "PPLX_API_KEY", "absent", site=py("/srv/app/app.py", 9))
+    p.os_environ(23, "PERPLEXITY_API_KEY", "absent", site=py("/srv/app/app.py", 9))
     return [p]
 
 
@@ -185,9 +194,9 @@ def missing_alternative_satisfied():
 def empty_cites_host():
     """An empty OPENAI_API_KEY read by a process that then connected to api.openai.com (peer_host from the
     getaddrinfo hook) and to a database: the finding cites the OpenAI connection, not the database's."""
-    p = P("api", 350, 1, ["python3", "app.py"], runtime="audit-hook")
+    p = python_proc("api", 350, 1, "app.py")
     p.env(0, "OPENAI_API_KEY", "empty", ln=0)
-    p.read(20, "OPENAI_API_KEY", "empty", ln=0, site=py("/srv/app/app.py", 5), fn="os.environ")
+    p.os_environ(20, "OPENAI_API_KEY", "empty", ln=0, site=py("/srv/app/app.py", 5))
     p.rec(30, "connect", fd=7, ino=4401, type="stream", family="inet", peer="203.0.113.7:443",
           peer_host="api.openai.com", ok=True, errno=0, gen=0, forks=0, site={"bt": "off"})
     p.rec(31, "connect", fd=8, ino=4402, type="stream", family="inet", peer="10.0.0.5:5432",
@@ -198,17 +207,19 @@ def empty_cites_host():
 @case
 def clean():
     """Negative twin of most cases: one service, key present and read."""
-    p = P("api", 10, 1, ["python3", "app.py"], runtime="audit-hook")
+    p = python_proc("api", 10, 1, "app.py")
     p.env(0, "OPENAI_API_KEY").env(0, "ANTHROPIC_API_KEY", ln=108, provider="anthropic", fp="7c1d22aa0b31")
-    p.read(30, "OPENAI_API_KEY", site=py("/srv/app/app.py", 9, "handler"), fn="os.environ")
+    p.os_environ(30, "OPENAI_API_KEY", site=py("/srv/app/app.py", 9, "handler"))
     return [p]
 
 
-def setrec(p, at, name, state="present", ln=164, prev="absent", site=None, fn="setenv", ok=True):
-    return p.rec(at, "set", fn=fn, **facts(name, state, ln, [], "openai", "3f9a0c11d2e4"),
-                 prev={"state": prev, "len": 164 if prev == "present" else 0,
-                       "fp": "3f9a0c11d2e4" if prev == "present" else ""},
-                 ok=ok, gen=p.gen, forks=p.forks, site=site or {"bt": "off"})
+def setrec(p, at, name, state="present", ln=164, prev="absent", site=None, fn="setenv", ok=True, errno=None):
+    r = {"fn": fn, **facts(name, state, ln, [], "openai", "3f9a0c11d2e4"),
+         "prev": {"state": prev, "len": 164 if prev == "present" else 0,
+                  "fp": "3f9a0c11d2e4" if prev == "present" else ""}, "ok": ok}
+    if errno is not None:
+        r["errno"] = errno
+    return p.rec(at, "set", **r, gen=p.gen, forks=p.forks, site=site or {"bt": "off"})
 
 
 DOTENV = py("/usr/lib/python3/dist-packages/dotenv/main.py", 97, "set_as_environment_variables")
@@ -219,11 +230,11 @@ def missing_dotenv():
     """python-dotenv's load_dotenv: "if not already set" reads the key (absent), then sets it; and
     node --env-file: getenv finds each variable absent, then setenv at the same time. Neither is
     CRED_MISSING: the process answered the read itself (CRED_SET_AT_RUNTIME says so)."""
-    p = P("box", 920, 1, ["python3", "app.py"], runtime="audit-hook")
-    p.read(20, "OPENAI_API_KEY", "absent", site=py("/usr/lib/python3/dist-packages/dotenv/main.py", 95,
-                                                   "set_as_environment_variables"), fn="os.environ")
+    p = python_proc("box", 920, 1, "app.py")
+    p.os_environ(20, "OPENAI_API_KEY", "absent", site=py("/usr/lib/python3/dist-packages/dotenv/main.py", 95,
+                                                   "set_as_environment_variables"))
     setrec(p, 20, "OPENAI_API_KEY", site=DOTENV)
-    p.read(30, "OPENAI_API_KEY", site=py("/srv/app/app.py", 11), fn="os.environ")
+    p.os_environ(30, "OPENAI_API_KEY", site=py("/srv/app/app.py", 11))
     n = P("box", 930, 1, ["node", "--env-file=.env", "index.js"])
     n.read(5, "ANTHROPIC_API_KEY", "absent")
     setrec(n, 5, "ANTHROPIC_API_KEY", ln=108)
@@ -234,13 +245,13 @@ def missing_dotenv():
 def missing_dotenv_too_late():
     """The worker was spawned before the parent's load_dotenv set the key: the worker's absent read is
     CRED_MISSING; the parent's own dotenv read is not."""
-    p = P("box", 940, 1, ["python3", "app.py"], runtime="audit-hook")
+    p = python_proc("box", 940, 1, "app.py")
     execrec(p, 10, "/usr/bin/python3", ["python3", "worker.py"], child=941, env="inherit")
-    p.read(20, "OPENAI_API_KEY", "absent", site=py("/usr/lib/python3/dist-packages/dotenv/main.py", 95,
-                                                   "set_as_environment_variables"), fn="os.environ")
+    p.os_environ(20, "OPENAI_API_KEY", "absent", site=py("/usr/lib/python3/dist-packages/dotenv/main.py", 95,
+                                                   "set_as_environment_variables"))
     setrec(p, 20, "OPENAI_API_KEY", site=DOTENV)
-    w = P("box", 941, 940, ["python3", "worker.py"], at=11, runtime="audit-hook")
-    w.read(40, "OPENAI_API_KEY", "absent", site=py("/srv/app/worker.py", 8, "make_client"), fn="os.environ")
+    w = python_proc("box", 941, 940, "worker.py", at=11)
+    w.os_environ(40, "OPENAI_API_KEY", "absent", site=py("/srv/app/worker.py", 8, "make_client"))
     # A later setenv that failed answers nothing.
     setrec(w, 41, "OPENAI_API_KEY", ok=False)
     return [p, w]
@@ -249,27 +260,27 @@ def missing_dotenv_too_late():
 # ---- CRED_EMPTY -------------------------------------------------------------------------------------
 @case
 def empty_inherited():
-    p = P("worker", 20, 1, ["python3", "worker.py"], runtime="audit-hook")
+    p = python_proc("worker", 20, 1, "worker.py")
     p.env(0, "OPENAI_API_KEY", "empty", ln=0)
-    p.read(10, "OPENAI_API_KEY", "empty", ln=0, site=py("/srv/app/settings.py", 14), fn="os.environ")
+    p.os_environ(10, "OPENAI_API_KEY", "empty", ln=0, site=py("/srv/app/settings.py", 14))
     return [p]
 
 
 # ---- CRED_NAME_MISMATCH -----------------------------------------------------------------------------
 @case
 def name_mismatch():
-    p = P("worker", 30, 1, ["python3", "worker.py"], runtime="audit-hook")
+    p = python_proc("worker", 30, 1, "worker.py")
     p.env(0, "OPEN_AI_API_KEY")
-    p.read(10, "OPENAI_API_KEY", "absent", site=py("/srv/app/llm.py", 3), fn="os.environ")
+    p.os_environ(10, "OPENAI_API_KEY", "absent", site=py("/srv/app/llm.py", 3))
     return [p]
 
 
 @case
 def name_mismatch_neg():
     """Two related but distinct names, both set: no near miss."""
-    p = P("worker", 31, 1, ["python3", "worker.py"], runtime="audit-hook")
+    p = python_proc("worker", 31, 1, "worker.py")
     p.env(0, "OPENAI_API_KEY").env(0, "AZURE_OPENAI_API_KEY", ln=32, provider=None, fp="aa00bb11cc22")
-    p.read(10, "OPENAI_API_KEY", site=py("/srv/app/llm.py", 3), fn="os.environ")
+    p.os_environ(10, "OPENAI_API_KEY", site=py("/srv/app/llm.py", 3))
     return [p]
 
 
@@ -277,18 +288,18 @@ def name_mismatch_neg():
 @case
 def lost_spawn_read():
     """The parent spawns a worker with an explicit environment that lacks the key; the worker reads it."""
-    par = P("box", 4200, 1, ["python3", "app.py"], runtime="audit-hook")
+    par = python_proc("box", 4200, 1, "app.py")
     par.env(0, "OPENAI_API_KEY")
     execrec(par, 100, "/usr/bin/python3", ["python3", "worker.py"], child=4201, lost=["OPENAI_API_KEY"])
-    kid = P("box", 4201, 4200, ["python3", "worker.py"], at=101, runtime="audit-hook")
-    kid.read(150, "OPENAI_API_KEY", "absent", site=py("/srv/app/worker.py", 12), fn="os.environ")
+    kid = python_proc("box", 4201, 4200, "worker.py", at=101)
+    kid.os_environ(150, "OPENAI_API_KEY", "absent", site=py("/srv/app/worker.py", 12))
     return [par, kid]
 
 
 @case
 def lost_fork_exec():
     """fork + execve in the child: the spawning parent is named first, then the child."""
-    par = P("box", 4400, 1, ["python3", "app.py"], runtime="audit-hook")
+    par = python_proc("box", 4400, 1, "app.py")
     par.env(0, "OPENAI_API_KEY").fork(100, 4401)
     fk = P("box", 4401, 4400, ["python3", "app.py"], at=100, origin="fork", parent=par, gen=1)
     execrec(fk, 101, "/opt/app/bin/client", ["client"], fn="execve", lost=["OPENAI_API_KEY"],
@@ -302,7 +313,7 @@ def lost_fork_exec():
 @case
 def lost_vfork_untraced():
     """subprocess (vfork) with env={} that also drops LD_PRELOAD: the child is not traced."""
-    par = P("box", 4300, 1, ["python3", "app.py"], runtime="audit-hook")
+    par = python_proc("box", 4300, 1, "app.py")
     par.env(0, "OPENAI_API_KEY")
     vf = vfork_child(par, 100, 4301)
     execrec(vf, 100, "/usr/bin/python3", ["python3", "job.py"], fn="execve", lost=["OPENAI_API_KEY"],
@@ -313,7 +324,7 @@ def lost_vfork_untraced():
 @case
 def lost_minimal_env():
     """A child deliberately started with a minimal environment that never needs the key: info."""
-    par = P("box", 4500, 1, ["python3", "app.py"], runtime="audit-hook")
+    par = python_proc("box", 4500, 1, "app.py")
     par.env(0, "OPENAI_API_KEY")
     vf = vfork_child(par, 100, 4501)
     execrec(vf, 100, "/usr/bin/git", ["git", "rev-parse", "HEAD"], fn="execve", lost=["OPENAI_API_KEY"])
@@ -337,12 +348,12 @@ def lost_blind_child():
 def lost_vfork_read():
     """subprocess.run(env={...}) without the key: vfork + execve, the new image reads it. pids: the
     vfork parent (it chose the environment), then the exec'd image (the vfork child's pid)."""
-    par = P("box", 4800, 1, ["python3", "app.py"], runtime="audit-hook")
+    par = python_proc("box", 4800, 1, "app.py")
     par.env(0, "OPENAI_API_KEY")
     vf = vfork_child(par, 100, 4801)
     execrec(vf, 100, "/usr/bin/python3", ["python3", "job.py"], fn="execve", lost=["OPENAI_API_KEY"])
-    job = P("box", 4801, 4800, ["python3", "job.py"], at=101, runtime="audit-hook")
-    job.read(130, "OPENAI_API_KEY", "absent", site=py("/srv/app/job.py", 4), fn="os.environ")
+    job = python_proc("box", 4801, 4800, "job.py", at=101)
+    job.os_environ(130, "OPENAI_API_KEY", "absent", site=py("/srv/app/job.py", 4))
     return [par, vf, job]
 
 
@@ -389,7 +400,7 @@ def lost_fork_environ():
 def lost_fork_parent_untraced():
     """Only the fork child's files were collected (the parent's trace is on another volume): pids still
     name the parent first, from the child's header."""
-    par = P("box", 5400, 1, ["python3", "app.py"], runtime="audit-hook")
+    par = python_proc("box", 5400, 1, "app.py")
     fk = P("box", 5401, 5400, ["python3", "app.py"], at=50, origin="fork", parent=par, gen=1)
     execrec(fk, 51, "/opt/app/bin/client", ["client"], fn="execve", lost=["OPENAI_API_KEY"],
             site={"bt": "fresh-fork"})
@@ -401,12 +412,11 @@ def lost_fork_parent_untraced():
 @case
 def lost_neg():
     """The child inherits the environment: nothing lost."""
-    par = P("box", 4700, 1, ["python3", "app.py"], runtime="audit-hook")
+    par = python_proc("box", 4700, 1, "app.py")
     par.env(0, "OPENAI_API_KEY")
     execrec(par, 100, "/usr/bin/python3", ["python3", "worker.py"], child=4701, env="inherit")
-    kid = P("box", 4701, 4700, ["python3", "worker.py"], at=101, runtime="audit-hook")
-    kid.env(101, "OPENAI_API_KEY").read(150, "OPENAI_API_KEY", site=py("/srv/app/worker.py", 12),
-                                        fn="os.environ")
+    kid = python_proc("box", 4701, 4700, "worker.py", at=101)
+    kid.env(101, "OPENAI_API_KEY").os_environ(150, "OPENAI_API_KEY", site=py("/srv/app/worker.py", 12))
     return [par, kid]
 
 
@@ -423,13 +433,13 @@ def notseen_vfork():
     execrec(vf, 100, "/usr/bin/git", ["git", "status"], fn="execve", env="inherit")
     git = P("box", 5501, 5500, ["git", "status"], at=101)
     git.env(101, "OPENAI_API_KEY")
-    ghost = P("box", 5600, 1, ["python3", "other.py"], exe="/usr/bin/python3.11", runtime="audit-hook")
+    ghost = python_proc("box", 5600, 1, "other.py", exe="/usr/bin/python3.11")
     vf2 = vfork_child(ghost, 200, 5601)
     execrec(vf2, 200, "/usr/bin/git", ["git", "log"], fn="execve", env="inherit")
     git2 = P("box", 5601, 5600, ["git", "log"], at=201)
     fk = P("box", 5701, 5700, ["python3", "worker.py"], exe="/usr/bin/python3.11", at=300, origin="fork",
            parent=P("box", 5700, 1, ["python3", "worker.py"]), gen=1)
-    fk.read(310, "OPENAI_API_KEY", site=py("/srv/app/worker.py", 9, "task"), fn="os.environ")
+    fk.os_environ(310, "OPENAI_API_KEY", site=py("/srv/app/worker.py", 9, "task"))
     # Two images that did run code with no adapter record: one reason, listed once with both pids.
     fk2 = P("box", 5801, 5800, ["python3", "job.py"], exe="/usr/bin/python3.11", at=400, origin="fork",
             parent=P("box", 5800, 1, ["python3", "job.py"]), gen=1)
@@ -464,7 +474,7 @@ def use(p, at, ino, owner, op="send", role="child", fd=5, peer="127.0.0.1:8080")
 @case
 def socket_shared():
     """A connection made before the fork is used by two workers: error."""
-    m = P("box", 500, 1, ["python3", "server.py"], runtime="audit-hook")
+    m = python_proc("box", 500, 1, "server.py")
     conn(m, 10, 9001)
     m.fork(100, 501).fork(110, 502)
     w1 = P("box", 501, 500, ["python3", "server.py"], at=100, origin="fork", parent=m, gen=1)
@@ -477,7 +487,7 @@ def socket_shared():
 @case
 def socket_one_child():
     """The parent closed the socket right after forking and one child used it: warning, not error."""
-    m = P("box", 600, 1, ["python3", "server.py"], runtime="audit-hook")
+    m = python_proc("box", 600, 1, "server.py")
     conn(m, 10, 9002)
     m.fork(100, 601)
     m.rec(101, "close", fd=5, ino=9002, role="parent", gen=0)
@@ -530,7 +540,7 @@ def socket_listener_neg():
 @case
 def socket_accepted_neg():
     """An accepted connection handed to a forked handler, and a datagram socket used by the child."""
-    m = P("box", 660, 1, ["python3", "forkserver.py"], runtime="audit-hook")
+    m = python_proc("box", 660, 1, "forkserver.py")
     conn(m, 10, 9200, fd=7, peer="127.0.0.1:53", typ="dgram")
     m.fork(100, 661)
     h = P("box", 661, 660, ["python3", "forkserver.py"], at=100, origin="fork", parent=m, gen=1)
@@ -542,9 +552,9 @@ def socket_accepted_neg():
 @case
 def divergent():
     """Same trace directory (one key), two services with different values of the key."""
-    a = P("api", 1, 0, ["python3", "app.py"], runtime="audit-hook")
+    a = python_proc("api", 1, 0, "app.py")
     a.env(0, "OPENAI_API_KEY", fp="3f9a0c11d2e4")
-    b = P("worker", 1, 0, ["python3", "worker.py"], at=3, runtime="audit-hook")
+    b = python_proc("worker", 1, 0, "worker.py", at=3)
     b.env(3, "OPENAI_API_KEY", fp="9b1c7e00f4a2")
     return [a, b]
 
@@ -552,11 +562,11 @@ def divergent():
 @case
 def divergent_neg():
     """Same value everywhere; a host with another fingerprint key is not compared."""
-    a = P("api", 1, 0, ["python3", "app.py"], runtime="audit-hook", kid="a1b2c3d4e5f6")
+    a = python_proc("api", 1, 0, "app.py", kid="a1b2c3d4e5f6")
     a.env(0, "OPENAI_API_KEY", fp="3f9a0c11d2e4")
-    b = P("worker", 1, 0, ["python3", "worker.py"], at=3, runtime="audit-hook", kid="a1b2c3d4e5f6")
+    b = python_proc("worker", 1, 0, "worker.py", at=3, kid="a1b2c3d4e5f6")
     b.env(3, "OPENAI_API_KEY", fp="3f9a0c11d2e4")
-    c = P("batch", 1, 0, ["python3", "batch.py"], at=4, runtime="audit-hook", kid="0f0f0f0f0f0f")
+    c = python_proc("batch", 1, 0, "batch.py", at=4, kid="0f0f0f0f0f0f")
     c.env(4, "OPENAI_API_KEY", fp="55aa55aa55aa")
     return [a, b, c]
 
@@ -571,13 +581,13 @@ def under(sub, *ps):
 def divergent_kid():
     """Two hosts collected apart (two PATH arguments) that share one CREDTRACE_KEY_FILE: the same kid in
     both headers, so their fingerprints are compared although they come from different inputs."""
-    a = P("api", 1, 0, ["python3", "app.py"], runtime="audit-hook", kid="41104bc4")
+    a = python_proc("api", 1, 0, "app.py", kid="41104bc4")
     a.env(0, "OPENAI_API_KEY", fp="3f9a0c11d2e4")
-    b = P("worker", 1, 0, ["python3", "worker.py"], at=3, runtime="audit-hook", kid="41104bc4")
+    b = python_proc("worker", 1, 0, "worker.py", at=3, kid="41104bc4")
     b.env(3, "OPENAI_API_KEY", fp="9b1c7e00f4a2")
     # A process under another key (its own CREDTRACE_KEY_FILE) is compared with nobody; the evidence
     # names the key of each fingerprint since there are two.
-    c = P("api", 2, 0, ["python3", "admin.py"], at=4, runtime="audit-hook", kid="77aa0011")
+    c = python_proc("api", 2, 0, "admin.py", at=4, kid="77aa0011")
     c.env(4, "OPENAI_API_KEY", fp="0123456789ab")
     return under("api", a, c) + under("worker", b)
 
@@ -586,9 +596,9 @@ def divergent_kid():
 def divergent_mixed_kid():
     """One trace directory; one file has a kid, the other was written by a shim without it: the key id is
     missing on one side, so they are compared as before, by input."""
-    a = P("api", 1, 0, ["python3", "app.py"], runtime="audit-hook", kid="41104bc4")
+    a = python_proc("api", 1, 0, "app.py", kid="41104bc4")
     a.env(0, "OPENAI_API_KEY", fp="3f9a0c11d2e4")
-    b = P("worker", 1, 0, ["python3", "worker.py"], at=3, runtime="audit-hook")
+    b = python_proc("worker", 1, 0, "worker.py", at=3)
     b.env(3, "OPENAI_API_KEY", fp="9b1c7e00f4a2")
     return [a, b]
 
@@ -598,13 +608,13 @@ def divergent_kid_neg():
     """Different keys never compare: two files of one directory with different kids (one used its own
     CREDTRACE_KEY_FILE), and a second input whose files have another kid or none (compared only with
     files of their own input)."""
-    a = P("api", 1, 0, ["python3", "app.py"], runtime="audit-hook", kid="41104bc4")
+    a = python_proc("api", 1, 0, "app.py", kid="41104bc4")
     a.env(0, "OPENAI_API_KEY", fp="3f9a0c11d2e4")
-    a2 = P("api", 2, 0, ["python3", "admin.py"], at=1, runtime="audit-hook", kid="77aa0011")
+    a2 = python_proc("api", 2, 0, "admin.py", at=1, kid="77aa0011")
     a2.env(1, "OPENAI_API_KEY", fp="0123456789ab")
-    b = P("batch", 1, 0, ["python3", "batch.py"], at=4, runtime="audit-hook", kid="c0ffee00")
+    b = python_proc("batch", 1, 0, "batch.py", at=4, kid="c0ffee00")
     b.env(4, "OPENAI_API_KEY", fp="55aa55aa55aa")
-    old = P("batch", 2, 0, ["python3", "legacy.py"], at=5, runtime="audit-hook")
+    old = python_proc("batch", 2, 0, "legacy.py", at=5)
     old.env(5, "OPENAI_API_KEY", fp="55aa55aa55aa")
     return under("api", a, a2) + under("batch", b, old)
 
@@ -613,17 +623,16 @@ def divergent_kid_neg():
 @case
 def malformed_newline():
     """A key written into a secret with echo: trailing newline."""
-    p = P("worker", 40, 1, ["python3", "worker.py"], runtime="audit-hook")
+    p = python_proc("worker", 40, 1, "worker.py")
     p.env(0, "OPENAI_API_KEY", ln=165, flags=["newline"], fp="1212abab3434")
-    p.read(10, "OPENAI_API_KEY", ln=165, flags=["newline"], fp="1212abab3434", site=py("/srv/app/llm.py", 3),
-           fn="os.environ")
+    p.os_environ(10, "OPENAI_API_KEY", ln=165, flags=["newline"], fp="1212abab3434", site=py("/srv/app/llm.py", 3))
     return [p]
 
 
 @case
 def malformed_foreign():
     """An Anthropic key in OPENAI_API_KEY, and quotes kept from a .env file."""
-    p = P("worker", 41, 1, ["python3", "worker.py"], runtime="audit-hook")
+    p = python_proc("worker", 41, 1, "worker.py")
     p.env(0, "OPENAI_API_KEY", ln=108, flags=["foreign_prefix"], provider="anthropic", fp="77aa88bb99cc")
     p.env(0, "ANTHROPIC_API_KEY", ln=110, flags=["quoted"], provider=None, fp="12ab34cd56ef")
     return [p]
@@ -635,7 +644,7 @@ def read_before_fork():
     """gunicorn --preload: the client is built at import time in the master; workers do the calls."""
     m = P("api", 700, 1, ["gunicorn", "--preload", "app:app"], exe="/usr/bin/python3.11", runtime="audit-hook")
     m.env(0, "OPENAI_API_KEY")
-    m.read(40, "OPENAI_API_KEY", site=py("/srv/app/app.py", 5), fn="os.environ")
+    m.os_environ(40, "OPENAI_API_KEY", site=py("/srv/app/app.py", 5))
     m.fork(1200, 701).fork(1210, 702)
     out = [m]
     for pid, at in ((701, 1200), (702, 1210)):
@@ -653,7 +662,7 @@ def read_before_fork_silent():
     m = P("wk", 720, 1, ["python3", "-m", "celery", "-A", "tasks", "worker"], exe="/usr/bin/python3.11",
           runtime="audit-hook")
     m.env(0, "OPENAI_API_KEY")
-    m.read(40, "OPENAI_API_KEY", site=py("/srv/app/tasks.py", 4), fn="os.environ")
+    m.os_environ(40, "OPENAI_API_KEY", site=py("/srv/app/tasks.py", 4))
     m.fork(900, 721).fork(910, 722)
     return [m]
 
@@ -663,11 +672,11 @@ def read_before_fork_neg():
     """Each worker builds its client after the fork; a subprocess child that execs is not a worker."""
     m = P("api", 710, 1, ["gunicorn", "app:app"], exe="/usr/bin/python3.11", runtime="audit-hook")
     m.env(0, "OPENAI_API_KEY")
-    m.read(40, "OPENAI_API_KEY", site=py("/srv/app/config.py", 5), fn="os.environ")
+    m.os_environ(40, "OPENAI_API_KEY", site=py("/srv/app/config.py", 5))
     m.fork(1200, 711).fork(1300, 712)
     w = P("api", 711, 710, ["gunicorn", "app:app"], exe="/usr/bin/python3.11", at=1200, origin="fork", parent=m,
           gen=1)
-    w.read(1250, "OPENAI_API_KEY", site=py("/srv/app/app.py", 20, "post_fork"), fn="os.environ")
+    w.os_environ(1250, "OPENAI_API_KEY", site=py("/srv/app/app.py", 20, "post_fork"))
     s = P("api", 712, 710, ["gunicorn", "app:app"], exe="/usr/bin/python3.11", at=1300, origin="fork", parent=m,
           gen=1)
     execrec(s, 1301, "/usr/bin/git", ["git", "describe"], fn="execve", env="inherit", site={"bt": "fresh-fork"})
@@ -688,11 +697,11 @@ def fork_inherit_neg():
     m.fork(1200, 721)
     w = P("api", 721, 720, ["gunicorn", "app:app"], exe="/usr/bin/python3.11", at=1200, origin="fork", parent=m,
           gen=1)
-    w.read(1250, "OPENAI_API_KEY", site=py("/srv/app/app.py", 20, "post_fork"), fn="os.environ")
+    w.os_environ(1250, "OPENAI_API_KEY", site=py("/srv/app/app.py", 20, "post_fork"))
     w.fork(1300, 722)
     g = P("api", 722, 721, ["gunicorn", "app:app"], exe="/usr/bin/python3.11", at=1300, origin="fork", parent=w,
           gen=2)
-    g.read(1350, "OPENAI_API_KEY", site=py("/srv/app/tasks.py", 12, "run"), fn="os.environ")
+    g.os_environ(1350, "OPENAI_API_KEY", site=py("/srv/app/tasks.py", 12, "run"))
     return [m, w, g]
 
 
@@ -713,8 +722,8 @@ def fork_inherit_set():
           site=py("/srv/app/master.py", 30, "drop_secrets"))
     w = P("api", 731, 730, ["gunicorn", "app:app"], exe="/usr/bin/python3.11", at=100, origin="fork", parent=m,
           gen=1)
-    w.read(200, "OPENAI_API_KEY", fp="9b1e7f3300aa", site=py("/srv/app/app.py", 20, "post_fork"), fn="os.environ")
-    w.read(210, "ANTHROPIC_API_KEY", "empty", ln=0, site=py("/srv/app/app.py", 21, "post_fork"), fn="os.environ")
+    w.os_environ(200, "OPENAI_API_KEY", fp="9b1e7f3300aa", site=py("/srv/app/app.py", 20, "post_fork"))
+    w.os_environ(210, "ANTHROPIC_API_KEY", "empty", ln=0, site=py("/srv/app/app.py", 21, "post_fork"))
     return [m, w]
 
 
@@ -727,7 +736,7 @@ def name_mismatch_fork():
     m.fork(500, 741)
     c = P("worker", 741, 740, ["celery", "-A", "app", "worker"], exe="/usr/bin/python3.11", at=500,
           origin="fork", parent=m, gen=1)
-    c.read(600, "OPENAI_API_KEY", "absent", site=py("/srv/app/tasks.py", 8, "make_client"), fn="os.environ")
+    c.os_environ(600, "OPENAI_API_KEY", "absent", site=py("/srv/app/tasks.py", 8, "make_client"))
     return [m, c]
 
 
@@ -735,7 +744,7 @@ def name_mismatch_fork():
 @case
 def untraced_static():
     """A static binary keeps LD_PRELOAD but loads no preload: no file."""
-    p = P("box", 800, 1, ["python3", "deploy.py"], runtime="audit-hook")
+    p = python_proc("box", 800, 1, "deploy.py")
     p.env(0, "OPENAI_API_KEY")
     execrec(p, 50, "/usr/local/bin/static-tool", ["static-tool", "sync"], child=801, env="inherit")
     return [p]
@@ -743,7 +752,7 @@ def untraced_static():
 
 @case
 def untraced_neg():
-    p = P("box", 810, 1, ["python3", "deploy.py"], runtime="audit-hook")
+    p = python_proc("box", 810, 1, "deploy.py")
     p.env(0, "OPENAI_API_KEY")
     execrec(p, 50, "/usr/bin/tool", ["tool", "sync"], child=811, env="inherit")
     t = P("box", 811, 810, ["tool", "sync"], at=51)
@@ -755,22 +764,18 @@ def untraced_neg():
 @case
 def set_at_runtime():
     """python-dotenv's load_dotenv() sets the key from a .env file."""
-    p = P("box", 900, 1, ["python3", "app.py"], runtime="audit-hook")
-    p.rec(20, "set", fn="setenv", **facts("OPENAI_API_KEY", "present", 164, [], "openai", "3f9a0c11d2e4"),
-          prev={"state": "absent", "len": 0, "fp": ""}, ok=True, gen=0, forks=0,
-          site=py("/usr/lib/python3/dist-packages/dotenv/main.py", 97, "set_as_environment_variables"))
-    p.read(30, "OPENAI_API_KEY", site=py("/srv/app/app.py", 11), fn="os.environ")
+    p = python_proc("box", 900, 1, "app.py")
+    setrec(p, 20, "OPENAI_API_KEY", site=DOTENV)
+    p.os_environ(30, "OPENAI_API_KEY", site=py("/srv/app/app.py", 11))
     return [p]
 
 
 @case
 def set_at_runtime_neg():
     """A failed setenv changes nothing."""
-    p = P("box", 910, 1, ["python3", "app.py"], runtime="audit-hook")
+    p = python_proc("box", 910, 1, "app.py")
     p.env(0, "OPENAI_API_KEY")
-    p.rec(20, "set", fn="setenv", **facts("OPENAI_API_KEY", "present", 164, [], "openai", "3f9a0c11d2e4"),
-          prev={"state": "present", "len": 164, "fp": "3f9a0c11d2e4"}, ok=False, errno=22, gen=0, forks=0,
-          site={"bt": "off"})
+    setrec(p, 20, "OPENAI_API_KEY", prev="present", ok=False, errno=22)
     return [p]
 
 
@@ -798,9 +803,9 @@ def key_stale():
     """A client built at import time with the key of the moment; a .env loaded later replaces the key;
     the client still sends the old one and gets 401 twice: KEY_REJECTED and KEY_SENT_DIFFERS (error),
     with the import-time read that had the sent fingerprint."""
-    p = P("box", 1010, 1, ["python3", "app.py"], runtime="audit-hook")
+    p = python_proc("box", 1010, 1, "app.py")
     p.env(0, "OPENAI_API_KEY", fp="aaaaaaaaaaaa")
-    p.read(5, "OPENAI_API_KEY", fn="os.environ", fp="aaaaaaaaaaaa", site=py("/srv/app/app.py", 3))
+    p.os_environ(5, "OPENAI_API_KEY", fp="aaaaaaaaaaaa", site=py("/srv/app/app.py", 3))
     setrec(p, 8, "OPENAI_API_KEY", prev="present", site=py("/usr/lib/python3/dist-packages/dotenv/main.py", 98, "set_as_environment_variables", False))
     old, now = cred_facts(fp="aaaaaaaaaaaa"), cred_facts(fp="3f9a0c11d2e4")
     wire(p, 20, cred=old, match=None, var_env=now)
@@ -812,9 +817,9 @@ def key_stale():
 @case
 def key_stale_neg():
     """The healthy twin: the key sent is the environment's and the server answers 200: nothing."""
-    p = P("box", 1020, 1, ["python3", "app.py"], runtime="audit-hook")
+    p = python_proc("box", 1020, 1, "app.py")
     p.env(0, "OPENAI_API_KEY")
-    p.read(5, "OPENAI_API_KEY", fn="os.environ", site=py("/srv/app/app.py", 3))
+    p.os_environ(5, "OPENAI_API_KEY", site=py("/srv/app/app.py", 3))
     wire(p, 20)
     return [p]
 

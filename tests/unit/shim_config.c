@@ -4,15 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "config.h"
-
-static int failed, passed;
-
-static void ok(int cond, const char *what)
-{
-	printf("%s - %s\n", cond ? "ok" : "not ok", what);
-	cond ? passed++ : failed++;
-}
 
 static void test_sizes(void)
 {
@@ -44,7 +37,7 @@ static void test_sizes(void)
 		int rc = ct_parse_size(t[i].in, &v);
 		char name[96];
 		snprintf(name, sizeof name, "size \"%s\" -> rc %d", t[i].in, t[i].rc);
-		ok(rc == t[i].rc && (rc != 0 ? v == 12345 : v == t[i].want), name);
+		OK(rc == t[i].rc && (rc != 0 ? v == 12345 : v == t[i].want), "%s", name);
 	}
 }
 
@@ -60,7 +53,7 @@ static void test_bools(void)
 		int v = 7, rc = ct_parse_bool(t[i].in, &v);
 		char name[64];
 		snprintf(name, sizeof name, "bool \"%s\" -> rc %d", t[i].in, t[i].rc);
-		ok(rc == t[i].rc && (rc != 0 ? v == 7 : v == t[i].want), name);
+		OK(rc == t[i].rc && (rc != 0 ? v == 7 : v == t[i].want), "%s", name);
 	}
 }
 
@@ -74,22 +67,22 @@ static void test_read(void)
 	               "CREDTRACE_DEBUG=yes",
 	               NULL};
 	ct_config_read(env);
-	ok(ct_config.max_bytes == CT_MAX_BYTES_DEFAULT, "bad size keeps the default");
-	ok(ct_config.backtrace == 1, "bad boolean keeps the default");
-	ok(ct_config.fingerprint == 0, "off turns fingerprints off");
-	ok(ct_config.debug == 1, "yes turns debug on");
-	ok(ct_config.vars && !strcmp(ct_config.vars, "A_KEY,B_*"), "list kept as given");
-	ok(ct_config.trace_dir == NULL, "empty CREDTRACE_DIR means the default");
+	OK(ct_config.max_bytes == CT_MAX_BYTES_DEFAULT, "bad size keeps the default");
+	OK(ct_config.backtrace == 1, "bad boolean keeps the default");
+	OK(ct_config.fingerprint == 0, "off turns fingerprints off");
+	OK(ct_config.debug == 1, "yes turns debug on");
+	OK(ct_config.vars && !strcmp(ct_config.vars, "A_KEY,B_*"), "list kept as given");
+	OK(ct_config.trace_dir == NULL, "empty CREDTRACE_DIR means the default");
 	/* in the table's order: CREDTRACE_BACKTRACE comes before CREDTRACE_MAX_BYTES */
 	const char *p0 = ct_config_problem(0), *p1 = ct_config_problem(1);
-	ok(p1 && strstr(p1, "CREDTRACE_MAX_BYTES: not a size") && strstr(p1, "using 16M"),
+	OK(p1 && strstr(p1, "CREDTRACE_MAX_BYTES: not a size") && strstr(p1, "using 16M"),
 	   "the size problem names the setting and the default");
-	ok(p0 && strstr(p0, "CREDTRACE_BACKTRACE: not a boolean"), "the boolean problem names the setting");
-	ok(ct_config_problem(2) == NULL, "two problems, no more");
-	ok(p0 && p1 && !strstr(p1, "1e6") && !strstr(p0, "maybe"), "values are never echoed");
+	OK(p0 && strstr(p0, "CREDTRACE_BACKTRACE: not a boolean"), "the boolean problem names the setting");
+	OK(ct_config_problem(2) == NULL, "two problems, no more");
+	OK(p0 && p1 && !strstr(p1, "1e6") && !strstr(p0, "maybe"), "values are never echoed");
 	char *env2[] = {"CREDTRACE_MAX_BYTES=1", NULL};
 	ct_config_read(env2);
-	ok(ct_config.max_bytes == CT_MAX_BYTES_MIN && ct_config_problem(0) &&
+	OK(ct_config.max_bytes == CT_MAX_BYTES_MIN && ct_config_problem(0) &&
 	       strstr(ct_config_problem(0), "using 4096"),
 	   "a size below one record is raised to 4096, and said");
 }
@@ -99,6 +92,5 @@ int main(void)
 	test_sizes();
 	test_bools();
 	test_read();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed != 0;
+	return CHECK_DONE();
 }

@@ -10,24 +10,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "ct.h"
 
 int ct_secret_selfcheck(void);
 void ct_sha256(const unsigned char *msg, size_t n, unsigned char out[32]);
 void ct_sha256_portable(int on);
-
-static int failed, passed;
-
-static void ok(int cond, const char *what, const char *detail)
-{
-	if (cond) {
-		printf("ok - %s\n", what);
-		passed++;
-	} else {
-		printf("not ok - %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
-		failed++;
-	}
-}
 
 /* ---- synthetic values ---- */
 static uint64_t rng;
@@ -134,21 +122,21 @@ static void test_names(void)
 	char msg[160];
 	size_t i;
 
-	ok(ct_secret_selfcheck(), "names: table constants agree with the tables", NULL);
+	OK(ct_secret_selfcheck(), "names: table constants agree with the tables");
 	for (i = 0; i < sizeof yes / sizeof *yes; i++) {
 		snprintf(msg, sizeof msg, "name %s is a credential", yes[i]);
-		ok(ct_cred_name(yes[i]) && ct_cred_namen(yes[i], strlen(yes[i])), msg, NULL);
+		OK(ct_cred_name(yes[i]) && ct_cred_namen(yes[i], strlen(yes[i])), "%s", msg);
 	}
 	for (i = 0; i < sizeof no / sizeof *no; i++) {
 		snprintf(msg, sizeof msg, "name '%s' is not a credential", no[i]);
-		ok(!ct_cred_name(no[i]) && !ct_cred_namen(no[i], strlen(no[i])), msg, NULL);
+		OK(!ct_cred_name(no[i]) && !ct_cred_namen(no[i], strlen(no[i])), "%s", msg);
 	}
-	ok(!ct_cred_name(NULL) && !ct_cred_namen(NULL, 5), "name NULL is not a credential", NULL);
-	ok(ct_cred_namen("OPENAI_API_KEY=x", 14), "namen stops at n (NAME=value entry)", NULL);
-	ok(!ct_cred_namen("OPENAI_API_KEY=x", 13), "namen: a cut suffix does not match", NULL);
-	ok(ct_cred_namen("GH_TOKENS", 8), "namen: GH_TOKEN inside a longer buffer", NULL);
-	ok(!ct_cred_namen("GH_TO\0KEN", 9), "namen: an embedded NUL ends the name", NULL);
-	ok(!ct_cred_namen("DATABASE_URL", 11), "namen: exact name cut short", NULL);
+	OK(!ct_cred_name(NULL) && !ct_cred_namen(NULL, 5), "name NULL is not a credential");
+	OK(ct_cred_namen("OPENAI_API_KEY=x", 14), "namen stops at n (NAME=value entry)");
+	OK(!ct_cred_namen("OPENAI_API_KEY=x", 13), "namen: a cut suffix does not match");
+	OK(ct_cred_namen("GH_TOKENS", 8), "namen: GH_TOKEN inside a longer buffer");
+	OK(!ct_cred_namen("GH_TO\0KEN", 9), "namen: an embedded NUL ends the name");
+	OK(!ct_cred_namen("DATABASE_URL", 11), "namen: exact name cut short");
 }
 
 /* A name that ends exactly at the end of a readable page: any read past it faults. */
@@ -174,7 +162,7 @@ static void test_page_edge(void)
 		memcpy(term, names[i], l + 1); /* NUL in the last byte of the page */
 		good &= ct_cred_name(term) == ct_cred_name(names[i]);
 	}
-	ok(good, "names at the end of a page: no read past them", NULL);
+	OK(good, "names at the end of a page: no read past them");
 	munmap(m, (size_t)pg * 2);
 }
 
@@ -184,35 +172,34 @@ static void test_configured(void)
 	size_t i, o = 0;
 
 	ct_cred_configure("MY_CUSTOM_VAR, FOO*:*_PW,?X,,:");
-	ok(ct_cred_name("MY_CUSTOM_VAR") && ct_cred_name("my_custom_var"), "configured: exact name", NULL);
-	ok(ct_cred_name("FOOBAR") && ct_cred_name("FOO"), "configured: trailing glob", NULL);
-	ok(ct_cred_name("DB_PW") && !ct_cred_name("DB_PWX"), "configured: leading glob", NULL);
-	ok(ct_cred_name("AX") && !ct_cred_name("AAX"), "configured: ? matches one byte, short names too",
-	   NULL);
-	ok(ct_cred_namen("AX=1", 2), "configured: namen", NULL);
-	ok(!ct_cred_name("HOME") && !ct_cred_name("BAR"), "configured: others still ignored", NULL);
-	ok(ct_cred_name("OPENAI_API_KEY"), "configured: built-in rules still apply", NULL);
+	OK(ct_cred_name("MY_CUSTOM_VAR") && ct_cred_name("my_custom_var"), "configured: exact name");
+	OK(ct_cred_name("FOOBAR") && ct_cred_name("FOO"), "configured: trailing glob");
+	OK(ct_cred_name("DB_PW") && !ct_cred_name("DB_PWX"), "configured: leading glob");
+	OK(ct_cred_name("AX") && !ct_cred_name("AAX"), "configured: ? matches one byte, short names too");
+	OK(ct_cred_namen("AX=1", 2), "configured: namen");
+	OK(!ct_cred_name("HOME") && !ct_cred_name("BAR"), "configured: others still ignored");
+	OK(ct_cred_name("OPENAI_API_KEY"), "configured: built-in rules still apply");
 	ct_cred_configure("A*B*C");
-	ok(ct_cred_name("AxxBxxC") && ct_cred_name("ABC") && !ct_cred_name("AxxBxx"),
-	   "configured: several stars", NULL);
+	OK(ct_cred_name("AxxBxxC") && ct_cred_name("ABC") && !ct_cred_name("AxxBxx"),
+	   "configured: several stars");
 	ct_cred_configure(NULL);
-	ok(!ct_cred_name("FOOBAR") && !ct_cred_name("AX"), "configured: NULL clears", NULL);
-	ok(!ct_cred_name("HOME") && ct_cred_name("GH_TOKEN"), "configured: cleared, built-ins back", NULL);
+	OK(!ct_cred_name("FOOBAR") && !ct_cred_name("AX"), "configured: NULL clears");
+	OK(!ct_cred_name("HOME") && ct_cred_name("GH_TOKEN"), "configured: cleared, built-ins back");
 	/* 40 patterns: the first 32 are kept */
 	for (i = 0; i < 40; i++)
 		o += (size_t)snprintf(many + o, sizeof many - o, "VAR_%02zu,", i);
 	ct_cred_configure(many);
-	ok(ct_cred_name("VAR_31") && !ct_cred_name("VAR_32"), "configured: at most 32 patterns", NULL);
+	OK(ct_cred_name("VAR_31") && !ct_cred_name("VAR_32"), "configured: at most 32 patterns");
 	/* more than 1 KiB: what fits is kept, the rest ignored, no overflow */
 	memset(many, 'Z', sizeof many - 1);
 	many[sizeof many - 1] = 0;
 	memcpy(many, "SHORT_ONE,", 10);
 	ct_cred_configure(many);
-	ok(ct_cred_name("SHORT_ONE"), "configured: an oversized pattern is dropped", NULL);
+	OK(ct_cred_name("SHORT_ONE"), "configured: an oversized pattern is dropped");
 	ct_cred_configure("*");
-	ok(ct_cred_name("H") && ct_cred_name("HOME"), "configured: * matches every name", NULL);
+	OK(ct_cred_name("H") && ct_cred_name("HOME"), "configured: * matches every name");
 	ct_cred_configure("");
-	ok(!ct_cred_name("HOME"), "configured: empty string clears", NULL);
+	OK(!ct_cred_name("HOME"), "configured: empty string clears");
 }
 
 /* ---- values ---- */
@@ -240,15 +227,17 @@ static void flags_eq(const char *what, const char *name, const char *value, char
 	struct ct_facts f = F(name, value, envp);
 	char got[160], exp[160], detail[400];
 	flagstr(f.flags, got);
-	snprintf(detail, sizeof detail, "flags [%s], want [%s]", got, flagstr(want, exp));
-	ok(f.flags == want, what, detail);
+	int good = f.flags == want;
+	snprintf(detail, sizeof detail, ": flags [%s], want [%s]", got, flagstr(want, exp));
+	OK(good, "%s%s", what, good ? "" : detail);
 }
 static void flag_has(const char *what, const char *name, const char *value, unsigned bit, int want)
 {
 	struct ct_facts f = F(name, value, NULL);
 	char got[160], detail[200];
-	snprintf(detail, sizeof detail, "flags [%s]", flagstr(f.flags, got));
-	ok(!!(f.flags & bit) == want, what, detail);
+	int good = !!(f.flags & bit) == want;
+	snprintf(detail, sizeof detail, ": flags [%s]", flagstr(f.flags, got));
+	OK(good, "%s%s", what, good ? "" : detail);
 }
 
 static void test_states(void)
@@ -257,22 +246,22 @@ static void test_states(void)
 	char k[256];
 
 	f = F("OPENAI_API_KEY", NULL, NULL);
-	ok(f.state == CT_ABSENT && f.len == 0 && !f.flags && !f.provider && !f.entropy && !f.fp[0],
-	   "absent: no facts", NULL);
+	OK(f.state == CT_ABSENT && f.len == 0 && !f.flags && !f.provider && !f.entropy && !f.fp[0],
+	   "absent: no facts");
 	f = F("OPENAI_API_KEY", "", NULL);
-	ok(f.state == CT_EMPTY && f.len == 0 && !f.flags && !f.entropy && !f.fp[0], "empty string", NULL);
+	OK(f.state == CT_EMPTY && f.len == 0 && !f.flags && !f.entropy && !f.fp[0], "empty string");
 	f = F("OPENAI_API_KEY", " \t ", NULL);
-	ok(f.state == CT_EMPTY && f.len == 3 && f.flags == CT_F_WHITESPACE && !f.fp[0],
-	   "whitespace only is empty", NULL);
+	OK(f.state == CT_EMPTY && f.len == 3 && f.flags == CT_F_WHITESPACE && !f.fp[0],
+	   "whitespace only is empty");
 	f = F("OPENAI_API_KEY", "\n", NULL);
-	ok(f.state == CT_EMPTY && f.flags == CT_F_NEWLINE && !f.entropy, "newline only is empty", NULL);
+	OK(f.state == CT_EMPTY && f.flags == CT_F_NEWLINE && !f.entropy, "newline only is empty");
 	f = F("OPENAI_API_KEY", mk(k, "sk-proj-", 164), NULL);
-	ok(f.state == CT_PRESENT && f.len == 164 && f.flags == 0 && prov_is(&f, "openai") && f.entropy &&
+	OK(f.state == CT_PRESENT && f.len == 164 && f.flags == 0 && prov_is(&f, "openai") && f.entropy &&
 	       !strcmp(f.entropy, "high"),
-	   "present: OpenAI project key, clean", NULL);
-	ok(!strcmp(ct_state_name(CT_ABSENT), "absent") && !strcmp(ct_state_name(CT_EMPTY), "empty") &&
+	   "present: OpenAI project key, clean");
+	OK(!strcmp(ct_state_name(CT_ABSENT), "absent") && !strcmp(ct_state_name(CT_EMPTY), "empty") &&
 	       !strcmp(ct_state_name(CT_PRESENT), "present"),
-	   "state names", NULL);
+	   "state names");
 }
 
 static void test_providers(void)
@@ -315,28 +304,28 @@ static void test_providers(void)
 		struct ct_facts f = F(c[i].var, mk(k, c[i].prefix, c[i].len), NULL);
 		snprintf(msg, sizeof msg, "provider %s from %s in %s, len %zu, no flags", c[i].prov,
 		         c[i].prefix, c[i].var, c[i].len);
-		snprintf(detail, sizeof detail, "provider %s flags [%s]", f.provider ? f.provider : "null",
+		int good = prov_is(&f, c[i].prov) && f.flags == 0;
+		snprintf(detail, sizeof detail, ": provider %s flags [%s]", f.provider ? f.provider : "null",
 		         flagstr(f.flags, fl));
-		ok(prov_is(&f, c[i].prov) && f.flags == 0, msg, detail);
+		OK(good, "%s%s", msg, good ? "" : detail);
 		snprintf(msg, sizeof msg, "looks like a key: %s, len %zu", c[i].prefix, c[i].len);
-		ok(ct_looks_like_key(k), msg, NULL);
+		OK(ct_looks_like_key(k), "%s", msg);
 	}
-	ok(prov_is((struct ct_facts[]){F("X_TOKEN", mk(k, "sk-", 35), NULL)}, NULL),
-	   "sk- + 32 is ambiguous: no class", NULL);
-	ok(prov_is((struct ct_facts[]){F("X_TOKEN", mk(k, "sk-", 60), NULL)}, NULL),
-	   "sk- + 57 is ambiguous: no class", NULL);
-	ok(prov_is((struct ct_facts[]){F("X_TOKEN", mk(k, "", 32), NULL)}, NULL), "no prefix: no class",
-	   NULL);
-	ok(prov_is((struct ct_facts[]){F("X_TOKEN", mk(k, "sk-ant-api03-", 60), NULL)}, "anthropic"),
-	   "longest prefix wins over sk-", NULL);
-	ok(prov_is((struct ct_facts[]){F("X_TOKEN", mk(k, "sk-or-v1-", 73), NULL)}, "openrouter"),
-	   "sk-or-v1- is OpenRouter", NULL);
+	OK(prov_is((struct ct_facts[]){F("X_TOKEN", mk(k, "sk-", 35), NULL)}, NULL),
+	   "sk- + 32 is ambiguous: no class");
+	OK(prov_is((struct ct_facts[]){F("X_TOKEN", mk(k, "sk-", 60), NULL)}, NULL),
+	   "sk- + 57 is ambiguous: no class");
+	OK(prov_is((struct ct_facts[]){F("X_TOKEN", mk(k, "", 32), NULL)}, NULL), "no prefix: no class");
+	OK(prov_is((struct ct_facts[]){F("X_TOKEN", mk(k, "sk-ant-api03-", 60), NULL)}, "anthropic"),
+	   "longest prefix wins over sk-");
+	OK(prov_is((struct ct_facts[]){F("X_TOKEN", mk(k, "sk-or-v1-", 73), NULL)}, "openrouter"),
+	   "sk-or-v1- is OpenRouter");
 	/* quotes do not hide the class */
 	k[0] = '"';
 	mk(k + 1, "sk-ant-api03-", 108);
 	strcat(k, "\"");
-	ok(prov_is((struct ct_facts[]){F("ANTHROPIC_API_KEY", k, NULL)}, "anthropic"),
-	   "class seen through quotes", NULL);
+	OK(prov_is((struct ct_facts[]){F("ANTHROPIC_API_KEY", k, NULL)}, "anthropic"),
+	   "class seen through quotes");
 }
 
 static void test_flags(void)
@@ -477,7 +466,7 @@ static void test_flags(void)
 
 	for (i = 0; i < CT_F_COUNT; i++) {
 		snprintf(msg, sizeof msg, "flag name %zu", i);
-		ok(ct_flag_name((unsigned)i) && ct_flag_name((unsigned)i)[0], msg, NULL);
+		OK(ct_flag_name((unsigned)i) && ct_flag_name((unsigned)i)[0], "%s", msg);
 	}
 	{
 		/* 128 KiB (the kernel's limit for one variable) of openers without closers: linear time */
@@ -488,8 +477,8 @@ static void test_flags(void)
 		big[sizeof big - 2] = '}';
 		flag_has("unexpanded: 128 KiB, closer at the end", "MY_TOKEN", big, CT_F_UNEXPANDED, 1);
 	}
-	ok(!strcmp(ct_flag_name(5), "foreign_prefix") && !ct_flag_name(CT_F_COUNT) && !ct_flag_name(99),
-	   "flag names: foreign_prefix and out of range", NULL);
+	OK(!strcmp(ct_flag_name(5), "foreign_prefix") && !ct_flag_name(CT_F_COUNT) && !ct_flag_name(99),
+	   "flag names: foreign_prefix and out of range");
 }
 
 static void test_entropy(void)
@@ -498,15 +487,15 @@ static void test_entropy(void)
 	struct ct_facts f;
 
 	f = F("MY_TOKEN", "aaaaaaaaaaaaaaaaaaaaaaaaaaaa", NULL);
-	ok(f.entropy && !strcmp(f.entropy, "low"), "entropy low: repeated byte", NULL);
+	OK(f.entropy && !strcmp(f.entropy, "low"), "entropy low: repeated byte");
 	f = F("MY_TOKEN", "changeme", NULL);
-	ok(f.entropy && !strcmp(f.entropy, "low"), "entropy low: word", NULL);
+	OK(f.entropy && !strcmp(f.entropy, "low"), "entropy low: word");
 	f = F("MY_TOKEN", "abcabcabcabcabcabcabcabcabcabcabcabc", NULL);
-	ok(f.entropy && !strcmp(f.entropy, "low"), "entropy low: short cycle", NULL);
+	OK(f.entropy && !strcmp(f.entropy, "low"), "entropy low: short cycle");
 	f = F("MY_PASSWORD", "password123", NULL);
-	ok(f.entropy && !strcmp(f.entropy, "medium"), "entropy medium: password", NULL);
+	OK(f.entropy && !strcmp(f.entropy, "medium"), "entropy medium: password");
 	f = F("MY_TOKEN", mk(k, "", 64), NULL);
-	ok(f.entropy && !strcmp(f.entropy, "high"), "entropy high: 64 random alphanumerics", NULL);
+	OK(f.entropy && !strcmp(f.entropy, "high"), "entropy high: 64 random alphanumerics");
 	{
 		static const char hx[] = "0123456789abcdef";
 		int i;
@@ -515,7 +504,7 @@ static void test_entropy(void)
 		k[32] = 0;
 	}
 	f = F("AZURE_OPENAI_API_KEY", k, NULL);
-	ok(f.entropy && strcmp(f.entropy, "low"), "entropy not low: 32 random hex digits", NULL);
+	OK(f.entropy && strcmp(f.entropy, "low"), "entropy not low: 32 random hex digits");
 }
 
 static void test_hashes(void)
@@ -552,46 +541,46 @@ static void test_hashes(void)
 		ct_sha256(buf, n, out);
 		hex(out, 32, h);
 		snprintf(msg, sizeof msg, "SHA-256 vector %zu (%zu bytes)", i + 1, n);
-		ok(!strcmp(h, sha[i].want), msg, NULL);
+		OK(!strcmp(h, sha[i].want), "%s", msg);
 	}
 	memset(key, 0x0b, 20);
 	ct_hmac_sha256(key, 20, (const unsigned char *)"Hi There", 8, out);
 	hex(out, 32, h);
-	ok(!strcmp(h, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"),
-	   "HMAC RFC 4231 case 1", NULL);
+	OK(!strcmp(h, "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"),
+	   "HMAC RFC 4231 case 1");
 	ct_hmac_sha256((const unsigned char *)"Jefe", 4,
 	               (const unsigned char *)"what do ya want for nothing?", 28, out);
 	hex(out, 32, h);
-	ok(!strcmp(h, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
-	   "HMAC RFC 4231 case 2", NULL);
+	OK(!strcmp(h, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"),
+	   "HMAC RFC 4231 case 2");
 	memset(key, 0xaa, 20);
 	memset(data, 0xdd, 50);
 	ct_hmac_sha256(key, 20, data, 50, out);
 	hex(out, 32, h);
-	ok(!strcmp(h, "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe"),
-	   "HMAC RFC 4231 case 3", NULL);
+	OK(!strcmp(h, "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe"),
+	   "HMAC RFC 4231 case 3");
 	for (i = 0; i < 25; i++)
 		key[i] = (unsigned char)(i + 1);
 	memset(data, 0xcd, 50);
 	ct_hmac_sha256(key, 25, data, 50, out);
 	hex(out, 32, h);
-	ok(!strcmp(h, "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b"),
-	   "HMAC RFC 4231 case 4", NULL);
+	OK(!strcmp(h, "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b"),
+	   "HMAC RFC 4231 case 4");
 	memset(key, 0xaa, 131);
 	ct_hmac_sha256(key, 131,
 	               (const unsigned char *)"Test Using Larger Than Block-Size Key - Hash Key First", 54,
 	               out);
 	hex(out, 32, h);
-	ok(!strcmp(h, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"),
-	   "HMAC RFC 4231 case 6", NULL);
+	OK(!strcmp(h, "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"),
+	   "HMAC RFC 4231 case 6");
 	{
 		const char *m7 =
 		    "This is a test using a larger than block-size key and a larger than block-size data. "
 		    "The key needs to be hashed before being used by the HMAC algorithm.";
 		ct_hmac_sha256(key, 131, (const unsigned char *)m7, strlen(m7), out);
 		hex(out, 32, h);
-		ok(!strcmp(h, "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2"),
-		   "HMAC RFC 4231 case 7", NULL);
+		OK(!strcmp(h, "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2"),
+		   "HMAC RFC 4231 case 7");
 	}
 }
 
@@ -639,30 +628,30 @@ static void test_fingerprints(void)
 		key1[i] = (unsigned char)rnd(256), key2[i] = (unsigned char)rnd(256);
 	ct_fp_key(NULL, 0);
 	f = F("OPENAI_API_KEY", mk(a, "sk-proj-", 164), NULL);
-	ok(f.fp[0] == 0, "fingerprint off without a key", NULL);
+	OK(f.fp[0] == 0, "fingerprint off without a key");
 	ct_fp_key(key1, 32);
 	f = F("OPENAI_API_KEY", a, NULL);
-	ok(is_fp(f.fp), "fingerprint: 12 lowercase hex digits", NULL);
+	OK(is_fp(f.fp), "fingerprint: 12 lowercase hex digits");
 	memcpy(fpa, f.fp, 13);
 	f = F("OTHER_API_KEY", a, NULL);
-	ok(!strcmp(f.fp, fpa), "fingerprint stable, independent of the name", NULL);
+	OK(!strcmp(f.fp, fpa), "fingerprint stable, independent of the name");
 	ct_hmac_sha256(key1, 32, (const unsigned char *)a, strlen(a), mac);
 	hex(mac, 6, h);
-	ok(!strcmp(h, fpa), "fingerprint = first 6 bytes of HMAC-SHA256(key, value)", NULL);
+	OK(!strcmp(h, fpa), "fingerprint = first 6 bytes of HMAC-SHA256(key, value)");
 	memcpy(b, a, strlen(a) + 1);
 	b[100] ^= 1;
 	f = F("OPENAI_API_KEY", b, NULL);
-	ok(is_fp(f.fp) && strcmp(f.fp, fpa), "fingerprint differs when one bit of the value does", NULL);
+	OK(is_fp(f.fp) && strcmp(f.fp, fpa), "fingerprint differs when one bit of the value does");
 	snprintf(b, sizeof b, "%s\n", a);
 	f = F("OPENAI_API_KEY", b, NULL);
-	ok(strcmp(f.fp, fpa), "fingerprint covers the raw value (trailing newline differs)", NULL);
+	OK(strcmp(f.fp, fpa), "fingerprint covers the raw value (trailing newline differs)");
 	ct_fp_key(key2, 32);
 	f = F("OPENAI_API_KEY", a, NULL);
-	ok(is_fp(f.fp) && strcmp(f.fp, fpa), "fingerprint depends on the key", NULL);
+	OK(is_fp(f.fp) && strcmp(f.fp, fpa), "fingerprint depends on the key");
 	f = F("OPENAI_API_KEY", "  ", NULL);
-	ok(f.fp[0] == 0, "fingerprint empty for an empty value", NULL);
+	OK(f.fp[0] == 0, "fingerprint empty for an empty value");
 	f = F("OPENAI_API_KEY", NULL, NULL);
-	ok(f.fp[0] == 0, "fingerprint empty for an absent value", NULL);
+	OK(f.fp[0] == 0, "fingerprint empty for an absent value");
 
 	/* many random values of every shape: invariants and no leak */
 	good = 1;
@@ -674,7 +663,7 @@ static void test_fingerprints(void)
 		f = F(i & 1 ? "OPENAI_API_KEY" : "MY_SECRET", a, NULL);
 		good &= f.len == strlen(a) && (f.state != CT_PRESENT || is_fp(f.fp)) && !leaks(&f, a);
 	}
-	ok(good, "2000 random values: len right, fp hex, no 6-byte piece of a value in any fact", NULL);
+	OK(good, "2000 random values: len right, fp hex, no 6-byte piece of a value in any fact");
 	ct_fp_key(NULL, 0);
 }
 
@@ -694,18 +683,18 @@ static void test_facts_n(void)
 	memcpy(buf + n, "\r\nHost: x\r\n", 12);
 	ct_facts_ofn("OPENAI_API_KEY", 14, buf, n, NULL, &f);
 	g = F("OPENAI_API_KEY", a, NULL);
-	ok(f.state == g.state && f.len == g.len && f.flags == g.flags && !strcmp(f.fp, g.fp) &&
+	OK(f.state == g.state && f.len == g.len && f.flags == g.flags && !strcmp(f.fp, g.fp) &&
 	       f.provider == g.provider && f.entropy == g.entropy,
-	   "facts of n bytes in place equal the facts of the same NUL-terminated value", NULL);
+	   "facts of n bytes in place equal the facts of the same NUL-terminated value");
 	ct_facts_ofn("OPENAI_API_KEY", 14, buf, 0, NULL, &f);
-	ok(f.state == CT_EMPTY && f.len == 0 && !f.fp[0], "zero bytes: an empty credential", NULL);
+	OK(f.state == CT_EMPTY && f.len == 0 && !f.fp[0], "zero bytes: an empty credential");
 	memcpy(buf, "\"sk-x\"", 6);
 	ct_facts_ofn("ANTHROPIC_API_KEY", 17, buf, 6, NULL, &f);
-	ok((f.flags & CT_F_QUOTED) && f.len == 6, "shape flags judged on the n bytes", NULL);
-	ok(!strcmp(ct_var_of_provider("openai"), "OPENAI_API_KEY") &&
+	OK((f.flags & CT_F_QUOTED) && f.len == 6, "shape flags judged on the n bytes");
+	OK(!strcmp(ct_var_of_provider("openai"), "OPENAI_API_KEY") &&
 	       !strcmp(ct_var_of_provider("anthropic"), "ANTHROPIC_API_KEY") && !ct_var_of_provider("nope") &&
 	       !ct_var_of_provider(NULL),
-	   "a provider's primary variable", NULL);
+	   "a provider's primary variable");
 	ct_fp_key(NULL, 0);
 }
 
@@ -733,11 +722,11 @@ static void test_looks_like_key(void)
 
 	for (i = 0; i < sizeof no / sizeof *no; i++) {
 		snprintf(msg, sizeof msg, "not a key: '%s'", no[i]);
-		ok(!ct_looks_like_key(no[i]), msg, NULL);
+		OK(!ct_looks_like_key(no[i]), "%s", msg);
 	}
-	ok(!ct_looks_like_key(NULL), "not a key: NULL", NULL);
-	ok(ct_looks_like_key(mk(k, "sk-", 35)), "a key: sk- + 32 (DeepSeek-like)", NULL);
-	ok(!ct_looks_like_key(mk(k, "", 40)), "not a key: no known prefix", NULL);
+	OK(!ct_looks_like_key(NULL), "not a key: NULL");
+	OK(ct_looks_like_key(mk(k, "sk-", 35)), "a key: sk- + 32 (DeepSeek-like)");
+	OK(!ct_looks_like_key(mk(k, "", 40)), "not a key: no known prefix");
 }
 
 /* Where the CPU has SHA extensions the two compressions must agree on any input: random lengths
@@ -756,7 +745,7 @@ static void test_sha_impls(void)
 		ct_sha256_portable(0);
 		same = !memcmp(a, b, 32);
 	}
-	ok(same, "SHA-256: the CPU's compression and the portable one agree on 2000 random messages", NULL);
+	OK(same, "SHA-256: the CPU's compression and the portable one agree on 2000 random messages");
 }
 
 int main(void)
@@ -781,6 +770,5 @@ int main(void)
 	test_fingerprints();
 	test_facts_n();
 	test_looks_like_key();
-	fprintf(stderr, "%d passed, %d failed\n", passed, failed);
-	return failed != 0;
+	return CHECK_DONE();
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "ct.h"
 #include "cred_info.h"
 #include "model.h"
@@ -13,18 +14,6 @@
 #include "reader.h"
 
 const char *ct_cred_provider(const char *name);
-
-static int failed, passed;
-
-static void ok(int cond, const char *what, const char *name)
-{
-	if (cond) {
-		passed++;
-		return; /* one line per failure; the summary counts the rest */
-	}
-	printf("not ok - %s: %s\n", what, name ? name : "");
-	failed++;
-}
 
 #define EXACT_STR(s) s,
 static const char *const exact[] = {CT_NAME_EXACT(EXACT_STR)};
@@ -58,44 +47,42 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "--markdown"))
 		return markdown();
 	ct_cred_configure(NULL);
-	ok(n > 20, "the table has rows", NULL);
+	OK(n > 20, "the table has rows");
 	for (size_t i = 0; i < n; i++) {
 		const struct cred_info *c = cred_info_at(i), *of;
-		ok(ct_cred_name(c->name), "the shim records every table name (a rule or CT_NAME_EXACT)",
+		OK(ct_cred_name(c->name), "the shim records every table name (a rule or CT_NAME_EXACT): %s",
 		   c->name);
-		ok(cred_info(c->name) == c, "one row per name", c->name);
-		ok(!strcmp(ct_cred_provider(c->name), c->provider), "shim and CLI give the same provider",
+		OK(cred_info(c->name) == c, "one row per name: %s", c->name);
+		OK(!strcmp(ct_cred_provider(c->name), c->provider), "shim and CLI give the same provider: %s",
 		   c->name);
 		of = c->of[0] ? cred_info(c->of) : c;
-		ok(of != NULL, "`of` names a row", c->name);
-		ok(!of || of->role != CT_ROLE_ALTERNATIVE, "an alternative is of a non-alternative row",
+		OK(of != NULL, "`of` names a row: %s", c->name);
+		OK(!of || of->role != CT_ROLE_ALTERNATIVE, "an alternative is of a non-alternative row: %s",
 		   c->name);
-		ok(c->role != CT_ROLE_ALTERNATIVE || c->of[0], "an alternative says what of", c->name);
-		ok((c->role == CT_ROLE_FEATURE) == (c->feature != CT_FEAT_NONE),
-		   "feature rows name a feature", c->name);
-		ok(c->source && c->source[0], "every row cites its source", c->name);
+		OK(c->role != CT_ROLE_ALTERNATIVE || c->of[0], "an alternative says what of: %s", c->name);
+		OK((c->role == CT_ROLE_FEATURE) == (c->feature != CT_FEAT_NONE),
+		   "feature rows name a feature: %s", c->name);
+		OK(c->source && c->source[0], "every row cites its source: %s", c->name);
 		for (size_t k = 0; k < n; k++) {
 			const struct cred_info *d = cred_info_at(k);
 			if (k != i && cred_same(c->name, d->name))
-				ok(!names_near(c->name, d->name), "alternatives are never a name mismatch",
-				   d->name);
+				OK(!names_near(c->name, d->name),
+				   "alternatives are never a name mismatch: %s", d->name);
 		}
 	}
 	for (size_t i = 0; i < sizeof exact / sizeof *exact; i++)
-		ok(ct_cred_name(exact[i]), "CT_NAME_EXACT names are recorded", exact[i]);
+		OK(ct_cred_name(exact[i]), "CT_NAME_EXACT names are recorded: %s", exact[i]);
 	for (size_t i = 0; i < sizeof flag_vars / sizeof *flag_vars; i++)
-		ok(!ct_cred_name(flag_vars[i]), "feature flags are seen by feature.c, not as credentials",
+		OK(!ct_cred_name(flag_vars[i]), "feature flags are seen by feature.c, not as credentials: %s",
 		   flag_vars[i]);
-	ok(CT_F_COUNT == F_COUNT, "flag count", NULL);
+	OK(CT_F_COUNT == F_COUNT, "flag count");
 	for (unsigned b = 0; b < CT_F_COUNT; b++)
-		ok(!strcmp(ct_flag_name(b), flag_names[b]), "flag names", flag_names[b]);
-	ok(CT_F_SHORT == F_SHORT && CT_F_FOREIGN_PREFIX == F_FOREIGN && CT_F_WHITESPACE == F_WHITESPACE,
-	   "flag bits", NULL);
+		OK(!strcmp(ct_flag_name(b), flag_names[b]), "flag names: %s", flag_names[b]);
+	OK(CT_F_SHORT == F_SHORT && CT_F_FOREIGN_PREFIX == F_FOREIGN && CT_F_WHITESPACE == F_WHITESPACE,
+	   "flag bits");
 	for (int s = CT_ABSENT; s <= CT_PRESENT; s++)
-		ok(!strcmp(ct_state_name((enum ct_state)s), state_name((enum cstate)s)), "state names", NULL);
-	ok(!strcmp(CT_SCHEMA, READER_SCHEMA), "trace schema", NULL);
-	ok(cred_feature_by_name("langsmith_tracing") == CT_FEAT_LANGSMITH_TRACING, "feature names", NULL);
-	printf("%s - shim and CLI agree on the credential table (%d checks, %d failed)\n",
-	       failed ? "not ok" : "ok", passed + failed, failed);
-	return failed != 0;
+		OK(!strcmp(ct_state_name((enum ct_state)s), state_name((enum cstate)s)), "state names");
+	OK(!strcmp(CT_SCHEMA, READER_SCHEMA), "trace schema");
+	OK(cred_feature_by_name("langsmith_tracing") == CT_FEAT_LANGSMITH_TRACING, "feature names");
+	return CHECK_DONE();
 }

@@ -2,27 +2,16 @@
 /* tool_names.c: unit tests of near-miss credential names and primary keys (tools/names.c). */
 #include <stdio.h>
 
+#include "check.h"
 #include "names.h"
-
-static int failed;
-
-static void expect(const char *what, int got, int want)
-{
-	if (got == want) {
-		printf("ok - %s\n", what);
-	} else {
-		printf("not ok - %s: got %d want %d\n", what, got, want);
-		failed = 1;
-	}
-}
 
 static void near(const char *a, const char *b, int want)
 {
 	char what[200];
 	snprintf(what, sizeof what, "%s %s %s", a, want ? "~" : "!~", b);
-	expect(what, names_near(a, b), want);
+	CHECK_INT(names_near(a, b), want, "%s", what);
 	snprintf(what, sizeof what, "%s %s %s (symmetric)", b, want ? "~" : "!~", a);
-	expect(what, names_near(b, a), want);
+	CHECK_INT(names_near(b, a), want, "%s", what);
 }
 
 int main(void)
@@ -38,8 +27,8 @@ int main(void)
 	near("ANTHROPIC_API_KEY", "ANHTROPIC_API_KEY", 1);
 	near("OPENAI_API_KEY", "OPENAI_API_KEYS", 1);
 	near("OPENAI_API_KEY", "OPENAI_API_BASE", 0); /* distance 3 */
-	near("DB_TOKEN", "DB_TOKAN", 1);               /* 8 characters */
-	near("A_TOKEN", "B_TOKEN", 0);                 /* 7 characters: too short for edit distance */
+	near("DB_TOKEN", "DB_TOKAN", 1);              /* 8 characters */
+	near("A_TOKEN", "B_TOKEN", 0);                /* 7 characters: too short for edit distance */
 	/* a provider token dropped or added */
 	near("OPENAI_API_KEY", "OPENAI_KEY", 1);
 	near("ANTHROPIC_API_KEY", "ANTHROPIC_KEY", 1);
@@ -59,13 +48,13 @@ int main(void)
 	near("OPENAI_API_KEY", "OPENAI_API_KEY", 0);
 	near("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", 0);
 	/* edit distance helper */
-	expect("distance kitten/sitting", names_distance("kitten", "sitting", 5), 3);
-	expect("distance is case-insensitive", names_distance("abc", "ABC", 2), 0);
-	expect("distance capped", names_distance("a", "abcdefgh", 2), 3);
+	CHECK_INT(names_distance("kitten", "sitting", 5), 3, "distance kitten/sitting");
+	CHECK_INT(names_distance("abc", "ABC", 2), 0, "distance is case-insensitive");
+	CHECK_INT(names_distance("a", "abcdefgh", 2), 3, "distance capped");
 	/* primary keys */
-	expect("OPENAI_API_KEY is primary", names_primary("OPENAI_API_KEY"), 1);
-	expect("ANTHROPIC_API_KEY is primary", names_primary("ANTHROPIC_API_KEY"), 1);
-	expect("OPENAI_ADMIN_KEY is not primary", names_primary("OPENAI_ADMIN_KEY"), 0);
-	expect("OPENAI_WEBHOOK_SECRET is not primary", names_primary("OPENAI_WEBHOOK_SECRET"), 0);
-	return failed;
+	CHECK_INT(names_primary("OPENAI_API_KEY"), 1, "OPENAI_API_KEY is primary");
+	CHECK_INT(names_primary("ANTHROPIC_API_KEY"), 1, "ANTHROPIC_API_KEY is primary");
+	CHECK_INT(names_primary("OPENAI_ADMIN_KEY"), 0, "OPENAI_ADMIN_KEY is not primary");
+	CHECK_INT(names_primary("OPENAI_WEBHOOK_SECRET"), 0, "OPENAI_WEBHOOK_SECRET is not primary");
+	return CHECK_DONE();
 }

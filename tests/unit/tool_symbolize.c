@@ -8,19 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "symbolize.h"
-
-static int failures;
-
-static void check(const char *name, int cond, const char *why)
-{
-	if (cond) {
-		printf("ok - %s\n", name);
-	} else {
-		printf("not ok - %s: %s\n", name, why);
-		failures++;
-	}
-}
 
 struct self {
 	uintptr_t addr; /* find the object holding this address */
@@ -78,8 +67,8 @@ static void check_libc(const char *name, const void *fn)
 
 	dl_iterate_phdr(self_cb, &libc);
 	found = libc.name && sym_lookup(libc.name, libc.build_id, (uintptr_t)fn - libc.bias + 2, &r);
-	check(name, found && (!strcmp(r.func, "fputs") || !strcmp(r.func, "_IO_fputs")),
-	      found ? r.func : "not found");
+	int good = found && (!strcmp(r.func, "fputs") || !strcmp(r.func, "_IO_fputs"));
+	OK(good, "%s%s%s", name, good ? "" : ": ", good ? "" : found ? r.func : "not found");
 }
 
 static int tool(char **argv)
@@ -105,18 +94,16 @@ int main(int argc, char **argv)
 	struct sym_result r;
 
 	int found = sym_lookup(exe, me.build_id, off, &r);
-	check("own function by path and build id", found && !strcmp(r.func, "symbolize_me"), r.func);
-	check("own function has a source line", found && strstr(r.file, "tool_symbolize.c") && r.line > 0,
-	      r.file);
-	check("cached second lookup",
-	      sym_lookup(exe, me.build_id, off, &r) && !strcmp(r.func, "symbolize_me"), r.func);
-	check("no build id given still resolves",
-	      sym_lookup(exe, NULL, off, &r) && !strcmp(r.func, "symbolize_me"), r.func);
-	check("a different build id is refused",
-	      !sym_lookup(exe, "00112233445566778899aabbccddeeff00112233", off, &r), r.func);
-	check("a missing file with an unknown build id gives nothing",
-	      !sym_lookup("/nonexistent/lib.so", "ffeeddccbbaa99887766554433221100ffeeddcc", 0x1000, &r),
-	      r.func);
+	CHECK_STR(found ? r.func : "(not found)", "symbolize_me", "own function by path and build id");
+	OK(found && strstr(r.file, "tool_symbolize.c") && r.line > 0, "own function has a source line");
+	found = sym_lookup(exe, me.build_id, off, &r);
+	CHECK_STR(found ? r.func : "(not found)", "symbolize_me", "cached second lookup");
+	found = sym_lookup(exe, NULL, off, &r);
+	CHECK_STR(found ? r.func : "(not found)", "symbolize_me", "no build id given still resolves");
+	OK(!sym_lookup(exe, "00112233445566778899aabbccddeeff00112233", off, &r),
+	   "a different build id is refused");
+	OK(!sym_lookup("/nonexistent/lib.so", "ffeeddccbbaa99887766554433221100ffeeddcc", 0x1000, &r),
+	   "a missing file with an unknown build id gives nothing");
 
 	/* libc: symbols from .dynsym even without debug info. libc's own fputs, from its handle, holds in
 	 * every build; &fputs in this program does only without a sanitizer runtime, which interposes
@@ -126,7 +113,7 @@ int main(int argc, char **argv)
 	if (libc_fputs)
 		check_libc("libc function by name (libc's own fputs)", libc_fputs);
 	else
-		check("libc function by name (libc's own fputs)", 0, dlerror());
+		OK(0, "libc function by name (libc's own fputs): %s", dlerror());
 	if (h)
 		dlclose(h);
 	struct self me_fputs = {(uintptr_t)&fputs, 0, "", NULL};
@@ -140,5 +127,5 @@ int main(int argc, char **argv)
 		check_libc("libc function by name (fputs as linked)", (const void *)&fputs);
 	sym_cleanup();
 	sym_cleanup(); /* idempotent */
-	return failures != 0;
+	return CHECK_DONE();
 }

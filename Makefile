@@ -94,7 +94,7 @@ UNIT_LIBS_shim_tool_agree := $(TOOL_LIBS)
 UNIT_LINK_shim_record     := $(B)/shim/record.o
 UNIT_LINK_shim_writer     := $(addprefix $(B)/shim/,writer.o trace_dir.o trace_hdr.o trace_key.o \
   trace_name.o trace_vfork.o debug.o cap_ring.o record.o process.o compat.o config.o dirpolicy.o \
-  argv.o argv_redact.o secret.o sha256.o fork_region.o)
+  argv.o argv_redact.o secret.o sha256.o fork_region.o spin.o)
 UNIT_LINK_tool_escape     := $(B)/tools/escape.o $(B)/tools/util.o
 UNIT_LINK_tool_names      := $(B)/tools/names.o $(B)/tools/cred_info.o
 UNIT_LINK_tool_site       := $(UNIT_MODEL)

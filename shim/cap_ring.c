@@ -18,7 +18,7 @@ CT_STATE static _Atomic uint64_t ring_seq;     /* records given to the ring (wri
 
 int ct_ring_on(void)
 {
-	return atomic_load_explicit(&ring_state, memory_order_relaxed) != 0;
+	return atomic_load(&ring_state) != 0; /* seq_cst: pairs with the writer's head_busy */
 }
 
 void ct_ring_fork_child(void)
@@ -34,8 +34,10 @@ static void enter(void)
 	struct ct_rec r;
 	off_t size = 0;
 	uint64_t cap = ct_trace_cap();
-	int fd = ct_trace_open(1, &size);
-	if (fd < 0)
+	long end;
+	int fd;
+	ct_trace_head_wait(); /* appends already past the cap check would land after the cap record */
+	if ((fd = ct_trace_open(1, &size)) < 0)
 		return; /* ring_state stays 1: every later record is dropped (counted) */
 	ct_rec_begin(&r, "cap");
 	ct_rec_int(&r, "bytes", (long long)cap);
@@ -47,8 +49,15 @@ static void enter(void)
 		return;
 	}
 	ct_trace_write_all(fd, r.buf, r.len);
+	/* Where the cap record really ended: an append that was not waited for may have landed between
+	 * the size above and this write (O_APPEND puts ours after it); the ring must never overwrite
+	 * the cap record, which tells the reader where the ring starts. */
+	end = syscall(SYS_lseek, fd, 0L, SEEK_CUR);
 	syscall(SYS_close, fd);
-	ring_base = (uint64_t)size + r.len;
+	ring_base =
+	    end > 0 && (uint64_t)end >= (uint64_t)size + r.len ? (uint64_t)end : (uint64_t)size + r.len;
+	if (ring_base + 512 > cap)
+		return; /* ring_state stays 1: every later record is dropped (counted) */
 	ring_size = cap - ring_base;
 	atomic_store(&ring_state, 2);
 }

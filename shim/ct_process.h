@@ -47,7 +47,7 @@ extern char ct_self_path[512] CT_HIDDEN; /* path of libcredtrace.so, to check LD
 extern char **ct_argv CT_HIDDEN;         /* the argv the constructor was given */
 extern char ct_exe[512] CT_HIDDEN;       /* /proc/self/exe at start */
 long ct_raw_getpid(void) CT_HIDDEN;
-int ct_vfork_child(void) CT_HIDDEN; /* proc.c: ct_self() == CT_SELF_VFORK, errno kept */
+int ct_vfork_child(void) CT_HIDDEN;  /* proc.c: ct_self() == CT_SELF_VFORK, errno kept */
 int ct_thread_count(void) CT_HIDDEN; /* 1 when glibc says single-threaded, else from /proc; 0: unknown */
 
 /* ---- where am I running? (init.c) Only called on slow paths. ---------------------------------- */

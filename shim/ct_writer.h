@@ -44,6 +44,7 @@ static inline void ct_rec_emit(struct ct_rec *r)
 /* ---- the tail ring past half the cap (cap_ring.c) ---------------------------------------------- */
 void ct_ring_write(const char *buf, size_t len) CT_HIDDEN;
 int ct_ring_on(void) CT_HIDDEN;
+void ct_trace_head_wait(void) CT_HIDDEN; /* cap_ring.c: head appends in flight land first */
 void ct_ring_fork_child(void) CT_HIDDEN;
 
 /* ---- a vfork child's own file (trace_vfork.c) -------------------------------------------------- */

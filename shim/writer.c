@@ -227,6 +227,7 @@ CT_STATE static size_t batch_len;
 CT_STATE static int batching;
 
 static void trace_append(const char *buf, size_t len);
+CT_STATE static atomic_int head_busy; /* appends past the cap check, not yet written */
 
 /* Near the cap the lines go one by one, so that the cap cuts between records as it always does. */
 static void flush_batch(void)
@@ -288,8 +289,13 @@ static void trace_append(const char *buf, size_t len)
 		if (st != 0 || !child_first_write(buf, len, &done) || done)
 			return;
 	}
-	/* The cap: a soak test must never fill a disk, and must keep its start and its newest events. */
+	/* The cap: a soak test must never fill a disk, and must keep its start and its newest events.
+	 * head_busy counts the appends past this check, so that the ring starts after the last of them
+	 * (ct_trace_head_wait); it is raised before the ring is looked at (both seq_cst: either this
+	 * thread sees the ring, or the thread entering it sees this append). */
+	atomic_fetch_add(&head_busy, 1);
 	if (ct_ring_on() || atomic_fetch_add(&ct_hot.written, len) + len + 128 > HEAD_CAP) {
+		atomic_fetch_sub(&head_busy, 1);
 		ct_ring_write(buf, len);
 		return;
 	}
@@ -298,14 +304,22 @@ static void trace_append(const char *buf, size_t len)
 			ct_trace_write_all(init_fd, buf, len);
 			init_size += len;
 		}
-		return;
-	}
-	fd = ct_trace_open(1, &size);
-	if (fd >= 0) {
+	} else if ((fd = ct_trace_open(1, &size)) >= 0) {
 		if (ct_trace_fsize_ok(size, len))
 			ct_trace_write_all(fd, buf, len);
 		sys_close(fd);
 	}
+	atomic_fetch_sub(&head_busy, 1);
+}
+
+/* The ring is being entered: lets the head appends already past the cap check land first. Bounded,
+ * because the append in flight may be this thread's own, interrupted by a signal whose handler
+ * records (its bytes then land in the ring's first bytes, where the reader takes them as an older
+ * lap's fragment: one record lost, never the cap record, see cap_ring.c). */
+void ct_trace_head_wait(void)
+{
+	for (int i = 0; i < 1000 && atomic_load(&head_busy) != 0; i++)
+		ct_spin_yield();
 }
 
 void ct_trace_emit(struct ct_rec *r)
@@ -318,6 +332,7 @@ void ct_trace_fork_child(const char *origin)
 {
 	child_origin = origin;
 	atomic_store(&ct_hot.written, 0);
+	atomic_store(&head_busy, 0); /* the threads that were appending are not in this child */
 	ct_ring_fork_child();
 	ct_random_hex(ct_nonce, 16, (uint64_t)ct_pid);
 	/* A parent that gave up (no directory) stays off in its children. */

@@ -135,6 +135,16 @@
     }
   }
 
+  // A write to a name that is not a credential: the real operation, its error thrown as the
+  // program's own (no frame of ours on its stack).
+  function plain(trap, op, k, a) {
+    try {
+      return op(env, k, a);
+    } catch (e) {
+      throw ownStack(e, trap);
+    }
+  }
+
   // The call sites above trap and the index of the application's frame in them (-1: none).
   function reader(trap) {
     let cs = callSites(trap, SHORT);
@@ -212,27 +222,15 @@
     },
     set(t, k, v) {
       if (isCred(k)) return written(handler.set, R.set, k, v);
-      try {
-        return R.set(env, k, v);
-      } catch (e) {
-        throw ownStack(e, handler.set);
-      }
+      return plain(handler.set, R.set, k, v);
     },
     deleteProperty(t, k) {
       if (isCred(k)) return written(handler.deleteProperty, R.deleteProperty, k);
-      try {
-        return R.deleteProperty(env, k);
-      } catch (e) {
-        throw ownStack(e, handler.deleteProperty);
-      }
+      return plain(handler.deleteProperty, R.deleteProperty, k);
     },
     defineProperty(t, k, d) {
       if (isCred(k)) return written(handler.defineProperty, R.defineProperty, k, d);
-      try {
-        return R.defineProperty(env, k, d);
-      } catch (e) {
-        throw ownStack(e, handler.defineProperty);
-      }
+      return plain(handler.defineProperty, R.defineProperty, k, d);
     },
     getPrototypeOf() {
       return R.getPrototypeOf(env);

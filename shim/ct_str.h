@@ -5,11 +5,14 @@
 #define CT_STR_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 static inline size_t ct_str_append(char *dst, size_t at, size_t cap, const char *s)
 {
 	size_t l = strlen(s);
+	if (at >= cap) /* never from these helpers; a guard that also lets the compiler see it */
+		return at;
 	if (at + l >= cap)
 		l = at < cap ? cap - at - 1 : 0;
 	memcpy(dst + at, s, l);
@@ -17,17 +20,24 @@ static inline size_t ct_str_append(char *dst, size_t at, size_t cap, const char 
 	return at + l;
 }
 
-static inline size_t ct_str_append_u(char *dst, size_t at, size_t cap, unsigned long v)
+/* The decimal digits of v at out (at most 20), no terminator; their count. */
+static inline size_t ct_fmt_u64(char *out, uint64_t v)
 {
-	char t[24], s[24];
-	int n = 0, i;
+	char t[24];
+	size_t n = 0, i;
 	do {
 		t[n++] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
 	for (i = 0; i < n; i++)
-		s[i] = t[n - 1 - i];
-	s[n] = 0;
+		out[i] = t[n - 1 - i];
+	return n;
+}
+
+static inline size_t ct_str_append_u(char *dst, size_t at, size_t cap, unsigned long v)
+{
+	char s[24];
+	s[ct_fmt_u64(s, v)] = 0;
 	return ct_str_append(dst, at, cap, s);
 }
 

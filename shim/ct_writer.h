@@ -79,6 +79,8 @@ void ct_random_hex(char *out, size_t ndigits, uint64_t salt) CT_HIDDEN;
 void ct_vfork_nonce(char nonce[17], long pid) CT_HIDDEN; /* derived from ct_nonce and pid */
 /* dir/host.pid.nonce.jsonl into out; returns its length. */
 size_t ct_trace_file_name(char *out, size_t outsz, const char *dir, long pid, const char *nonce) CT_HIDDEN;
+/* <dir>/<host>.<pid>.<nonce>, what every file of the process starts with (fork_region.c adds its own end) */
+size_t ct_trace_file_stem(char *out, size_t outsz, const char *dir, long pid, const char *nonce) CT_HIDDEN;
 
 /* ---- directory and key (trace_dir.c, trace_key.c) ---------------------------------------------- */
 /* Fills dir (CT_DIR_MAX bytes) with the trace directory, made absolute and checked (dirpolicy.c);

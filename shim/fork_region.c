@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "ct.h"
+#include "ct_str.h"
 #include "fork_region.h"
 
 /* The shared page: what every process that inherited the mapping needs. base is the same address
@@ -51,47 +52,16 @@ CT_STATE static pid_t gave_up;              /* pid of a process whose region cou
 CT_STATE static char started[17];           /* nonce of the process whose hdr is in the region */
 CT_STATE static unsigned made;              /* regions made by this process (file name suffix) */
 
-static size_t put_s(char *o, size_t at, size_t cap, const char *s)
-{
-	size_t l = strlen(s);
-	if (at + l >= cap)
-		return cap; /* marks overflow: the caller checks */
-	/* NOLINTNEXTLINE(bugprone-not-null-terminated-result): by length, ended by the caller */
-	memcpy(o + at, s, l);
-	return at + l;
-}
-
-static size_t put_u(char *o, size_t at, size_t cap, unsigned long v)
-{
-	char t[24];
-	size_t n = sizeof t;
-	t[--n] = 0;
-	do {
-		t[--n] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v && n > 1);
-	return put_s(o, at, cap, t + n);
-}
-
 /* <dir>/<host>.<pid>.<nonce>[.<k>].fork.jsonl; 0 when it does not fit. */
 static int region_path(char *p, size_t cap)
 {
-	size_t n = put_s(p, 0, cap, ct_trace_dir());
-	n = put_s(p, n, cap, "/");
-	n = put_s(p, n, cap, ct_host);
-	n = put_s(p, n, cap, ".");
-	n = put_u(p, n, cap, (unsigned long)ct_pid);
-	n = put_s(p, n, cap, ".");
-	n = put_s(p, n, cap, ct_nonce);
+	size_t n = ct_trace_file_stem(p, cap, ct_trace_dir(), (long)ct_pid, ct_nonce);
 	if (made) {
-		n = put_s(p, n, cap, ".");
-		n = put_u(p, n, cap, made);
+		n = ct_str_append(p, n, cap, ".");
+		n = ct_str_append_u(p, n, cap, made);
 	}
-	n = put_s(p, n, cap, ".fork.jsonl");
-	if (n >= cap)
-		return 0;
-	p[n] = 0;
-	return 1;
+	n = ct_str_append(p, n, cap, ".fork.jsonl");
+	return n < cap - 1; /* a full buffer may have been cut: no region rather than a wrong name */
 }
 
 /* The mapping by raw system call where the call is the same on every LP64 target: a sanitizer that
@@ -189,12 +159,12 @@ void ct_region_prepare(void)
 /* {"of":"<pid>.<nonce>", : the tag that starts every line of a process in the region. */
 static size_t tag(char *t, size_t cap)
 {
-	size_t n = put_s(t, 0, cap, "{\"of\":\"");
-	n = put_u(t, n, cap, (unsigned long)ct_pid);
-	n = put_s(t, n, cap, ".");
-	n = put_s(t, n, cap, ct_nonce);
-	n = put_s(t, n, cap, "\",");
-	return n < cap ? n : 0;
+	size_t n = ct_str_append(t, 0, cap, "{\"of\":\"");
+	n = ct_str_append_u(t, n, cap, (unsigned long)ct_pid);
+	n = ct_str_append(t, n, cap, ".");
+	n = ct_str_append(t, n, cap, ct_nonce);
+	n = ct_str_append(t, n, cap, "\",");
+	return n < cap - 1 ? n : 0; /* a full buffer may have been cut */
 }
 
 /* Bytes that lines take with the tag in place of their '{'; 0 when a line is not a record. */

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "ct_record.h"
+#include "ct_str.h"
 #include "utf8.h"
 
 /* Room kept for closing every open container, ",\"trunc\":true" and the newline. */
@@ -27,19 +28,6 @@ static void put(struct ct_rec *r, const char *s, size_t n)
 {
 	memcpy(r->buf + r->len, s, n);
 	r->len += n;
-}
-
-static size_t fmt_u64(char *out, uint64_t v)
-{
-	char tmp[24];
-	size_t n = 0, i;
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (i = 0; i < n; i++)
-		out[i] = tmp[n - 1 - i];
-	return n;
 }
 
 /* Escapes s[0..n) as a JSON string into out (NULL: only count); returns the length. Control bytes,
@@ -135,7 +123,7 @@ void ct_rec_int(struct ct_rec *r, const char *key, long long v)
 		tmp[n++] = '-';
 		u = (uint64_t)0 - u;
 	}
-	n += fmt_u64(tmp + n, u);
+	n += ct_fmt_u64(tmp + n, u);
 	if (field(r, key, n))
 		put(r, tmp, n);
 }

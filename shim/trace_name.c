@@ -68,7 +68,7 @@ void ct_vfork_nonce(char nonce[17], long pid)
 	nonce[16] = 0;
 }
 
-size_t ct_trace_file_name(char *out, size_t outsz, const char *dir, long pid, const char *nonce)
+size_t ct_trace_file_stem(char *out, size_t outsz, const char *dir, long pid, const char *nonce)
 {
 	size_t n = ct_str_append(out, 0, outsz, dir);
 	n = ct_str_append(out, n, outsz, "/");
@@ -76,6 +76,10 @@ size_t ct_trace_file_name(char *out, size_t outsz, const char *dir, long pid, co
 	n = ct_str_append(out, n, outsz, ".");
 	n = ct_str_append_u(out, n, outsz, (unsigned long)pid);
 	n = ct_str_append(out, n, outsz, ".");
-	n = ct_str_append(out, n, outsz, nonce);
-	return ct_str_append(out, n, outsz, ".jsonl");
+	return ct_str_append(out, n, outsz, nonce);
+}
+
+size_t ct_trace_file_name(char *out, size_t outsz, const char *dir, long pid, const char *nonce)
+{
+	return ct_str_append(out, ct_trace_file_stem(out, outsz, dir, pid, nonce), outsz, ".jsonl");
 }

@@ -112,7 +112,7 @@ trap - EXIT
 # read again whole.
 B=$W/big.d
 mkdir -p "$B"
-big=$(ls -S "$D"/*.jsonl | grep -v "\.fork\.jsonl$" | head -1) # a process's own trace, not a fork region
+big=$(find "$D" -maxdepth 1 -name '*.jsonl' ! -name '*.fork.jsonl' -printf '%s %p\n' | sort -rn | head -1 | cut -d' ' -f2-) # a process's own trace, not a fork region
 {
 	cat "$big"
 	line=$(tail -n 1 "$big")
@@ -168,7 +168,7 @@ expect_eq "watch: a ring file's findings are the report's" \
 # stay the same (a store through a mapping need not change mtime; here the mtime is put back).
 P=$W/inplace.d
 mkdir -p "$P"
-hdr=$(head -n 1 "$(ls "$L"/*.jsonl | grep -v "\.fork\.jsonl$" | head -1)")
+hdr=$(head -n 1 "$(find "$L" -maxdepth 1 -name '*.jsonl' ! -name '*.fork.jsonl' | sort | head -1)")
 printf '%s\n' "$hdr" >"$P/region.jsonl"
 truncate -s +65536 "$P/region.jsonl"
 touch -d '1 hour ago' "$P/region.jsonl"

@@ -250,16 +250,33 @@ for m in sorted(os.listdir(top)):
         files += 1
         size += os.path.getsize(f)
         with open(f, "rb") as fh:
-            for i, line in enumerate(fh, 1):
-                try:
-                    r = json.loads(line)
-                except ValueError:
-                    bad.append("%s:%d: malformed line" % (f, i))
-                    break
-                if i == 1 and r.get("t") != "hdr":
-                    bad.append("%s: first record is not hdr" % f)
-                hdrs += r.get("t") == "hdr"
-                marked += r.get("t") == "env" and r.get("name") == mark
+            data = fh.read()
+        # A fork region (docs/trace-format.md#fork-region): a "region" line, then the lines of the
+        # fork children, each tagged {"of":"<pid>.<nonce>", whose first is that child's hdr; the
+        # unused zero tail and a last line torn by a kill are not records.
+        region = f.endswith(".fork.jsonl")
+        lines = data.rstrip(b"\0").split(b"\n") if region else data.split(b"\n")
+        if region and lines and lines[-1]:
+            lines.pop()  # torn last line
+        seen = set()
+        for i, line in enumerate(lines, 1):
+            if not line:
+                continue
+            try:
+                r = json.loads(line)
+            except ValueError:
+                bad.append("%s:%d: malformed line" % (f, i))
+                break
+            if region and i == 1:
+                if r.get("t") != "region":
+                    bad.append("%s: first record is not region" % f)
+                continue
+            who = r.get("of") if region else f
+            if who not in seen and r.get("t") != "hdr":
+                bad.append("%s:%d: first record of %s is not hdr" % (f, i, who))
+            seen.add(who)
+            hdrs += r.get("t") == "hdr"
+            marked += r.get("t") == "env" and r.get("name") == mark
 print("%d %d %d %d" % (files, size, hdrs, marked))
 for b in bad[:5]:
     print("BAD " + b)

@@ -346,13 +346,27 @@ static void env_match(const char *fp, char out[MATCH_MAX])
 	}
 }
 
+/* What the environment holds when a request or answer is seen: the wanted variable's facts and the
+ * name of the variable whose value was sent. */
+struct envnow {
+	struct ct_facts want;
+	char match[MATCH_MAX];
+};
+
+static void env_now(const struct conn *c, struct envnow *e)
+{
+	e->match[0] = 0;
+	if (c->has_cred)
+		env_match(c->f.state == CT_PRESENT ? c->f.fp : "", e->match);
+	if (c->want)
+		env_facts(c->want, &e->want);
+}
+
 /* One `wire` (a request's credential) or `wire_status` (a 401/403) record from a copy of the
- * connection; the environment is looked at now, for what it holds when the request or answer is
- * seen. */
-static void emit(const char *type, const struct conn *c, int fd, int status)
+ * connection and what the environment held then; agg: its aggregate's id (aggregate.c), 0 when none. */
+static void emit(const char *type, const struct conn *c, const struct envnow *e, int fd, int status, int agg)
 {
 	struct ct_rec r;
-	char match[MATCH_MAX];
 	ct_rec_begin(&r, type);
 	ct_rec_int(&r, "conn", c->serial);
 	ct_rec_bool(&r, "tls", c->tls);
@@ -372,18 +386,15 @@ static void emit(const char *type, const struct conn *c, int fd, int status)
 		ct_rec_obj(&r, "cred");
 		ct_rec_facts(&r, &c->f);
 		ct_rec_end(&r);
-		env_match(c->f.state == CT_PRESENT ? c->f.fp : "", match);
-		ct_rec_str(&r, "match", match[0] ? match : NULL);
+		ct_rec_str(&r, "match", e->match[0] ? e->match : NULL);
 	} else {
 		ct_rec_null(&r, "cred");
 		ct_rec_null(&r, "match");
 	}
 	ct_rec_str(&r, "var", c->want);
 	if (c->want) {
-		struct ct_facts w;
-		env_facts(c->want, &w);
 		ct_rec_obj(&r, "var_env");
-		ct_rec_facts(&r, &w);
+		ct_rec_facts(&r, &e->want);
 		ct_rec_end(&r);
 	}
 	ct_rec_obj(&r, "n");
@@ -393,7 +404,57 @@ static void emit(const char *type, const struct conn *c, int fd, int status)
 	ct_rec_int(&r, "403", c->n403);
 	ct_rec_int(&r, "other", c->nother);
 	ct_rec_end(&r);
+	if (agg)
+		ct_rec_int(&r, "agg", agg);
 	ct_rec_emit(&r);
+}
+
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+	return ct_agg_hash(h, s ? s : "", s ? strlen(s) + 1 : 0); /* NUL included: "a","b" != "ab","" */
+}
+
+static uint64_t hash_facts(uint64_t h, const struct ct_facts *f)
+{
+	h = ct_agg_hash(h, &f->state, sizeof f->state);
+	h = ct_agg_hash(h, &f->len, sizeof f->len);
+	h = ct_agg_hash(h, &f->flags, sizeof f->flags);
+	h = hash_str(h, f->provider);
+	h = hash_str(h, f->entropy);
+	return hash_str(h, f->fp);
+}
+
+/* Is this request's `wire` record to be written (1, *agg its aggregate's id) or only counted (0)?
+ * Only the first request of a connection new in this process is aggregated, so that a credential
+ * changed on a live connection, a connection inherited across a fork, and one that has answered
+ * already are written as before. The key is everything the record says but its connection's
+ * numbers: the hook path, peer, Host, address label, API, header, the credential's facts (its
+ * keyed hash: the same value), the variable wanted and what the environment holds now. A new key
+ * (another key sent, a variable blanked by a reload) is written; the 401/403 answers are
+ * `wire_status` records, never aggregated. */
+static int wire_agg(const struct conn *c, const struct envnow *e, uintptr_t path, int *agg)
+{
+	*agg = 0;
+	if (c->reqs != 1 || c->n2xx || c->n401 || c->n403 || c->nother)
+		return 1;
+	uint64_t k = ct_agg_hash(0, &path, sizeof path);
+	k = ct_agg_hash(k, &c->tls, sizeof c->tls);
+	k = ct_agg_hash(k, c->peer, c->peer_len);
+	k = ct_agg_hash(k, &c->peer_len, sizeof c->peer_len);
+	k = ct_agg_hash(k, c->host, c->host_len);
+	k = ct_agg_hash(k, &c->host_len, sizeof c->host_len);
+	k = ct_agg_hash(k, c->peer_host, c->peer_host_len);
+	k = ct_agg_hash(k, &c->peer_host_len, sizeof c->peer_host_len);
+	k = ct_agg_hash(k, &c->api, sizeof c->api);
+	k = ct_agg_hash(k, &c->kind, sizeof c->kind);
+	k = ct_agg_hash(k, &c->has_cred, sizeof c->has_cred);
+	k = ct_agg_hash(k, &c->hash, sizeof c->hash);
+	k = hash_facts(k, &c->f);
+	k = hash_str(k, c->want);
+	if (c->want)
+		k = hash_facts(k, &e->want);
+	k = hash_str(k, e->match);
+	return ct_agg_event("wire", k, ct_now_us(), agg);
 }
 
 /* Host header bytes that may be written: a host name, an address, a port. */
@@ -467,7 +528,11 @@ void ct_wire_request(int tls, uintptr_t id, int fd, const char *buf, size_t n)
 		if (c && c->serial == copy.serial)
 			c->f = copy.f, c->want = copy.want;
 		unlock();
-		emit("wire", &copy, fd, 0);
+		struct envnow e;
+		int agg;
+		env_now(&copy, &e);
+		if (wire_agg(&copy, &e, (uintptr_t)__builtin_return_address(0), &agg))
+			emit("wire", &copy, &e, fd, 0, agg);
 	}
 done:
 	ct_guard = 0;
@@ -523,7 +588,9 @@ void ct_wire_response(int tls, uintptr_t id, const char *buf, size_t n)
 	}
 	unlock();
 	if (rec) {
-		emit("wire_status", &copy, copy.fd, st);
+		struct envnow e;
+		env_now(&copy, &e);
+		emit("wire_status", &copy, &e, copy.fd, st, 0);
 	}
 done:
 	ct_guard = 0;

@@ -241,6 +241,8 @@ static void add_agg(struct proc *p, const cJSON *r)
 {
 	const char *kind = str(r, "kind");
 	struct conn *f;
+	if (kind && !strcmp(kind, "wire"))
+		model_wire_agg(p, r);
 	if (!kind || strcmp(kind, "connect") != 0 || !(f = agg_first(p, (int)json_num(r, "id", 0))))
 		return;
 	if (json_num(r, "count", 1) > f->count)

@@ -124,6 +124,9 @@ struct wire {
 	char *peer, *host, *api, *hdr, *match, *var; /* NULL when not recorded */
 	struct facts cred, var_env;
 	long n_req, n_2xx, n_401, n_403, n_other;
+	int agg;           /* its aggregate's id ("agg"), 0 when none */
+	long count;        /* connections this record stands for: 1, or its aggregate's latest count */
+	long long last_ts; /* the latest of them */
 };
 
 struct proc {

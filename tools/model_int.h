@@ -61,6 +61,8 @@ void free_facts(struct facts *f);
 /* A `wire` or `wire_status` record (model_wire.c), and freeing them. */
 void model_wire_add(struct proc *p, const cJSON *r, long long ts);
 void model_wire_free(struct proc *p);
+/* An `agg` record of kind "wire": the count of the `wire` record of its id. */
+void model_wire_agg(struct proc *p, const cJSON *r);
 const char *path_base(const char *p); /* "python3" for "/usr/bin/python3" */
 void model_link(struct model *m);     /* parents, children and blind spots, once every proc is read */
 

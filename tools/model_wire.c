@@ -31,6 +31,26 @@ void model_wire_add(struct proc *p, const cJSON *r, long long ts)
 	w->n_401 = (long)json_num(n, "401", 0);
 	w->n_403 = (long)json_num(n, "403", 0);
 	w->n_other = (long)json_num(n, "other", 0);
+	w->agg = (int)json_num(r, "agg", 0);
+	w->count = 1;
+	w->last_ts = ts;
+}
+
+/* "agg" of kind "wire": a running count of new connections whose first request carried what the
+ * first `wire` record of its id says (each count supersedes the last). */
+void model_wire_agg(struct proc *p, const cJSON *r)
+{
+	int id = (int)json_num(r, "id", 0);
+	for (size_t i = 0; id && i < p->nwires; i++) {
+		struct wire *w = &p->wires[i];
+		if (w->agg != id || w->status)
+			continue;
+		if (json_num(r, "count", 1) > w->count)
+			w->count = (long)json_num(r, "count", 1);
+		if (json_num(r, "last", 0) > w->last_ts)
+			w->last_ts = json_num(r, "last", 0);
+		return;
+	}
 }
 
 void model_wire_free(struct proc *p)

@@ -114,6 +114,15 @@ static void earlier_ev(const struct proc *p, const struct wire *w, struct findin
 	}
 }
 
+/* Has w's connection a `wire` record (not only `wire_status` ones, its request counted only)? */
+static int conn_has_wire(const struct proc *p, const struct wire *w)
+{
+	for (size_t i = 0; i < p->nwires; i++)
+		if (!p->wires[i].status && p->wires[i].conn == w->conn)
+			return 1;
+	return 0;
+}
+
 /* Evidence common to both findings: the process, the connections of this credential, the
  * environment, and a connection this process inherited across a fork. */
 static void common_ev(const struct model *m, const struct proc *p, const struct wire *first, int statuses,
@@ -122,11 +131,17 @@ static void common_ev(const struct model *m, const struct proc *p, const struct 
 	char lab[256], buf[512];
 	proc_label(m, p, lab, sizeof lab);
 	finding_ev(f, "process %s", lab);
-	size_t shown = 0, more = 0;
+	size_t shown = 0;
+	long more = 0;
+	int aggregated = 0; /* a `wire` record of this credential stands for several new connections */
+	for (size_t i = 0; i < p->nwires; i++)
+		aggregated |= !p->wires[i].status && p->wires[i].count > 1 && same_cred(&p->wires[i], first);
 	for (size_t i = 0; i < p->nwires; i++) {
 		const struct wire *w = &p->wires[i], *last = w;
 		if (!same_cred(w, first) || (statuses && !w->status))
 			continue;
+		if (!statuses && w->status && aggregated && !conn_has_wire(p, w))
+			continue; /* a 401 of a connection counted in an aggregate: counted there */
 		int seen = 0;
 		for (size_t k = 0; k < i && !seen; k++)
 			seen = p->wires[k].conn == w->conn && same_cred(&p->wires[k], first) &&
@@ -138,11 +153,16 @@ static void common_ev(const struct model *m, const struct proc *p, const struct 
 			    (!statuses || p->wires[k].status))
 				last = &p->wires[k];
 		if (shown++ >= 4) {
-			more++;
+			more += w->count; /* an aggregated record stands for count new connections */
 			continue;
 		}
 		conn_text(last, buf, sizeof buf);
-		finding_ev(f, "%s", buf);
+		if (w->count > 1)
+			finding_ev(f,
+			           "%s; and %ld more new connection(s) whose first request carried the same",
+			           buf, w->count - 1);
+		else
+			finding_ev(f, "%s", buf);
 		for (size_t u = 0; u < p->nuses; u++)
 			if (p->uses[u].ino == w->ino && w->ino && p->uses[u].role_child)
 				finding_ev(
@@ -152,7 +172,7 @@ static void common_ev(const struct model *m, const struct proc *p, const struct 
 				    w->conn, p->uses[u].owner);
 	}
 	if (more)
-		finding_ev(f, "... and %zu more connection(s)", more);
+		finding_ev(f, "... and %ld more connection(s)", more);
 	env_ev(f, first);
 	earlier_ev(p, first, f);
 }

@@ -52,10 +52,10 @@ uint64_t ct_agg_hash(uint64_t h, const void *p, size_t n)
  * comes through the same native return address), else the native return address. */
 uint64_t ct_agg_site_key(uint64_t h, uintptr_t native)
 {
-	if (ct_pysite.set) {
-		h = ct_agg_hash(h, ct_pysite.file, strnlen(ct_pysite.file, sizeof ct_pysite.file));
-		h = ct_agg_hash(h, ct_pysite.func, strnlen(ct_pysite.func, sizeof ct_pysite.func));
-		return ct_agg_hash(h, &ct_pysite.line, sizeof ct_pysite.line);
+	if (ct_g_pysite.set) {
+		h = ct_agg_hash(h, ct_g_pysite.file, strnlen(ct_g_pysite.file, sizeof ct_g_pysite.file));
+		h = ct_agg_hash(h, ct_g_pysite.func, strnlen(ct_g_pysite.func, sizeof ct_g_pysite.func));
+		return ct_agg_hash(h, &ct_g_pysite.line, sizeof ct_g_pysite.line);
 	}
 	return ct_agg_hash(h, &native, sizeof native);
 }

@@ -34,8 +34,8 @@ int ct_preload_names_us(const char *v)
 	size_t bl;
 	if (!v || !*v)
 		return 0;
-	base = strrchr(ct_self_path, '/');
-	base = base ? base + 1 : ct_self_path;
+	base = strrchr(ct_g_self_path, '/');
+	base = base ? base + 1 : ct_g_self_path;
 	bl = strlen(base);
 	if (!bl)
 		return strstr(v, "libcredtrace") != NULL;

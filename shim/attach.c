@@ -18,7 +18,7 @@
  * the environment, which the target keeps unchanged (except with --children, said so in the trace).
  */
 
-CT_STATE int ct_late;
+CT_STATE int ct_g_late;
 static int attached, started;
 static char cfg[2048];
 static const char *set_dir;
@@ -56,13 +56,13 @@ int ct_loaded_late(void)
 {
 	struct order o = {(uintptr_t)__ehdr_start, 0};
 	dl_iterate_phdr(order_cb, &o);
-	return ct_late = o.late;
+	return ct_g_late = o.late;
 }
 
 /* A CREDTRACE_* setting passed by attach (ct_env_lookup asks here first while it is set). */
 const char *ct_attach_setting(const char *name)
 {
-	if (!ct_late || strncmp(name, "CREDTRACE_", 10) != 0)
+	if (!ct_g_late || strncmp(name, "CREDTRACE_", 10) != 0)
 		return NULL;
 	if (!strcmp(name + 10, "DIR") && set_dir && *set_dir)
 		return set_dir;
@@ -116,13 +116,13 @@ static void children_env(void)
 	size_t n;
 	save_var("LD_PRELOAD", old_preload, sizeof old_preload, &had_preload);
 	save_var("CREDTRACE_DIR", old_dir, sizeof old_dir, &had_dir);
-	n = strlen(ct_self_path);
+	n = strlen(ct_g_self_path);
 	if (had_preload && old_preload[0] && strlen(old_preload) + n + 2 < sizeof v) {
-		memcpy(v, ct_self_path, n);
+		memcpy(v, ct_g_self_path, n);
 		v[n] = ' ';
 		memcpy(v + n + 1, old_preload, strlen(old_preload) + 1);
 	} else {
-		memcpy(v, ct_self_path, n + 1);
+		memcpy(v, ct_g_self_path, n + 1);
 	}
 	setenv("LD_PRELOAD", v, 1);
 	if (set_dir && *set_dir)
@@ -169,31 +169,31 @@ int credtrace_attach(const char *settings)
 {
 	CT_KEEP_ERRNO; /* attaching must not show in the host's errno, whatever it returns */
 	int slots, again = started;
-	if (!ct_late)
+	if (!ct_g_late)
 		return -1;
 	if (attached)
 		return -3;
 	parse(settings ? settings : "");
 	if (!started) {
-		ct_start(ct_argv, "attach");
-		started = ct_on; /* a failed start (no trace directory) may be retried with another */
+		ct_start(ct_g_argv, "attach");
+		started = ct_g_on; /* a failed start (no trace directory) may be retried with another */
 	} else {
-		ct_on = 1; /* the trace file of the first attach goes on */
+		ct_g_on = 1; /* the trace file of the first attach goes on */
 	}
-	if (!ct_on)
+	if (!ct_g_on)
 		return -2;
-	ct_guard = 1;
+	ct_g_guard = 1;
 	slots = ct_got_patch();
 	if (slots < 0) { /* another thread is binding slots after its dlopen: try again later */
-		ct_on = 0;
-		ct_guard = 0;
+		ct_g_on = 0;
+		ct_g_guard = 0;
 		return -4;
 	}
 	ct_sock_held_scan();
 	if (set_children)
 		children_env();
 	attach_record(again ? "again" : "start", slots);
-	ct_guard = 0;
+	ct_g_guard = 0;
 	ct_py_attach();
 	attached = 1;
 	return slots;
@@ -209,10 +209,10 @@ int credtrace_detach(void)
 	int slots;
 	if (!attached)
 		return -1;
-	ct_guard = 1;
+	ct_g_guard = 1;
 	slots = ct_got_restore();
 	if (slots < 0) {
-		ct_guard = 0;
+		ct_g_guard = 0;
 		return -4;
 	}
 	ct_py_detach();
@@ -220,8 +220,8 @@ int credtrace_detach(void)
 	attach_record("detach", slots);
 	if (ct_env_exit_pending())
 		ct_env_exit(); /* read counts so far: the trace ends here */
-	ct_on = 0;
+	ct_g_on = 0;
 	attached = 0;
-	ct_guard = 0;
+	ct_g_guard = 0;
 	return slots;
 }

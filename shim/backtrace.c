@@ -5,21 +5,21 @@
 #include "backtrace.h"
 #include "ct.h"
 
-__thread struct ct_pysite ct_pysite;
-__thread uintptr_t ct_site_key;
-CT_STATE int ct_bt_child_fresh;
+__thread struct ct_pysite ct_g_pysite;
+__thread uintptr_t ct_g_site_key;
+CT_STATE int ct_g_bt_child_fresh;
 
 /* Why no native backtrace may be taken here, or NULL when one may. */
 static const char *bt_unsafe(void)
 {
-	if (!ct_cfg_backtrace)
+	if (!ct_g_cfg_backtrace)
 		return "off";
 	enum ct_self s = ct_self();
 	if (s == CT_SELF_VFORK)
 		return "vfork"; /* the parent's memory: no tables, no loader locks */
 	if (s == CT_SELF_FORKED)
-		ct_bt_child_fresh = 1; /* ran no atfork handler: same rule as a fork child */
-	if (ct_bt_child_fresh)
+		ct_g_bt_child_fresh = 1; /* ran no atfork handler: same rule as a fork child */
+	if (ct_g_bt_child_fresh)
 		return "fresh-fork";
 	return NULL;
 }
@@ -28,7 +28,7 @@ static const char *bt_unsafe(void)
  * cached). Returns how many, 0 with *why when none. */
 static int native_frames(uintptr_t *ips, const char **why)
 {
-	uintptr_t key = ct_site_key;
+	uintptr_t key = ct_g_site_key;
 	int n = 0;
 	if ((*why = bt_unsafe()) != NULL)
 		return 0;
@@ -36,7 +36,7 @@ static int native_frames(uintptr_t *ips, const char **why)
 	 * same call path gives the same frame address here. */
 	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
 	struct ct_bt_shared *sh = NULL;
-	ct_site_key = 0;
+	ct_g_site_key = 0;
 	n = key ? ct_bt_site_get(key, ips) : 0;
 	if (n == 0 && key && (sh = ct_bt_shared_for_us()) != NULL)
 		n = ct_bt_shared_get(sh, key, sp, ips); /* not copied to this process's cache: one page
@@ -58,17 +58,17 @@ void ct_rec_site(struct ct_rec *r)
 	CT_KEEP_ERRNO; /* ct_self's kcmp, loading libunwind, a failed mmap: none may show */
 	/* Frames inside libcredtrace.so are dropped by address: no count of frames to skip. */
 	ct_rec_obj(r, "site");
-	if (ct_pysite.set) {
-		ct_rec_obj(r, ct_pysite.lang ? ct_pysite.lang : "py");
-		ct_rec_str(r, "file", ct_pysite.file);
-		ct_rec_int(r, "line", ct_pysite.line);
-		ct_rec_str(r, "func", ct_pysite.func);
-		ct_rec_bool(r, "module_level", ct_pysite.module_level);
+	if (ct_g_pysite.set) {
+		ct_rec_obj(r, ct_g_pysite.lang ? ct_g_pysite.lang : "py");
+		ct_rec_str(r, "file", ct_g_pysite.file);
+		ct_rec_int(r, "line", ct_g_pysite.line);
+		ct_rec_str(r, "func", ct_g_pysite.func);
+		ct_rec_bool(r, "module_level", ct_g_pysite.module_level);
 		ct_rec_end(r);
 		/* A vfork child's exec* may be tried once per PATH entry (CPython's subprocess): keep the
 		 * site for every attempt; the memory is the parent's, whose next event replaces it. */
 		if (ct_self() != CT_SELF_VFORK)
-			ct_pysite.set = 0;
+			ct_g_pysite.set = 0;
 	} else {
 		uintptr_t ips[BT_MAX];
 		const char *why = NULL;

@@ -6,7 +6,7 @@
 #include "config.h"
 #include "ct_process.h" /* CT_STATE */
 
-struct ct_config ct_config = {
+struct ct_config ct_g_config = {
     .max_bytes = CT_MAX_BYTES_DEFAULT,
     .fingerprint = 1,
     .backtrace = 1,
@@ -151,7 +151,7 @@ void ct_config_read_given(char *const *envp, const char *(*given)(const char *na
 		const char *v = given ? given(st->name) : NULL;
 		if (!v)
 			v = ct_envp_lookup(envp, st->name);
-		void *slot = (char *)&ct_config + st->off;
+		void *slot = (char *)&ct_g_config + st->off;
 		uint64_t size;
 		int b, rc;
 		if (!v || !*v) /* unset and empty both mean the default */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* config.h: every CREDTRACE_* setting, parsed once by config.c; the rest of the shim reads ct_config. */
+/* config.h: every CREDTRACE_* setting, parsed once by config.c; the rest of the shim reads ct_g_config. */
 #ifndef CT_CONFIG_H
 #define CT_CONFIG_H
 
@@ -19,12 +19,12 @@ struct ct_config {
 	int python;            /* CREDTRACE_PYTHON */
 	int debug;             /* CREDTRACE_DEBUG */
 };
-extern struct ct_config ct_config CT_HIDDEN;
+extern struct ct_config ct_g_config CT_HIDDEN;
 
 #define CT_MAX_BYTES_DEFAULT (16ull << 20)
 #define CT_MAX_BYTES_MIN     4096ull
 
-/* Parses every setting from envp into ct_config; a bad value keeps the default and is remembered
+/* Parses every setting from envp into ct_g_config; a bad value keeps the default and is remembered
  * (said on stderr under CREDTRACE_DEBUG=1, and in the trace header). Constructor only. */
 void ct_config_read(char *const *envp) CT_HIDDEN;
 /* The same, where given(name) (when not NULL) gives values that win over envp's: `credtrace attach`

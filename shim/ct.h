@@ -31,9 +31,9 @@
 /* ---- glibc newer than 2.17, looked up at start (compat.c, glibc_compat.h) ---- */
 void ct_compat_resolve(void) CT_HIDDEN;
 /* &__libc_single_threaded (glibc 2.32+), NULL before the constructor or on older glibc. */
-extern const char *ct_single_threaded CT_HIDDEN;
+extern const char *ct_g_single_threaded CT_HIDDEN;
 /* __x86_get_cpuid_feature_leaf (glibc 2.33+, sha256.c), NULL when absent: portable SHA-256. */
-extern void *ct_cpuid_leaf CT_HIDDEN;
+extern void *ct_g_cpuid_leaf CT_HIDDEN;
 
 /* For the hooks that may run in a vfork child (the exec family): one getpid tells, and a fork
  * child that ran no atfork handler is re-initialised by the same call (ct_self). */
@@ -83,10 +83,10 @@ struct ct_pysite {
 	char file[256];
 	char func[96];
 };
-extern __thread struct ct_pysite ct_pysite CT_HIDDEN;
+extern __thread struct ct_pysite ct_g_pysite CT_HIDDEN;
 /* The application's return address in the hook that is about to record a site: the key under which
  * ct_rec_site caches the frames (one unwind per call site). Set on slow paths only; consumed. */
-extern __thread uintptr_t ct_site_key CT_HIDDEN;
+extern __thread uintptr_t ct_g_site_key CT_HIDDEN;
 /* Adds "site":{...} for the caller to r: the stashed Python site when there is one (and clears
  * it), else a native backtrace when enabled and safe. */
 void ct_rec_site(struct ct_rec *r) CT_HIDDEN;
@@ -94,7 +94,7 @@ int ct_bt_init(char *why, size_t whylen) CT_HIDDEN; /* 1 when libunwind is usabl
 int ct_bt_capture(uintptr_t *ips, int max) CT_HIDDEN;
 void ct_rec_frames(struct ct_rec *r, const uintptr_t *ips, int n) CT_HIDDEN; /* "frames":[[mod,"0xoff"]..] */
 /* backtraces are unsafe in a fresh fork child until it returned to its own code once */
-extern int ct_bt_child_fresh CT_HIDDEN;
+extern int ct_g_bt_child_fresh CT_HIDDEN;
 
 /* Python adapter (python.c): registers an audit hook when the host is CPython 3.8+. */
 void ct_py_init(void) CT_HIDDEN;
@@ -111,7 +111,7 @@ char *ct_node_msg(char *(*real)(const char *), const char *name) CT_HIDDEN;
 void ct_node_init(void) CT_HIDDEN; /* a runtime record for a Node process without the adapter */
 /* Set between a message of the adapter and its end: getenv reads of this thread are the adapter's
  * own access for a read it reported already (or a copy), not new reads. */
-extern __thread int ct_node_mute CT_HIDDEN;
+extern __thread int ct_g_node_mute CT_HIDDEN;
 
 /* ---- backtraces around a fork (backtrace.c) ---------------------------------------------------- */
 void ct_bt_fork_prepare(void) CT_HIDDEN; /* backtrace.c: share sites with the children */

@@ -28,7 +28,7 @@ static inline void ct_errno_put_back(const int *saved)
 /* The shim's locks are held for a few hundred instructions without a system call, so a spin is
  * cheaper than a futex; after 1000 spins the holder was probably preempted (2 cores are common) and
  * the waiter yields. A fork child resets the locks it owns (the holder may be a thread that did not
- * survive the fork). Callers set ct_guard around held regions, so a signal handler's hooks pass
+ * survive the fork). Callers set ct_g_guard around held regions, so a signal handler's hooks pass
  * through instead of spinning on a lock its own thread holds. */
 static inline void ct_cpu_relax(void)
 {

@@ -16,12 +16,12 @@
 #define CT_STATE __attribute__((section("ct_state")))
 
 /* ---- state (process.c) ------------------------------------------------------------------------ */
-/* ct_on: 0 before the constructor ran or when tracing is off; 1 while tracing. */
-extern int ct_on CT_HIDDEN;
+/* ct_g_on: 0 before the constructor ran or when tracing is off; 1 while tracing. */
+extern int ct_g_on CT_HIDDEN;
 /* pid of the process whose memory this is, as last seen by init or the atfork child handler. */
-extern pid_t ct_pid CT_HIDDEN;
+extern pid_t ct_g_pid CT_HIDDEN;
 /* fork generation: 0 in an exec'd image, parent's + 1 in a fork child. */
-extern int ct_gen CT_HIDDEN;
+extern int ct_g_gen CT_HIDDEN;
 
 /* State written around a fork, kept in one cache line: after fork() every page the parent or the
  * child writes costs a copy-on-write fault (a few microseconds here, the budget of a whole fork),
@@ -35,17 +35,17 @@ struct ct_hot {
 	uint64_t fork_ts;         /* when that fork began */
 	_Atomic uint64_t written; /* bytes written to this process's trace (writer.c) */
 } __attribute__((aligned(64)));
-extern struct ct_hot ct_hot CT_HIDDEN;
+extern struct ct_hot ct_g_hot CT_HIDDEN;
 static inline int ct_forks_now(void)
 {
-	return __atomic_load_n(&ct_hot.forks, __ATOMIC_RELAXED);
+	return __atomic_load_n(&ct_g_hot.forks, __ATOMIC_RELAXED);
 }
 /* per-thread re-entrancy guard: while set, hooks pass straight through. */
-extern __thread int ct_guard CT_HIDDEN;
-extern int ct_cfg_backtrace CT_HIDDEN;   /* CREDTRACE_BACKTRACE != 0 and libunwind loaded (backtrace.c) */
-extern char ct_self_path[512] CT_HIDDEN; /* path of libcredtrace.so, to check LD_PRELOAD survives */
-extern char **ct_argv CT_HIDDEN;         /* the argv the constructor was given */
-extern char ct_exe[512] CT_HIDDEN;       /* /proc/self/exe at start */
+extern __thread int ct_g_guard CT_HIDDEN;
+extern int ct_g_cfg_backtrace CT_HIDDEN;   /* CREDTRACE_BACKTRACE != 0 and libunwind loaded (backtrace.c) */
+extern char ct_g_self_path[512] CT_HIDDEN; /* path of libcredtrace.so, to check LD_PRELOAD survives */
+extern char **ct_g_argv CT_HIDDEN;         /* the argv the constructor was given */
+extern char ct_g_exe[512] CT_HIDDEN;       /* /proc/self/exe at start */
 long ct_raw_getpid(void) CT_HIDDEN;
 int ct_vfork_child(void) CT_HIDDEN;  /* proc.c: ct_self() == CT_SELF_VFORK, errno kept */
 int ct_thread_count(void) CT_HIDDEN; /* 1 when glibc says single-threaded, else from /proc; 0: unknown */
@@ -72,8 +72,8 @@ void ct_sock_resolve(void) CT_HIDDEN;
 void *ct_dlsym_next(const char *name, const void *self) CT_HIDDEN;
 
 /* ---- late load (attach.c, got_patch.c): `credtrace attach` opened the shim with dlopen -------- */
-extern int ct_late CT_HIDDEN;                              /* set by the constructor: not preloaded */
-extern const char *ct_start_origin CT_HIDDEN;              /* hdr origin: "exec" or "attach" */
+extern int ct_g_late CT_HIDDEN;                            /* set by the constructor: not preloaded */
+extern const char *ct_g_start_origin CT_HIDDEN;            /* hdr origin: "exec" or "attach" */
 int ct_loaded_late(void) CT_HIDDEN;                        /* is the shim after libc in the link map? */
 void ct_start(char **argv, const char *origin) CT_HIDDEN;  /* the constructor's work (init.c) */
 const char *ct_attach_setting(const char *name) CT_HIDDEN; /* CREDTRACE_* given by attach, or NULL */

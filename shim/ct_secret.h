@@ -38,7 +38,7 @@ struct ct_facts {
 int ct_cred_name(const char *name) CT_HIDDEN;
 int ct_cred_namen(const char *name, size_t n) CT_HIDDEN;
 /* The shortest name that can be a credential (6 unless CREDTRACE_VARS names a shorter one). */
-extern unsigned ct_cred_name_min CT_HIDDEN;
+extern unsigned ct_g_cred_name_min CT_HIDDEN;
 /* CREDTRACE_VARS: comma or colon separated names and globs (*, ?), copied into static storage. */
 void ct_cred_configure(const char *vars) CT_HIDDEN;
 /* Facts about value (NULL = absent) of variable name; envp is the environment that gives context

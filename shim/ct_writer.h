@@ -65,18 +65,18 @@ struct ct_hdr_facts {
 		uint64_t fork_ts;
 	} parent;
 };
-extern struct ct_hdr_facts ct_hdr_facts CT_HIDDEN;
+extern struct ct_hdr_facts ct_g_hdr_facts CT_HIDDEN;
 /* Adds this process's hdr fields to r; origin "exec", "attach", "fork", "clone" or "vfork"; nonce is
  * the process's own (a vfork child's differs from the memory it shares). */
 void ct_hdr_build(struct ct_rec *r, const char *origin, const char *nonce) CT_HIDDEN;
 void ct_trace_write_hdr(const char *origin) CT_HIDDEN; /* this process's hdr, at start */
 
 /* ---- host, nonce and file names (trace_name.c) ------------------------------------------------- */
-extern char ct_host[65] CT_HIDDEN;
-extern char ct_nonce[17] CT_HIDDEN;      /* 16 hex digits, new in every process (fork children too) */
-void ct_trace_name_init(void) CT_HIDDEN; /* ct_host from uname, a fresh ct_nonce */
+extern char ct_g_host[65] CT_HIDDEN;
+extern char ct_g_nonce[17] CT_HIDDEN;    /* 16 hex digits, new in every process (fork children too) */
+void ct_trace_name_init(void) CT_HIDDEN; /* ct_g_host from uname, a fresh ct_g_nonce */
 void ct_random_hex(char *out, size_t ndigits, uint64_t salt) CT_HIDDEN;
-void ct_vfork_nonce(char nonce[17], long pid) CT_HIDDEN; /* derived from ct_nonce and pid */
+void ct_vfork_nonce(char nonce[17], long pid) CT_HIDDEN; /* derived from ct_g_nonce and pid */
 /* dir/host.pid.nonce.jsonl into out; returns its length. */
 size_t ct_trace_file_name(char *out, size_t outsz, const char *dir, long pid, const char *nonce) CT_HIDDEN;
 /* <dir>/<host>.<pid>.<nonce>, what every file of the process starts with (fork_region.c adds its own end) */

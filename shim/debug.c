@@ -13,7 +13,7 @@ void ct_debug(const char *msg, const char *detail)
 {
 	char b[512];
 	size_t n = 0, l;
-	if (!ct_config.debug)
+	if (!ct_g_config.debug)
 		return;
 	l = strlen(msg);
 	if (l > 200)

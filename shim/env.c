@@ -32,7 +32,7 @@ const char *ct_env_lookup(char *const *envp, const char *name)
 {
 	size_t n = strlen(name);
 	const char *set;
-	if (CT_UNLIKELY(ct_late) && envp == environ && (set = ct_attach_setting(name)) != NULL)
+	if (CT_UNLIKELY(ct_g_late) && envp == environ && (set = ct_attach_setting(name)) != NULL)
 		return set; /* attached: the CLI's settings, the target's environment unchanged */
 	for (; envp && *envp; envp++)
 		if (strncmp(*envp, name, n) == 0 && (*envp)[n] == '=')
@@ -67,10 +67,10 @@ struct read_ent {
 	_Atomic uint64_t key; /* 0: empty; published last */
 	atomic_ulong count;
 	int rid;
-	int gen; /* ct_hot.read_gen when written: an entry of an older generation is an empty slot */
+	int gen; /* ct_g_hot.read_gen when written: an entry of an older generation is an empty slot */
 };
 static struct read_ent reads[READS];
-/* The table's generation is ct_hot.read_gen (in the fork-time cache line, ct.h), bumped in every
+/* The table's generation is ct_g_hot.read_gen (in the fork-time cache line, ct.h), bumped in every
  * fork child instead of clearing the table: clearing 24 KiB would copy six pages the child shares
  * with its parent, in every child, most of which never read a credential. next_rid is 0 while this
  * generation has recorded nothing. */
@@ -83,7 +83,7 @@ static struct read_ent *read_find(uint64_t key)
 	for (i = 0; i < READS; i++) {
 		struct read_ent *e = &reads[(at + i) % READS];
 		uint64_t k = atomic_load_explicit(&e->key, memory_order_acquire);
-		if (k == 0 || e->gen != ct_hot.read_gen)
+		if (k == 0 || e->gen != ct_g_hot.read_gen)
 			return NULL;
 		if (k == key)
 			return e;
@@ -100,14 +100,14 @@ static int read_insert(uint64_t key)
 	for (i = 0; i < READS; i++) {
 		struct read_ent *e = &reads[(at + i) % READS];
 		uint64_t k = atomic_load_explicit(&e->key, memory_order_relaxed);
-		if (k == key && e->gen == ct_hot.read_gen) {
+		if (k == key && e->gen == ct_g_hot.read_gen) {
 			atomic_fetch_add_explicit(&e->count, 1, memory_order_relaxed);
 			break;
 		}
-		if (k == 0 || e->gen != ct_hot.read_gen) {
+		if (k == 0 || e->gen != ct_g_hot.read_gen) {
 			/* A stale slot is emptied first, so that no reader counts on it half-written. */
 			atomic_store_explicit(&e->key, 0, memory_order_release);
-			e->gen = ct_hot.read_gen;
+			e->gen = ct_g_hot.read_gen;
 			e->rid = rid = ++next_rid;
 			atomic_store_explicit(&e->count, 1, memory_order_relaxed);
 			atomic_store_explicit(&e->key, key, memory_order_release);
@@ -156,10 +156,10 @@ static void read_record(const char *fn, const char *name, const char *value, uin
 	ct_rec_strn(&r, "name", name, nlen > 128 ? 128 : nlen);
 	ct_rec_facts(&r, &f);
 	ct_rec_int(&r, "rid", rid);
-	ct_rec_int(&r, "gen", ct_gen);
+	ct_rec_int(&r, "gen", ct_g_gen);
 	ct_rec_int(&r, "forks", ct_forks_now());
 	if (py)
-		ct_pysite = *py;
+		ct_g_pysite = *py;
 	ct_rec_site(&r);
 	ct_rec_emit(&r);
 }
@@ -236,7 +236,7 @@ static void set_record(const char *fn, const char *name, size_t nlen, const char
 	ct_rec_bool(&r, "ok", ok);
 	if (!ok)
 		ct_rec_int(&r, "errno", err);
-	ct_rec_int(&r, "gen", ct_gen);
+	ct_rec_int(&r, "gen", ct_g_gen);
 	ct_rec_int(&r, "forks", ct_forks_now());
 	ct_rec_site(&r);
 	ct_rec_emit(&r);
@@ -358,7 +358,7 @@ static __attribute__((noinline)) char *read_slow(char *(*real)(const char *), co
 	if (CT_UNLIKELY(!real)) /* before the constructor: no dlsym, no allocation */
 		return (char *)ct_env_lookup(environ, name);
 	v = real(name);
-	if (!ct_on || ct_guard || ct_node_mute)
+	if (!ct_g_on || ct_g_guard || ct_g_node_mute)
 		return v;
 	/* Repeated reads: one probe of a lock-free table and an atomic add, no syscall. */
 	key = read_key(name, v, site);
@@ -370,11 +370,11 @@ static __attribute__((noinline)) char *read_slow(char *(*real)(const char *), co
 	CT_KEEP_ERRNO;
 	if (ct_self() == CT_SELF_VFORK) /* shares our memory: record nothing */
 		return v;
-	ct_guard = 1;
-	ct_site_key = site;
+	ct_g_guard = 1;
+	ct_g_site_key = site;
 	ct_env_check_replaced();
 	read_record(fn, name, v, key, NULL);
-	ct_guard = 0;
+	ct_g_guard = 0;
 	return v;
 }
 
@@ -425,7 +425,7 @@ static __attribute__((noinline)) char *read_maybe(char *(*real)(const char *), c
 	CT_EXPORT char *hook(const char *name)                                                               \
 	{                                                                                                    \
 		char *(*real)(const char *) = real_ptr;                                                      \
-		if (CT_LIKELY(real != NULL) && CT_LIKELY(ct_cred_name_min == 6) &&                           \
+		if (CT_LIKELY(real != NULL) && CT_LIKELY(ct_g_cred_name_min == 6) &&                         \
 		    (!name[0] || !name[1] || !name[2] || !name[3] || !name[4] || !name[5]))                  \
 			return real(name);                                                                   \
 		return read_maybe(real, #hook, name, (uintptr_t)__builtin_return_address(0));                \
@@ -437,15 +437,15 @@ void ct_env_read_lang(const char *fn, const char *name, const char *value, const
 {
 	uint64_t sk;
 	CT_KEEP_ERRNO;
-	if (!ct_on || ct_guard || !name || ct_self() == CT_SELF_VFORK)
+	if (!ct_g_on || ct_g_guard || !name || ct_self() == CT_SELF_VFORK)
 		return;
-	ct_guard = 1;
+	ct_g_guard = 1;
 	/* A runtime hands a fresh copy of the value each time: identified by its hash, in memory only. */
 	sk = fnv(site->file, strlen(site->file), FNV0) ^ ((uint64_t)site->line << 1);
 	sk = fnv(name, strlen(name), sk);
 	sk = (value ? fnv(value, strlen(value), sk ^ 0x5bd1e995u) : sk) | 1;
 	read_record(fn, name, value, sk, site);
-	ct_guard = 0;
+	ct_g_guard = 0;
 }
 
 void ct_env_read_py(const char *name, const char *value, const struct ct_pysite *site)
@@ -484,13 +484,13 @@ static void write_open(struct env_write *w, const char *name, size_t n, uintptr_
 	w->name = name;
 	w->n = n;
 	w->track = 0;
-	if (!ct_on || ct_guard || n == 0 || !ct_cred_namen(name, n) || n >= sizeof nb)
+	if (!ct_g_on || ct_g_guard || n == 0 || !ct_cred_namen(name, n) || n >= sizeof nb)
 		return;
 	if (ct_self() == CT_SELF_VFORK)
 		return;
-	ct_guard = 1;
+	ct_g_guard = 1;
 	w->track = 1;
-	ct_site_key = site;
+	ct_g_site_key = site;
 	ct_env_check_replaced();
 	memcpy(nb, name, n);
 	nb[n] = 0;
@@ -515,7 +515,7 @@ static int write_close(const struct env_write *w, const char *fn, int rc)
 	set_record(fn, nb, w->n, now, &w->prev, rc == 0, err);
 	known_set(nb, w->n, now);
 	last_environ = environ;
-	ct_guard = 0;
+	ct_g_guard = 0;
 	return rc;
 }
 
@@ -571,10 +571,10 @@ static void clear_open(struct env_clear *c)
 	char **p;
 	CT_KEEP_ERRNO;
 	c->n = -1;
-	if (!ct_on || ct_guard || ct_self() == CT_SELF_VFORK)
+	if (!ct_g_on || ct_g_guard || ct_self() == CT_SELF_VFORK)
 		return;
 	c->n = 0;
-	ct_guard = 1;
+	ct_g_guard = 1;
 	ct_env_check_replaced();
 	for (p = environ; p && *p && c->n < CLEARED; p++) {
 		const char *eq = strchr(*p, '=');
@@ -599,7 +599,7 @@ static int clear_close(const struct env_clear *c, int rc)
 		known_set(c->names[i], strlen(c->names[i]), NULL);
 	}
 	last_environ = environ;
-	ct_guard = 0;
+	ct_g_guard = 0;
 	return rc;
 }
 
@@ -619,7 +619,7 @@ void ct_env_fork_child(void)
 {
 	/* The child records its own first reads; the parent's lock may have been held by a thread
 	 * that does not exist here. */
-	ct_hot.read_gen++;
+	ct_g_hot.read_gen++;
 	next_rid = 0;
 	atomic_store(&reads_full, 0);
 	env_lock = 0;
@@ -643,7 +643,7 @@ void ct_env_exit(void)
 	}
 	r.len = 0;
 	for (i = 0; i < READS; i++) {
-		if (!atomic_load(&reads[i].key) || reads[i].gen != ct_hot.read_gen)
+		if (!atomic_load(&reads[i].key) || reads[i].gen != ct_g_hot.read_gen)
 			continue;
 		if (open_ && r.len > CT_LINE_MAX - 200) { /* one more record rather than a cut one */
 			ct_rec_emit(&r);

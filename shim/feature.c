@@ -60,10 +60,10 @@ void ct_feature_snapshot(char *const *envp)
 void ct_feature_changed(void)
 {
 	CT_KEEP_ERRNO; /* also when ct_self's kcmp fails in a vfork child and we return early */
-	if (!ct_on || ct_guard || ct_self() == CT_SELF_VFORK)
+	if (!ct_g_on || ct_g_guard || ct_self() == CT_SELF_VFORK)
 		return;
-	ct_guard = 1;
+	ct_g_guard = 1;
 	for (unsigned f = 1; f < CT_FEAT_COUNT; f++)
 		feature_record(f, feature_on(environ, f));
-	ct_guard = 0;
+	ct_g_guard = 0;
 }

@@ -55,7 +55,7 @@ CT_STATE static unsigned made;              /* regions made by this process (fil
 /* <dir>/<host>.<pid>.<nonce>[.<k>].fork.jsonl; 0 when it does not fit. */
 static int region_path(char *p, size_t cap)
 {
-	size_t n = ct_trace_file_stem(p, cap, ct_trace_dir(), (long)ct_pid, ct_nonce);
+	size_t n = ct_trace_file_stem(p, cap, ct_trace_dir(), (long)ct_g_pid, ct_g_nonce);
 	if (made) {
 		n = ct_str_append(p, n, cap, ".");
 		n = ct_str_append_u(p, n, cap, made);
@@ -111,9 +111,9 @@ static struct region *make_region(void)
 	}
 	ct_rec_begin(&h, "region");
 	ct_rec_str(&h, "schema", CT_SCHEMA);
-	ct_rec_int(&h, "pid", ct_pid);
-	ct_rec_str(&h, "host", ct_host);
-	ct_rec_str(&h, "nonce", ct_nonce);
+	ct_rec_int(&h, "pid", ct_g_pid);
+	ct_rec_str(&h, "host", ct_g_host);
+	ct_rec_str(&h, "nonce", ct_g_nonce);
 	ct_rec_int(&h, "bytes", (long long)size);
 	ct_rec_finish(&h);
 	memcpy(base, h.buf, h.len);
@@ -131,19 +131,19 @@ void ct_region_prepare(void)
 	int m;
 	if (r && atomic_load_explicit(&r->off, memory_order_relaxed) + CT_REGION_SLACK <= r->size)
 		return; /* the common case: one load, nothing written (a written page is a COW fault) */
-	if (gave_up == ct_pid)
+	if (gave_up == ct_g_pid)
 		return;
 	/* Only the process this memory belongs to (never a vfork child, never a fork child that
-	 * has not re-initialised yet: its ct_pid is its parent's), and one thread at a time (a value
+	 * has not re-initialised yet: its ct_g_pid is its parent's), and one thread at a time (a value
 	 * left by a thread of our parent is stale and taken over). */
-	if (ct_raw_getpid() != ct_pid)
+	if (ct_raw_getpid() != ct_g_pid)
 		return;
 	m = atomic_load(&making);
-	if (m == ct_pid || !atomic_compare_exchange_strong(&making, &m, ct_pid))
+	if (m == ct_g_pid || !atomic_compare_exchange_strong(&making, &m, ct_g_pid))
 		return;
 	r = make_region();
 	if (!r) {
-		gave_up = ct_pid;
+		gave_up = ct_g_pid;
 	} else {
 		old = atomic_exchange(&cur, r);
 		/* A writer that counted itself in before the exchange may still be copying into the
@@ -160,9 +160,9 @@ void ct_region_prepare(void)
 static size_t tag(char *t, size_t cap)
 {
 	size_t n = ct_str_append(t, 0, cap, "{\"of\":\"");
-	n = ct_str_append_u(t, n, cap, (unsigned long)ct_pid);
+	n = ct_str_append_u(t, n, cap, (unsigned long)ct_g_pid);
 	n = ct_str_append(t, n, cap, ".");
-	n = ct_str_append(t, n, cap, ct_nonce);
+	n = ct_str_append(t, n, cap, ct_g_nonce);
 	n = ct_str_append(t, n, cap, "\",");
 	return n < cap - 1 ? n : 0; /* a full buffer may have been cut */
 }
@@ -198,7 +198,7 @@ static char *copy_tagged(char *dst, const char *buf, size_t len, const char *t, 
 
 int ct_region_started(void)
 {
-	return !memcmp(started, ct_nonce, sizeof started);
+	return !memcmp(started, ct_g_nonce, sizeof started);
 }
 
 int ct_region_write(const char *origin, const char *buf, size_t len)
@@ -215,24 +215,24 @@ int ct_region_write(const char *origin, const char *buf, size_t len)
 	r = atomic_load(&cur);
 	if (!r)
 		goto out;
-	first = memcmp(started, ct_nonce, sizeof started) != 0;
+	first = memcmp(started, ct_g_nonce, sizeof started) != 0;
 	if (first) {
 		ct_rec_begin(&h, "hdr");
-		ct_hdr_build(&h, origin, ct_nonce);
+		ct_hdr_build(&h, origin, ct_g_nonce);
 		ct_rec_finish(&h);
 		hn = tagged_len(h.buf, h.len, tlen);
 	}
 	/* The head cap counts region bytes as the own file's: past it, the own file and its ring. */
-	if (atomic_load(&ct_hot.written) + hn + n + 128 > ct_trace_cap() / 2)
+	if (atomic_load(&ct_g_hot.written) + hn + n + 128 > ct_trace_cap() / 2)
 		goto out;
 	if (atomic_load_explicit(&r->off, memory_order_relaxed) + hn + n > r->size)
 		goto out; /* full: no add, so that a smaller record of another child may still fit */
 	o = atomic_fetch_add(&r->off, hn + n);
 	if (o + hn + n > r->size)
 		goto out;
-	atomic_fetch_add(&ct_hot.written, hn + n);
+	atomic_fetch_add(&ct_g_hot.written, hn + n);
 	if (first) {
-		memcpy(started, ct_nonce, sizeof started);
+		memcpy(started, ct_g_nonce, sizeof started);
 		copy_tagged(copy_tagged(r->base + o, h.buf, h.len, t, tlen), buf, len, t, tlen);
 	} else {
 		copy_tagged(r->base + o, buf, len, t, tlen);

@@ -20,7 +20,7 @@
 extern char **environ;
 
 /* "exec" from the constructor, "attach" from credtrace_attach (attach.c): the hdr's origin. */
-const char *ct_start_origin = "exec";
+const char *ct_g_start_origin = "exec";
 
 void *ct_dlsym_next(const char *name, const void *self)
 {
@@ -28,7 +28,7 @@ void *ct_dlsym_next(const char *name, const void *self)
 	Dl_info a, b;
 	/* Loaded late (attach), our own references to a hook's name bind to libc: self is then libc's
 	 * function, and only an address inside this object is ours. */
-	if (CT_UNLIKELY(ct_late)) {
+	if (CT_UNLIKELY(ct_g_late)) {
 		int ours =
 		    p && dladdr(p, &a) && dladdr((void *)ct_dlsym_next, &b) && a.dli_fbase == b.dli_fbase;
 		return ours ? NULL : p;
@@ -71,8 +71,9 @@ static int container_likely(void)
 	size_t i;
 	if (ct_env_lookup(environ, "KUBERNETES_SERVICE_HOST"))
 		return 1;
-	for (i = 0; ct_host[i]; i++)
-		if (!((ct_host[i] >= '0' && ct_host[i] <= '9') || (ct_host[i] >= 'a' && ct_host[i] <= 'f')))
+	for (i = 0; ct_g_host[i]; i++)
+		if (!((ct_g_host[i] >= '0' && ct_g_host[i] <= '9') ||
+		      (ct_g_host[i] >= 'a' && ct_g_host[i] <= 'f')))
 			return 0;
 	return i == 12;
 }
@@ -87,8 +88,8 @@ static void find_container(void)
 		run = hex ? run + 1 : 0;
 		if (run == 64 && !(i + 1 < n && ((b[i + 1] >= '0' && b[i + 1] <= '9') ||
 		                                 (b[i + 1] >= 'a' && b[i + 1] <= 'f')))) {
-			memcpy(ct_hdr_facts.container, b + i - 63, 64);
-			ct_hdr_facts.container[64] = 0;
+			memcpy(ct_g_hdr_facts.container, b + i - 63, 64);
+			ct_g_hdr_facts.container[64] = 0;
 			return;
 		}
 	}
@@ -98,8 +99,8 @@ static void find_container(void)
  * is called by our _Fork hook. Everything here is written before the fork, where it is free. */
 void ct_fork_prepare(void)
 {
-	ct_hot.threads_at_fork = ct_thread_count();
-	ct_hot.fork_ts = ct_now_us();
+	ct_g_hot.threads_at_fork = ct_thread_count();
+	ct_g_hot.fork_ts = ct_now_us();
 	ct_sock_fork_prepare();
 	ct_bt_fork_prepare();
 }
@@ -108,8 +109,8 @@ void ct_fork_prepare(void)
  * read table's generation moves now because repeated reads are counted without ct_self(). */
 void ct_fork_mark_child(void)
 {
-	ct_hot.child_pid = (pid_t)ct_raw_getpid();
-	ct_hot.read_gen++;
+	ct_g_hot.child_pid = (pid_t)ct_raw_getpid();
+	ct_g_hot.read_gen++;
 }
 
 /* Everything a new child process must reset before it records anything. Runs from ct_self() at the
@@ -118,18 +119,18 @@ void ct_fork_mark_child(void)
 void ct_fork_child_reinit(const char *origin, pid_t pid)
 {
 	int fork_ = origin[0] == 'f';
-	ct_hdr_facts.parent.pid = ct_pid;
-	memcpy(ct_hdr_facts.parent.nonce, ct_nonce, sizeof ct_hdr_facts.parent.nonce);
-	ct_hdr_facts.parent.threads = fork_ ? ct_hot.threads_at_fork : 0;
-	ct_hdr_facts.parent.fork_ts = fork_ ? ct_hot.fork_ts : ct_now_us();
-	ct_pid = pid;
-	ct_gen++;
-	ct_hot.forks = 0;
+	ct_g_hdr_facts.parent.pid = ct_g_pid;
+	memcpy(ct_g_hdr_facts.parent.nonce, ct_g_nonce, sizeof ct_g_hdr_facts.parent.nonce);
+	ct_g_hdr_facts.parent.threads = fork_ ? ct_g_hot.threads_at_fork : 0;
+	ct_g_hdr_facts.parent.fork_ts = fork_ ? ct_g_hot.fork_ts : ct_now_us();
+	ct_g_pid = pid;
+	ct_g_gen++;
+	ct_g_hot.forks = 0;
 	/* A child of a single-threaded parent cannot inherit a lock held by another thread, so it
 	 * may unwind; for any other child (or an unknown thread count) dl_iterate_phdr's lock may be
 	 * held by a thread that does not exist here. */
-	ct_bt_child_fresh = !(fork_ && ct_hot.threads_at_fork == 1);
-	ct_pysite.set = 0; /* a site stashed for the fork itself belongs to the parent's record */
+	ct_g_bt_child_fresh = !(fork_ && ct_g_hot.threads_at_fork == 1);
+	ct_g_pysite.set = 0; /* a site stashed for the fork itself belongs to the parent's record */
 	ct_trace_fork_child(origin);
 	ct_sock_fork_child();
 	ct_env_fork_child();
@@ -141,10 +142,10 @@ void ct_fork_child_reinit(const char *origin, pid_t pid)
  * half reset. */
 static void reinit_guarded(const char *origin, pid_t pid)
 {
-	int g = ct_guard;
-	ct_guard = 1;
+	int g = ct_g_guard;
+	ct_g_guard = 1;
 	ct_fork_child_reinit(origin, pid);
-	ct_guard = g;
+	ct_g_guard = g;
 }
 
 /* A child that shares our memory (vfork, CLONE_VM) must not touch it; one with its own memory that
@@ -155,14 +156,14 @@ enum ct_self ct_self(void)
 {
 	long pid = ct_raw_getpid(), k;
 	CT_KEEP_ERRNO;
-	if (CT_LIKELY(pid == ct_pid))
+	if (CT_LIKELY(pid == ct_g_pid))
 		return CT_SELF_OWN;
-	if (pid == ct_hot.child_pid) { /* a fork child (atfork handler ran): its first slow path */
+	if (pid == ct_g_hot.child_pid) { /* a fork child (atfork handler ran): its first slow path */
 		reinit_guarded("fork", (pid_t)pid);
 		return CT_SELF_OWN;
 	}
-	if (syscall(SYS_getppid) == ct_pid) {
-		k = syscall(SYS_kcmp, pid, (long)ct_pid, KCMP_VM, 0, 0);
+	if (syscall(SYS_getppid) == ct_g_pid) {
+		k = syscall(SYS_kcmp, pid, (long)ct_g_pid, KCMP_VM, 0, 0);
 		if (k == 1 || k == 2) { /* ordered, not equal: a separate address space */
 			reinit_guarded("clone", (pid_t)pid);
 			return CT_SELF_FORKED;
@@ -174,10 +175,10 @@ enum ct_self ct_self(void)
 static void read_config(void)
 {
 	/* `credtrace attach -o DIR` gives settings without touching the process's environment. */
-	ct_config_read_given(environ, CT_UNLIKELY(ct_late) ? ct_attach_setting : NULL);
+	ct_config_read_given(environ, CT_UNLIKELY(ct_g_late) ? ct_attach_setting : NULL);
 	for (int i = 0; ct_config_problem(i); i++)
 		ct_debug(ct_config_problem(i), NULL);
-	ct_cred_configure(ct_config.vars);
+	ct_cred_configure(ct_g_config.vars);
 }
 
 static void find_self(void)
@@ -185,10 +186,10 @@ static void find_self(void)
 	Dl_info di;
 	if (dladdr((void *)find_self, &di) && di.dli_fname) {
 		size_t n = strlen(di.dli_fname);
-		if (n >= sizeof ct_self_path)
-			n = sizeof ct_self_path - 1;
-		memcpy(ct_self_path, di.dli_fname, n);
-		ct_self_path[n] = 0;
+		if (n >= sizeof ct_g_self_path)
+			n = sizeof ct_g_self_path - 1;
+		memcpy(ct_g_self_path, di.dli_fname, n);
+		ct_g_self_path[n] = 0;
 	}
 }
 
@@ -196,10 +197,10 @@ __attribute__((constructor(101))) static void ct_init(int argc, char **argv, cha
 {
 	(void)argc;
 	(void)envp;
-	if (ct_on)
+	if (ct_g_on)
 		return;
 	if (ct_loaded_late()) { /* opened by `credtrace attach`: credtrace_attach starts tracing */
-		ct_argv = argv;
+		ct_g_argv = argv;
 		return;
 	}
 	ct_start(argv, "exec");
@@ -208,46 +209,46 @@ __attribute__((constructor(101))) static void ct_init(int argc, char **argv, cha
 void ct_start(char **argv, const char *origin)
 {
 	long got;
-	ct_start_origin = origin;
-	ct_guard = 1;
+	ct_g_start_origin = origin;
+	ct_g_guard = 1;
 	ct_real_resolve();
 	if (getauxval(AT_SECURE)) /* setuid/setgid/capabilities: trace nothing at all */
 		goto out;
 	read_config();
-	ct_pid = (pid_t)ct_raw_getpid();
-	ct_argv = argv;
+	ct_g_pid = (pid_t)ct_raw_getpid();
+	ct_g_argv = argv;
 	for (char **e = environ; e && *e; e++)
-		ct_hdr_facts.vars++;
-	got = syscall(SYS_readlink, "/proc/self/exe", ct_exe, sizeof ct_exe - 1);
-	ct_exe[got > 0 ? got : 0] = 0;
+		ct_g_hdr_facts.vars++;
+	got = syscall(SYS_readlink, "/proc/self/exe", ct_g_exe, sizeof ct_g_exe - 1);
+	ct_g_exe[got > 0 ? got : 0] = 0;
 	find_self();
 	if (ct_trace_init() != 0)
 		goto out;
 	if (container_likely())
 		find_container();
-	ct_bt_init(ct_hdr_facts.bt, sizeof ct_hdr_facts.bt); /* sets ct_cfg_backtrace */
+	ct_bt_init(ct_g_hdr_facts.bt, sizeof ct_g_hdr_facts.bt); /* sets ct_g_cfg_backtrace */
 	ct_proc_init();
-	ct_on = 1;
+	ct_g_on = 1;
 	ct_trace_batch(1);
 	ct_trace_write_hdr(origin); /* the file's first line */
 	ct_env_snapshot(argv);
-	if (!ct_late)
+	if (!ct_g_late)
 		ct_py_init(); /* attach installs the adapter itself (ct_py_attach) */
 	ct_node_init();
 	ct_trace_batch(0);
 out:
-	ct_guard = 0;
+	ct_g_guard = 0;
 }
 
 __attribute__((destructor)) static void ct_fini(void)
 {
 	/* An "end" record says the process exited normally (a report's "end"); a fork child that wrote
 	 * nothing has no file, and gets none just for this. Aggregates still counting are flushed. */
-	if (!ct_on || ct_self() != CT_SELF_OWN ||
+	if (!ct_g_on || ct_self() != CT_SELF_OWN ||
 	    !(ct_env_exit_pending() || ct_agg_exit_pending() || ct_trace_has_file()))
 		return;
-	ct_guard = 1;
+	ct_g_guard = 1;
 	ct_env_exit();
 	ct_agg_exit();
-	ct_guard = 0;
+	ct_g_guard = 0;
 }

@@ -101,7 +101,7 @@ static int find_cb(struct dl_phdr_info *info, size_t size, void *data)
 	o->lo = lo;
 	o->hi = hi;
 	o->bias = info->dlpi_addr;
-	o->name = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : index == 0 ? ct_exe : "";
+	o->name = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : index == 0 ? ct_g_exe : "";
 	o->bidlen = 0;
 	read_build_id(info, o);
 	a->found = 1;
@@ -136,7 +136,7 @@ static int subs_cb(struct dl_phdr_info *info, size_t size, void *data)
 
 void ct_bt_mods_init(void)
 {
-	mods_pid = ct_pid;
+	mods_pid = ct_g_pid;
 }
 
 /* A fork child has a new trace file (modules must be named again) and no other threads (the lock
@@ -243,7 +243,7 @@ void ct_rec_frames(struct ct_rec *r, const uintptr_t *ips, int n)
 
 	/* Pass 3 under the lock: name new modules before the record that uses them is written. */
 	lock();
-	pid_t pid = ct_pid;    /* ct_self() already adopted a child that ran no atfork handler */
+	pid_t pid = ct_g_pid;  /* ct_self() already adopted a child that ran no atfork handler */
 	if (pid != mods_pid) { /* a fork child: a new file, where no module is named yet */
 		for (int i = 0; i < nmods; i++)
 			mods[i].emitted = 0;

@@ -32,7 +32,7 @@
 #define PREFIX     "\037credtrace:" /* 0x1f: no environment variable name starts with it */
 #define PREFIX_LEN (sizeof PREFIX - 1)
 
-__thread int ct_node_mute;
+__thread int ct_g_node_mute;
 static atomic_int hello_done;
 static int ruby; /* the adapter that said hello is credtrace-ruby.rb (same messages, fn "ENV") */
 static char *const yes = (char *)"1";
@@ -84,7 +84,7 @@ static void js_read(char *(*real)(const char *), const char *m)
 char *ct_node_msg(char *(*real)(const char *), const char *name)
 {
 	const char *m;
-	if (!ct_on || ct_guard || strncmp(name, PREFIX, PREFIX_LEN) != 0)
+	if (!ct_g_on || ct_g_guard || strncmp(name, PREFIX, PREFIX_LEN) != 0)
 		return real(name);
 	m = name + PREFIX_LEN;
 	switch (m[0]) {
@@ -95,13 +95,13 @@ char *ct_node_msg(char *(*real)(const char *), const char *name)
 	case 'r':
 		if (m[1] == ':') {
 			js_read(real, m + 2);
-			ct_node_mute = 1;
+			ct_g_node_mute = 1;
 			return yes;
 		}
 		break;
 	case 'm':
 		if (!m[1]) {
-			ct_node_mute = 1;
+			ct_g_node_mute = 1;
 			return yes;
 		}
 		break;
@@ -109,14 +109,14 @@ char *ct_node_msg(char *(*real)(const char *), const char *name)
 		if (m[1] == ':') {
 			struct ct_pysite site;
 			if (js_site(m + 2, &site))
-				ct_pysite = site;
+				ct_g_pysite = site;
 			return yes;
 		}
 		break;
 	case 'e':
 		if (!m[1]) {
-			ct_node_mute = 0;
-			ct_pysite.set = 0; /* a write that recorded nothing leaves no stale site */
+			ct_g_node_mute = 0;
+			ct_g_pysite.set = 0; /* a write that recorded nothing leaves no stale site */
 			return yes;
 		}
 		break;
@@ -131,9 +131,9 @@ char *ct_node_msg(char *(*real)(const char *), const char *name)
 				memcpy(version, m + 13, n);
 				version[n] = 0;
 				ruby = m[8] == 'r';
-				ct_guard = 1;
+				ct_g_guard = 1;
 				ct_lang_runtime(ruby ? "ruby" : "node", version, "adapter", NULL);
-				ct_guard = 0;
+				ct_g_guard = 0;
 			}
 			return yes;
 		}
@@ -153,14 +153,14 @@ static int names_adapter(const char *s)
 void ct_node_init(void)
 {
 	extern char **environ;
-	const char *base = strrchr(ct_exe, '/');
-	base = base ? base + 1 : ct_exe;
+	const char *base = strrchr(ct_g_exe, '/');
+	base = base ? base + 1 : ct_g_exe;
 	if (strcmp(base, "node") != 0 && strcmp(base, "nodejs") != 0)
 		return;
 	if (names_adapter(ct_env_lookup(environ, "NODE_OPTIONS")))
 		return;
-	for (int i = 1; ct_argv && ct_argv[i]; i++)
-		if (names_adapter(ct_argv[i]))
+	for (int i = 1; ct_g_argv && ct_g_argv[i]; i++)
+		if (names_adapter(ct_g_argv[i]))
 			return;
 	ct_lang_runtime(
 	    "node", NULL, "getenv",

@@ -28,7 +28,7 @@ void ct_proc_resolve(void)
 static void atfork_prepare(void)
 {
 	CT_KEEP_ERRNO; /* a failed system call in the handler must not show in the host's errno */
-	if (ct_on) {
+	if (ct_g_on) {
 		ct_fork_prepare();
 		ct_region_prepare(); /* the file this fork's child writes into (fork_region.c) */
 	}
@@ -36,7 +36,7 @@ static void atfork_prepare(void)
 
 static void atfork_child(void)
 {
-	if (ct_on)
+	if (ct_g_on)
 		ct_fork_mark_child();
 }
 
@@ -64,17 +64,17 @@ static void fork_record(const char *fn, pid_t pid, int err, int threads)
 	if (pid < 0)
 		ct_rec_int(&r, "errno", err);
 	ct_rec_int(&r, "threads", threads);
-	ct_rec_int(&r, "gen", ct_gen);
+	ct_rec_int(&r, "gen", ct_g_gen);
 	ct_rec_int(&r, "forks", ct_forks_now());
 	/* A language-level site only: native backtraces are kept to reads, connects and first uses, and
 	 * a fork loop must not pay one per fork (docs/trace-format.md, the `fork` record). */
-	if (ct_pysite.set)
+	if (ct_g_pysite.set)
 		ct_rec_site(&r);
 	ct_rec_emit(&r);
 }
 
 /* The parent's side after the fork. Written for the cost of a fork: the pages it writes (the fork
- * record on the stack, ct_hot) are the only ones copied for it while the child shares them. No
+ * record on the stack, ct_g_hot) are the only ones copied for it while the child shares them. No
  * guard is needed: nothing here calls a hooked function, and errno is written back only when it
  * changed (libc leaves it alone on success): CT_KEEP_ERRNO would write it always, and so copy
  * the page that holds it. */
@@ -83,8 +83,8 @@ static pid_t fork_parent(const char *fn, pid_t pid)
 	int err = errno;
 	ct_sock_fork_parent(pid > 0);
 	if (pid > 0)
-		__atomic_add_fetch(&ct_hot.forks, 1, __ATOMIC_RELAXED); /* other threads' records read it */
-	fork_record(fn, pid, err, ct_hot.threads_at_fork);
+		__atomic_add_fetch(&ct_g_hot.forks, 1, __ATOMIC_RELAXED); /* other threads' records read it */
+	fork_record(fn, pid, err, ct_g_hot.threads_at_fork);
 	if (errno != err)
 		errno = err;
 	return pid;
@@ -96,7 +96,7 @@ static pid_t fork_parent(const char *fn, pid_t pid)
  * runs none, so for it the same two steps are taken here, around the call. */
 static pid_t fork_hooked(const char *fn, pid_t (*real)(void), int runs_atfork)
 {
-	if (!ct_on || ct_guard || ct_vfork_child())
+	if (!ct_g_on || ct_g_guard || ct_vfork_child())
 		return real();
 	if (!runs_atfork) { /* _Fork: libc runs no atfork handler, so the prepare step is ours */
 		CT_KEEP_ERRNO;
@@ -104,9 +104,9 @@ static pid_t fork_hooked(const char *fn, pid_t (*real)(void), int runs_atfork)
 		ct_region_prepare();
 	} else if (ct_env_replaced()) { /* checked first: the guard is a page written per fork */
 		CT_KEEP_ERRNO;
-		ct_guard = 1;
+		ct_g_guard = 1;
 		ct_env_check_replaced();
-		ct_guard = 0;
+		ct_g_guard = 0;
 	}
 	pid_t pid = real();
 	if (pid == 0) {

@@ -45,9 +45,9 @@ void ct_exec_record(const char *fn, const char *path, char *const argv[], char *
 		if (result != 0)
 			ct_rec_int(&r, "errno", err);
 	}
-	ct_rec_int(&r, "gen", ct_gen);
+	ct_rec_int(&r, "gen", ct_g_gen);
 	ct_rec_int(&r, "forks", ct_forks_now());
-	if (ct_pysite.set) /* a language-level site; native unwinding is kept for reads, connects, uses */
+	if (ct_g_pysite.set) /* a language-level site; native unwinding is kept for reads, connects, uses */
 		ct_rec_site(&r);
 	ct_rec_emit_any(&r);
 }
@@ -69,17 +69,17 @@ static void exec_err(const char *fn, int err)
  * call passes untraced (tracing off, or inside the shim's own work). errno is kept. */
 static int before(const char *fn, const char *path, char *const argv[], char *const envp[], uintptr_t site)
 {
-	if (!ct_on || ct_guard)
+	if (!ct_g_on || ct_g_guard)
 		return 0;
 	CT_KEEP_ERRNO;
 	int own = ct_self() != CT_SELF_VFORK;
 	if (own) {
-		ct_guard = 1;
-		ct_site_key = site;
+		ct_g_guard = 1;
+		ct_g_site_key = site;
 	}
 	ct_exec_record(fn, path, argv, envp, 0, -1, 0, 0);
 	if (own)
-		ct_guard = 0;
+		ct_g_guard = 0;
 	return 1;
 }
 

@@ -40,12 +40,12 @@ static int spawn(const char *fn, spawn_fn *real, pid_t *pid, const char *path,
 		ct_real_resolve();
 	if (!*real)
 		return ENOSYS;
-	if (!ct_on || ct_guard || ct_vfork_child())
+	if (!ct_g_on || ct_g_guard || ct_vfork_child())
 		return (*real)(pid, path, fa, at, argv, envp);
 	{
 		CT_KEEP_ERRNO;
-		ct_guard = 1;
-		ct_site_key = site;
+		ct_g_guard = 1;
+		ct_g_site_key = site;
 		/* the record's time is the call's start: the child may write before we do */
 		t0 = ct_now_us();
 	}
@@ -54,7 +54,7 @@ static int spawn(const char *fn, spawn_fn *real, pid_t *pid, const char *path,
 	if (pid)
 		*pid = child;
 	ct_exec_record(fn, path, argv, envp, rc == 0 ? child : 0, rc == 0 ? 0 : 1, rc, t0);
-	ct_guard = 0;
+	ct_g_guard = 0;
 	return rc;
 }
 
@@ -79,16 +79,16 @@ static void shell_record(const char *fn, const char *cmd)
 {
 	char *argv[] = {"sh", "-c", (char *)cmd, NULL};
 	CT_KEEP_ERRNO;
-	ct_guard = 1;
+	ct_g_guard = 1;
 	ct_exec_record(fn, "/bin/sh", argv, environ, 0, -1, 0, 0);
-	ct_guard = 0;
+	ct_g_guard = 0;
 }
 
 CT_EXPORT int system(const char *cmd)
 {
 	if (CT_UNLIKELY(!real_system))
 		ct_real_resolve();
-	if (ct_on && !ct_guard && cmd && !ct_vfork_child())
+	if (ct_g_on && !ct_g_guard && cmd && !ct_vfork_child())
 		shell_record("system", cmd);
 	return real_system(cmd);
 }
@@ -97,7 +97,7 @@ CT_EXPORT FILE *popen(const char *cmd, const char *mode)
 {
 	if (CT_UNLIKELY(!real_popen))
 		ct_real_resolve();
-	if (ct_on && !ct_guard && cmd && !ct_vfork_child())
+	if (ct_g_on && !ct_g_guard && cmd && !ct_vfork_child())
 		shell_record("popen", cmd);
 	return real_popen(cmd, mode);
 }

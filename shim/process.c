@@ -10,15 +10,16 @@
 
 #include "ct.h"
 
-CT_STATE int ct_on;
-CT_STATE pid_t ct_pid;
-CT_STATE int ct_gen;
-CT_STATE struct ct_hot ct_hot;
-__thread int ct_guard;
-CT_STATE int ct_cfg_backtrace;
-CT_STATE char ct_self_path[512];
-CT_STATE char ct_exe[512]; /* /proc/self/exe, read once at start (backtrace.c names the main program by it) */
-CT_STATE char **ct_argv;
+CT_STATE int ct_g_on;
+CT_STATE pid_t ct_g_pid;
+CT_STATE int ct_g_gen;
+CT_STATE struct ct_hot ct_g_hot;
+__thread int ct_g_guard;
+CT_STATE int ct_g_cfg_backtrace;
+CT_STATE char ct_g_self_path[512];
+CT_STATE char
+    ct_g_exe[512]; /* /proc/self/exe, read once at start (backtrace.c names the main program by it) */
+CT_STATE char **ct_g_argv;
 
 /* Inline on x86-64: the atfork child handler calls it in every fork child, where each page of libc
  * text first touched (syscall() is on one) is one more page fault. */
@@ -39,7 +40,7 @@ int ct_thread_count(void)
 {
 	struct stat st;
 	/* glibc clears it at the first pthread_create and never sets it again: 1 needs no syscall. */
-	if (ct_single_threaded && *ct_single_threaded)
+	if (ct_g_single_threaded && *ct_g_single_threaded)
 		return 1;
 	if (syscall(SYS_newfstatat, AT_FDCWD, "/proc/self/task", &st, 0) != 0 || st.st_nlink < 3)
 		return 0;

@@ -382,7 +382,7 @@ static PyObject *env_getitem(PyObject *self, PyObject *key)
 	PyObject *res, *et, *ev, *tb;
 	const char *unused;
 	int cred, absent;
-	if (!ct_on || ct_guard || state != PY_ON)
+	if (!ct_g_on || ct_g_guard || state != PY_ON)
 		return call_orig(orig_getitem, self, key);
 	cred = classify(key, &unused);
 	res = call_orig(orig_getitem, self, key);
@@ -405,7 +405,7 @@ static PyObject *env_keys(PyObject *self, PyObject *unused)
 	PyObject *at = NULL;
 	int lasti = -1;
 	(void)unused;
-	if (res && ct_on && state == PY_ON) {
+	if (res && ct_g_on && state == PY_ON) {
 		if (find_site(&site, WALK_READ, &at, &lasti) > 0) {
 			bulk_mark.frame = at;
 			bulk_mark.lasti = lasti;
@@ -573,12 +573,12 @@ static void try_install(void)
 	emit_runtime(rc > 0 ? "audit-hook" : "none", rc > 0 ? NULL : why);
 }
 
-/* Fills this thread's ct_pysite for the libc hook that follows (fork, connect, exec, setenv). */
+/* Fills this thread's ct_g_pysite for the libc hook that follows (fork, connect, exec, setenv). */
 static void stash_site(void)
 {
 	PyObject *et, *ev, *tb;
 	py.Err_Fetch(&et, &ev, &tb);
-	find_site(&ct_pysite, WALK_EVENT, NULL, NULL);
+	find_site(&ct_g_pysite, WALK_EVENT, NULL, NULL);
 	py.Err_Clear();
 	py.Err_Restore(et, ev, tb);
 }
@@ -617,11 +617,11 @@ static int is_site_event(const char *ev)
 static int audit_hook(const char *ev, PyObject *args, void *ud)
 {
 	(void)ud;
-	if (!ct_on || ct_guard || in_hook)
+	if (!ct_g_on || ct_g_guard || in_hook)
 		return 0;
 	/* A stash not consumed by the libc call right after its event is stale by the next event. */
-	if (ct_pysite.set)
-		ct_pysite.set = 0;
+	if (ct_g_pysite.set)
+		ct_g_pysite.set = 0;
 	if (CT_UNLIKELY(state != PY_ON)) {
 		if (state == PY_WAITING && !strncmp(ev, "cpython.run_", 12))
 			state = PY_PENDING;
@@ -667,10 +667,10 @@ static const char *debug_allocators(void)
 		return "PYTHONMALLOC uses the debug allocator hooks";
 	if (d && *d)
 		return "PYTHONDEVMODE (debug allocator hooks)";
-	for (int i = 1; ct_argv && ct_argv[i]; i++) {
-		const char *a = ct_argv[i];
+	for (int i = 1; ct_g_argv && ct_g_argv[i]; i++) {
+		const char *a = ct_g_argv[i];
 		if (!strcmp(a, "-Xdev") ||
-		    (!strcmp(a, "-X") && ct_argv[i + 1] && !strcmp(ct_argv[i + 1], "dev")))
+		    (!strcmp(a, "-X") && ct_g_argv[i + 1] && !strcmp(ct_g_argv[i + 1], "dev")))
 			return "-X dev (debug allocator hooks)";
 		if (a[0] != '-' || !strcmp(a, "-c") || !strcmp(a, "-m"))
 			break; /* the script and its own arguments */
@@ -767,7 +767,7 @@ static int attach_cb(void *unused)
 {
 	PyObject *et, *ev, *tb;
 	(void)unused;
-	if (!ct_on)
+	if (!ct_g_on)
 		return 0;
 	py.Err_Fetch(&et, &ev, &tb);
 	in_hook = 1;
@@ -790,7 +790,7 @@ static int detach_cb(void *unused)
 {
 	PyObject *et, *ev, *tb, *mods, *os, *cls;
 	(void)unused;
-	if (state != PY_ON || ct_on)
+	if (state != PY_ON || ct_g_on)
 		return 0;
 	py.Err_Fetch(&et, &ev, &tb);
 	mods = py.Sys_GetObject("modules");
@@ -865,7 +865,7 @@ void ct_py_init(void)
 	const char *flag;
 	if (!loaded_may_define("Py_GetVersion") || !resolve_api())
 		return;
-	if (!ct_config.python) {
+	if (!ct_g_config.python) {
 		set_version();
 		emit_runtime("none", "CREDTRACE_PYTHON=0");
 		return;

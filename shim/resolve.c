@@ -139,12 +139,12 @@ size_t ct_resolve_host(const struct sockaddr *sa, unsigned len, char *out, size_
 CT_EXPORT int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,
                           struct addrinfo **res)
 {
-	int rc, guarded = ct_guard;
+	int rc, guarded = ct_g_guard;
 	if (CT_UNLIKELY(real_getaddrinfo == fb_getaddrinfo))
 		ct_real_resolve();
-	if (guarded || !ct_on)
+	if (guarded || !ct_g_on)
 		return real_getaddrinfo(node, service, hints, res);
-	ct_guard = 1;
+	ct_g_guard = 1;
 	rc = real_getaddrinfo(node, service, hints, res);
 	CT_KEEP_ERRNO;
 	if (rc == 0 && node && res && *res && !numeric(node) && ct_self() != CT_SELF_VFORK)
@@ -154,6 +154,6 @@ CT_EXPORT int getaddrinfo(const char *node, const char *service, const struct ad
 			if (n)
 				remember(ai->ai_addr->sa_family, a, n, node);
 		}
-	ct_guard = 0;
+	ct_g_guard = 0;
 	return rc;
 }

@@ -49,7 +49,7 @@ static struct {
 } cfg_pat[CFG_MAX] CT_STATE;
 CT_STATE static int cfg_n;
 /* Names shorter than this match nothing: the hot path rejects HOME or TZ by looking at 6 bytes. */
-unsigned ct_cred_name_min = NAME_MIN_BUILTIN;
+unsigned ct_g_cred_name_min = NAME_MIN_BUILTIN;
 
 /* Set from the constructor (one thread); readers see either no configured patterns or all of them:
  * the count is published last. Excess patterns beyond CFG_MAX or CFG_BYTES are ignored. */
@@ -87,7 +87,7 @@ void ct_cred_configure(const char *vars)
 		if (lit < min)
 			min = lit;
 	}
-	__atomic_store_n(&ct_cred_name_min, (unsigned)min, __ATOMIC_RELAXED);
+	__atomic_store_n(&ct_g_cred_name_min, (unsigned)min, __ATOMIC_RELAXED);
 	__atomic_store_n(&cfg_n, n, __ATOMIC_RELEASE);
 }
 
@@ -222,7 +222,7 @@ int ct_cred_name(const char *s)
 {
 	if (CT_UNLIKELY(!s))
 		return 0;
-	if (CT_LIKELY(__atomic_load_n(&ct_cred_name_min, __ATOMIC_RELAXED) == NAME_MIN_BUILTIN)) {
+	if (CT_LIKELY(__atomic_load_n(&ct_g_cred_name_min, __ATOMIC_RELAXED) == NAME_MIN_BUILTIN)) {
 		if (!s[0] || !s[1] || !s[2] || !s[3] || !s[4] || !s[5])
 			return 0;
 	}
@@ -235,7 +235,7 @@ int ct_cred_namen(const char *s, size_t n)
 	size_t i;
 	int hit = 0;
 
-	if (!s || n < __atomic_load_n(&ct_cred_name_min, __ATOMIC_RELAXED))
+	if (!s || n < __atomic_load_n(&ct_g_cred_name_min, __ATOMIC_RELAXED))
 		return 0;
 	for (i = 0; i < n && s[i]; i++) {
 		if (s[i] != '_' || !rule_may_start((const unsigned char *)s, n, i))

@@ -14,7 +14,7 @@
 #undef __x86_get_cpuid_feature_leaf
 #endif
 
-void *ct_cpuid_leaf CT_HIDDEN;
+void *ct_g_cpuid_leaf CT_HIDDEN;
 
 struct sha256 {
 	uint32_t h[8];
@@ -106,7 +106,7 @@ const struct cpuid_feature *ct_cpuid_feature_leaf(unsigned int leaf)
 {
 	static const struct cpuid_feature none; /* no feature: the portable compression */
 	const struct cpuid_feature *(*fn)(unsigned int) =
-	    (const struct cpuid_feature *(*)(unsigned int))ct_cpuid_leaf;
+	    (const struct cpuid_feature *(*)(unsigned int))ct_g_cpuid_leaf;
 
 	return fn ? fn(leaf) : &none;
 }

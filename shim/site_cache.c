@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* site_cache.c: this process's native frames by call site.
  *
- * A hook that knows its caller's return address puts it in ct_site_key; the frames unwound there
+ * A hook that knows its caller's return address puts it in ct_g_site_key; the frames unwound there
  * the first time serve every later record from the same address: a fork or connect in a loop costs
  * one backtrace, not one each (docs/performance.md, "fork"). A deeper stack that differs below that
  * address shows the first one's frames. Own memory only (never in a vfork child); entries stay

@@ -64,7 +64,8 @@ void ct_bt_fork_prepare(void)
 	struct layout l = {0, 0};
 	struct ct_bt_shared *sh = __atomic_load_n(&shsites, __ATOMIC_ACQUIRE);
 	void *p;
-	if (!ct_bt_ready() || ct_guard || __atomic_load_n(&shsites_made, __ATOMIC_RELAXED) >= SHARED_REGIONS)
+	if (!ct_bt_ready() || ct_g_guard ||
+	    __atomic_load_n(&shsites_made, __ATOMIC_RELAXED) >= SHARED_REGIONS)
 		return;
 	dl_iterate_phdr(layout_cb, &l);
 	if (sh && sh->adds == l.adds && sh->subs == l.subs)

@@ -29,14 +29,14 @@ CT_EXPORT int dup3(int oldfd, int newfd, int flags);
 CT_EXPORT int close_range(unsigned int first, unsigned int last, int flags);
 CT_EXPORT int fcntl64(int fd, int cmd, ...);
 
-unsigned char ct_fdflag[CT_FD_MAX];
+unsigned char ct_g_fdflag[CT_FD_MAX];
 
 /* ---- the table of tracked sockets ---------------------------------------------------------- */
 
 /* One slot per tracked fd (a dup gets its own slot with the same inode). fdslot maps an fd to
- * slot index + 1. Both, and ct_fdflag's TRACKED bit, change only under lk; the fork child
+ * slot index + 1. Both, and ct_g_fdflag's TRACKED bit, change only under lk; the fork child
  * re-initialises lk (the thread that held it is gone). Nothing blocks or calls the kernel with
- * lk held, and ct_guard is set around it, so a signal handler's hooks never spin on it. */
+ * lk held, and ct_g_guard is set around it, so a signal handler's hooks never spin on it. */
 #define NSLOT 1024
 struct slot {
 	int live;
@@ -81,12 +81,12 @@ static void unlock(void)
 
 static void set_flag(int fd, unsigned char v)
 {
-	__atomic_store_n(&ct_fdflag[fd], v, __ATOMIC_RELAXED);
+	__atomic_store_n(&ct_g_fdflag[fd], v, __ATOMIC_RELAXED);
 }
 
 static int tracked(int fd)
 {
-	return (unsigned)fd < CT_FD_MAX && __atomic_load_n(&ct_fdflag[fd], __ATOMIC_RELAXED);
+	return (unsigned)fd < CT_FD_MAX && __atomic_load_n(&ct_g_fdflag[fd], __ATOMIC_RELAXED);
 }
 
 /* Is another fd of this process (a dup) still holding the socket of s? Lock held. */
@@ -147,14 +147,14 @@ void ct_sock_fork_child(void)
 		s->inherited = 1;
 		s->forked = 0;
 		s->used = 0;
-		ct_fdflag[s->fd] = (unsigned char)(CT_FD_TRACKED | CT_FD_WATCH | s->http);
+		ct_g_fdflag[s->fd] = (unsigned char)(CT_FD_TRACKED | CT_FD_WATCH | s->http);
 	}
 }
 
 /* Atfork prepare, before every fork: each live socket is now forked away (role parent) and watched
  * in both processes; a parent whose use was recorded already clears the watch at its next use
  * (ct_sock_use), not here: the parent writes no page of the table after the fork. Under the lock,
- * unless this thread is inside the shim (ct_guard: a fork from a signal handler that interrupted
+ * unless this thread is inside the shim (ct_g_guard: a fork from a signal handler that interrupted
  * us, maybe holding the lock): then the marks are made without it, where the only race (another
  * thread connecting during that fork) is benign. */
 static void mark_forked(unsigned n, unsigned seq)
@@ -209,20 +209,20 @@ void ct_sock_fork_prepare(void)
 	if (!n)
 		return; /* no socket was ever tracked: write nothing (each page written costs a fault) */
 	if (__atomic_load_n(&any_late, __ATOMIC_RELAXED)) {
-		int g = ct_guard;
-		ct_guard = 1;
+		int g = ct_g_guard;
+		ct_g_guard = 1;
 		write_late(n, !g);
-		ct_guard = g;
+		ct_g_guard = g;
 	}
-	if (ct_guard) {
+	if (ct_g_guard) {
 		mark_forked(n, __atomic_add_fetch(&fork_seq, 1, __ATOMIC_RELAXED));
 		return;
 	}
-	ct_guard = 1;
+	ct_g_guard = 1;
 	lock();
 	mark_forked(hwm, __atomic_add_fetch(&fork_seq, 1, __ATOMIC_RELAXED));
 	unlock();
-	ct_guard = 0;
+	ct_g_guard = 0;
 }
 
 /* After our fork hook's fork, in the parent. A failed fork forked nothing away: its marks go. */
@@ -230,7 +230,7 @@ void ct_sock_fork_parent(int ok)
 {
 	if (ok || !__atomic_load_n(&hwm, __ATOMIC_ACQUIRE))
 		return;
-	ct_guard = 1;
+	ct_g_guard = 1;
 	lock();
 	for (unsigned i = 0; i < hwm; i++) {
 		struct slot *s = &slots[i];
@@ -242,7 +242,7 @@ void ct_sock_fork_parent(int ok)
 			set_flag(s->fd, (unsigned char)(CT_FD_TRACKED | s->http));
 	}
 	unlock();
-	ct_guard = 0;
+	ct_g_guard = 0;
 }
 
 /* ---- records ------------------------------------------------------------------------------- */
@@ -284,7 +284,7 @@ static __attribute__((noinline)) void emit_use(int fd, const struct slot *s, enu
 	ct_rec_strn(&r, "peer", s->peer, s->peer_len);
 	if (s->host_len)
 		ct_rec_strn(&r, "peer_host", s->peer_host, s->host_len);
-	ct_rec_int(&r, "gen", ct_gen);
+	ct_rec_int(&r, "gen", ct_g_gen);
 	ct_rec_site(&r);
 	ct_rec_emit(&r);
 }
@@ -297,7 +297,7 @@ static void emit_close(int fd, const struct slot *s, const char *fn)
 	ct_rec_int(&r, "ino", (long long)s->ino);
 	ct_rec_str(&r, "role", role(s));
 	ct_rec_str(&r, "fn", fn);
-	ct_rec_int(&r, "gen", ct_gen);
+	ct_rec_int(&r, "gen", ct_g_gen);
 	ct_rec_emit(&r);
 }
 
@@ -307,9 +307,9 @@ static void emit_close(int fd, const struct slot *s, const char *fn)
 void ct_sock_use(int fd, enum ct_sock_op op, uintptr_t site)
 {
 	CT_KEEP_ERRNO;
-	if (ct_guard || !ct_on || ct_self() == CT_SELF_VFORK)
+	if (ct_g_guard || !ct_g_on || ct_self() == CT_SELF_VFORK)
 		return;
-	ct_guard = 1;
+	ct_g_guard = 1;
 	struct stat st;
 	int alive = sys_fstat(fd, &st) == 0;
 	struct slot s;
@@ -318,7 +318,7 @@ void ct_sock_use(int fd, enum ct_sock_op op, uintptr_t site)
 	unsigned i = fdslot[fd];
 	if (!i) {
 		set_flag(fd, 0);
-	} else if (__atomic_load_n(&ct_fdflag[fd], __ATOMIC_RELAXED) & CT_FD_WATCH) {
+	} else if (__atomic_load_n(&ct_g_fdflag[fd], __ATOMIC_RELAXED) & CT_FD_WATCH) {
 		struct slot *sl = &slots[i - 1];
 		if (!alive || (uint64_t)st.st_ino != sl->ino || (uint64_t)st.st_dev != sl->dev) {
 			untrack_locked(fd, NULL);
@@ -339,10 +339,10 @@ void ct_sock_use(int fd, enum ct_sock_op op, uintptr_t site)
 	}
 	unlock();
 	if (rec) {
-		ct_site_key = site;
+		ct_g_site_key = site;
 		emit_use(fd, &s, op);
 	}
-	ct_guard = 0;
+	ct_g_guard = 0;
 }
 
 /* ---- HTTP connections (wire.h) ------------------------------------------------------------- */
@@ -350,19 +350,19 @@ void ct_sock_use(int fd, enum ct_sock_op op, uintptr_t site)
 void ct_sock_http_mark(int fd, int is_http)
 {
 	CT_KEEP_ERRNO; /* before the real write: ct_self() may fail a system call */
-	if (ct_guard || !ct_on || ct_self() == CT_SELF_VFORK)
+	if (ct_g_guard || !ct_g_on || ct_self() == CT_SELF_VFORK)
 		return;
-	ct_guard = 1;
+	ct_g_guard = 1;
 	lock();
 	unsigned i = fdslot[fd];
 	if (i) {
 		struct slot *sl = &slots[i - 1];
-		unsigned char fl = __atomic_load_n(&ct_fdflag[fd], __ATOMIC_RELAXED);
+		unsigned char fl = __atomic_load_n(&ct_g_fdflag[fd], __ATOMIC_RELAXED);
 		sl->http = is_http ? CT_FD_HTTP | CT_FD_HTTPOK : 0;
 		set_flag(fd, (unsigned char)((fl & ~(CT_FD_HTTP | CT_FD_HTTPOK)) | sl->http));
 	}
 	unlock();
-	ct_guard = 0;
+	ct_g_guard = 0;
 }
 
 size_t ct_sock_peer(int fd, char *buf, size_t cap, uint64_t *ino)
@@ -555,7 +555,7 @@ size_t ct_sock_peer_host(int fd, char *buf, size_t n)
  * child (its memory is the parent's). Slow paths only: ct_self() may call getpid. */
 static int may_track(void)
 {
-	return !ct_guard && ct_on && ct_self() != CT_SELF_VFORK;
+	return !ct_g_guard && ct_g_on && ct_self() != CT_SELF_VFORK;
 }
 
 /* The kernel just handed out fd: any tracking of that number is stale (closed behind our back). */
@@ -630,7 +630,7 @@ static void emit_connect(int fd, const struct slot *s, int late)
 		ct_rec_strn(&r, "peer_host", s->peer_host, s->host_len);
 	ct_rec_bool(&r, "ok", 1);
 	ct_rec_int(&r, "errno", s->err);
-	ct_rec_int(&r, "gen", ct_gen);
+	ct_rec_int(&r, "gen", ct_g_gen);
 	ct_rec_int(&r, "forks", s->forks);
 	if (s->agg)
 		ct_rec_int(&r, "agg", s->agg);
@@ -657,7 +657,7 @@ static __attribute__((noinline)) void connected(int fd, const struct sockaddr *s
 	memset(&s, 0, sizeof s);
 	s.ino = (uint64_t)st.st_ino;
 	s.dev = (uint64_t)st.st_dev;
-	s.owner = ct_pid;
+	s.owner = ct_g_pid;
 	s.peer_len = (unsigned char)format_peer(sa, len, s.peer, sizeof s.peer);
 	s.host_len = (unsigned char)ct_resolve_host(sa, len, s.peer_host, sizeof s.peer_host);
 	/* HTTP/1.x is looked for on TCP client connections only; the first write decides (wire.c). */
@@ -677,14 +677,14 @@ static __attribute__((noinline)) void connected(int fd, const struct sockaddr *s
 	key = ct_agg_hash(key, s.peer, s.peer_len);
 	key = ct_agg_hash(key, s.peer_host, s.host_len); /* its getaddrinfo label */
 	int agg;
-	if (ct_agg_event("connect", ct_agg_site_key(key, ct_site_key), s.ts, &agg)) {
+	if (ct_agg_event("connect", ct_agg_site_key(key, ct_g_site_key), s.ts, &agg)) {
 		s.agg = (short)agg;
 		emit_connect(fd, &s, 0);
 	} else {
 		s.agg = (short)agg;
 		s.late = type == SOCK_STREAM;
-		ct_pysite.set = 0; /* the stashed site was this connect's */
-		ct_site_key = 0;
+		ct_g_pysite.set = 0; /* the stashed site was this connect's */
+		ct_g_site_key = 0;
 	}
 
 	/* Datagram sockets are recorded, not tracked: reuse of a connected UDP socket is not the bug. */
@@ -712,8 +712,8 @@ CT_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	CT_KEEP_ERRNO;
 	int err = errno; /* for the record: the bookkeeping below may change errno */
 	if ((ret == 0 || err == EINPROGRESS) && addr && len >= sizeof(sa_family_t) && may_track()) {
-		ct_guard = 1;
-		ct_site_key = (uintptr_t)__builtin_return_address(0);
+		ct_g_guard = 1;
+		ct_g_site_key = (uintptr_t)__builtin_return_address(0);
 		/* A reconnect, or a number reused after a raw close: forget what was there. */
 		if (tracked(fd)) {
 			lock();
@@ -721,7 +721,7 @@ CT_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 			unlock();
 		}
 		connected(fd, addr, len, ret == 0 ? 0 : err);
-		ct_guard = 0;
+		ct_g_guard = 0;
 	}
 	return ret;
 }
@@ -746,9 +746,9 @@ CT_EXPORT int close(int fd)
 	{
 		CT_KEEP_ERRNO; /* put back before the real close, whose errno the caller sees */
 		if (may_track()) {
-			ct_guard = 1;
+			ct_g_guard = 1;
 			closing(fd, "close");
-			ct_guard = 0;
+			ct_g_guard = 0;
 		}
 	}
 	return real_close(fd);
@@ -781,9 +781,9 @@ CT_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
 	if (!((unsigned)flags & CLOSE_RANGE_CLOEXEC) && first <= last) {
 		CT_KEEP_ERRNO;
 		if (may_track()) {
-			ct_guard = 1;
+			ct_g_guard = 1;
 			closing_range(first, last, "close_range");
-			ct_guard = 0;
+			ct_g_guard = 0;
 		}
 	}
 	return real_close_range(first, last, flags);
@@ -794,9 +794,9 @@ CT_EXPORT void closefrom(int lowfd)
 	if (lowfd >= 0) {
 		CT_KEEP_ERRNO;
 		if (may_track()) {
-			ct_guard = 1;
+			ct_g_guard = 1;
 			closing_range((unsigned)lowfd, ~0U, "closefrom");
-			ct_guard = 0;
+			ct_g_guard = 0;
 		}
 	}
 	real_closefrom(lowfd);
@@ -818,7 +818,7 @@ static int dup_onto(int oldfd, int newfd, int flags, int three)
 		CT_KEEP_ERRNO;
 		if (may_track()) {
 			watch = 1;
-			ct_guard = 1;
+			ct_g_guard = 1;
 			if (tracked(newfd)) {
 				lock();
 				unsigned i = fdslot[newfd];
@@ -827,13 +827,13 @@ static int dup_onto(int oldfd, int newfd, int flags, int three)
 				unlock();
 				was_ours = i && same_socket(newfd, &s);
 			}
-			ct_guard = 0;
+			ct_g_guard = 0;
 		}
 	}
 	int ret = three ? real_dup3(oldfd, newfd, flags) : real_dup2(oldfd, newfd);
 	CT_KEEP_ERRNO;
 	if (watch && ret >= 0 && (unsigned)newfd < CT_FD_MAX) {
-		ct_guard = 1;
+		ct_g_guard = 1;
 		lock();
 		int had = untrack_locked(newfd, &s) && !other_ref_locked(&s);
 		unsigned i = (unsigned)oldfd < CT_FD_MAX ? fdslot[oldfd] : 0;
@@ -844,7 +844,7 @@ static int dup_onto(int oldfd, int newfd, int flags, int three)
 		unlock();
 		if (had && was_ours && (s.inherited || s.forked))
 			emit_close(newfd, &s, three ? "dup3" : "dup2");
-		ct_guard = 0;
+		ct_g_guard = 0;
 	}
 	return ret;
 }
@@ -906,7 +906,7 @@ int ct_sock_adopt(int fd, int inherited, pid_t owner)
 	memset(&s, 0, sizeof s);
 	s.ino = (uint64_t)st.st_ino;
 	s.dev = (uint64_t)st.st_dev;
-	s.owner = inherited ? owner : ct_pid;
+	s.owner = inherited ? owner : ct_g_pid;
 	s.inherited = (unsigned char)!!inherited;
 	s.peer_len = (unsigned char)format_peer((const struct sockaddr *)&ss, sl, s.peer, sizeof s.peer);
 	if (!s.peer_len)

@@ -13,7 +13,7 @@ enum {
 	                    * its writes go to wire.c (the first write decides) */
 	CT_FD_HTTPOK = 8,  /* a request head was seen: its reads go to wire.c too */
 };
-extern unsigned char ct_fdflag[CT_FD_MAX] CT_HIDDEN;
+extern unsigned char ct_g_fdflag[CT_FD_MAX] CT_HIDDEN;
 
 /* Operations named in `use` records (docs/trace-format.md). */
 enum ct_sock_op {
@@ -37,13 +37,14 @@ enum ct_sock_op {
 /* Has fd any of the flags in mask? The I/O hooks' fast path: one byte load and a test. */
 static inline int ct_fd_any(int fd, unsigned mask)
 {
-	return (unsigned)fd < CT_FD_MAX && (__atomic_load_n(&ct_fdflag[fd], __ATOMIC_RELAXED) & mask);
+	return (unsigned)fd < CT_FD_MAX && (__atomic_load_n(&ct_g_fdflag[fd], __ATOMIC_RELAXED) & mask);
 }
 
 /* Is fd watched? A relaxed byte load: a plain mov, no lock, no RMW. */
 static inline int ct_fd_watched(int fd)
 {
-	return (unsigned)fd < CT_FD_MAX && (__atomic_load_n(&ct_fdflag[fd], __ATOMIC_RELAXED) & CT_FD_WATCH);
+	return (unsigned)fd < CT_FD_MAX &&
+	       (__atomic_load_n(&ct_g_fdflag[fd], __ATOMIC_RELAXED) & CT_FD_WATCH);
 }
 
 /* Slow path of every I/O hook on a watched fd, called before the real call: writes the one `use`
@@ -61,7 +62,7 @@ size_t ct_resolve_host(const struct sockaddr *sa, unsigned len, char *out, size_
 void ct_resolve_resolve(void) CT_HIDDEN; /* resolve.c's real getaddrinfo, from ct_sock_resolve */
 /* The peer_host of tracked socket fd into buf; its length, 0 when fd is untracked or has none. For
  * the wire inspection of sock_io.c: a label for the connection, never a secret. */
-size_t ct_sock_peer_host(int fd, char *buf, size_t n) CT_HIDDEN; /* with ct_guard set */
+size_t ct_sock_peer_host(int fd, char *buf, size_t n) CT_HIDDEN; /* with ct_g_guard set */
 
 /* Resolves name to var when the next definition exists and is not ours; var keeps its fallback
  * (a raw-syscall pass-through used before the constructor) otherwise. memcpy avoids the

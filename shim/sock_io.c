@@ -150,7 +150,7 @@ void ct_sock_io_resolve(void)
 static inline __attribute__((always_inline)) unsigned char slow_start(int fd, enum ct_sock_op op,
                                                                       uintptr_t site)
 {
-	unsigned char fl = __atomic_load_n(&ct_fdflag[fd], __ATOMIC_RELAXED);
+	unsigned char fl = __atomic_load_n(&ct_g_fdflag[fd], __ATOMIC_RELAXED);
 	if (fl & CT_FD_WATCH)
 		ct_sock_use(fd, op, site);
 	return fl;

@@ -111,12 +111,12 @@ static void publish(uintptr_t ra, const struct lib *res)
 static __attribute__((noinline, cold)) const struct lib *resolve(uintptr_t ra)
 {
 	CT_KEEP_ERRNO;
-	int g = ct_guard;
+	int g = ct_g_guard;
 	Dl_info di;
 	struct lib l;
 	memset(&l, 0, sizeof l);
-	ct_guard = 1;
-	if (ct_on)
+	ct_g_guard = 1;
+	if (ct_g_on)
 		(void)ct_self(); /* a fork child re-initialises here first: tls_lk is free again */
 	void *h = NULL;
 	const struct lib *res = NULL;
@@ -150,7 +150,7 @@ static __attribute__((noinline, cold)) const struct lib *resolve(uintptr_t ra)
 			                   practice) */
 	}
 	publish(ra, res);
-	ct_guard = g;
+	ct_g_guard = g;
 	return res;
 }
 
@@ -173,7 +173,7 @@ static inline const struct lib *lib_for(uintptr_t ra)
 static __attribute__((noinline, cold)) void out(const struct lib *l, void *ssl, const void *buf, size_t n)
 {
 	CT_KEEP_ERRNO;
-	int fd = l->get_fd && !ct_guard ? l->get_fd(ssl) : -1;
+	int fd = l->get_fd && !ct_g_guard ? l->get_fd(ssl) : -1;
 	ct_wire_request(1, (uintptr_t)ssl, fd, buf, n);
 }
 
@@ -186,7 +186,7 @@ CT_EXPORT int SSL_write(void *ssl, const void *buf, int num)
 	const struct lib *l = lib_for(RA());
 	if (CT_UNLIKELY(!l->write))
 		return -1;
-	if (CT_UNLIKELY(ct_on && buf && num > 0 && ct_wire_method(buf, (size_t)num)))
+	if (CT_UNLIKELY(ct_g_on && buf && num > 0 && ct_wire_method(buf, (size_t)num)))
 		out(l, ssl, buf, (size_t)num);
 	return l->write(ssl, buf, num);
 }
@@ -196,7 +196,7 @@ CT_EXPORT int SSL_write_ex(void *ssl, const void *buf, size_t num, size_t *writt
 	const struct lib *l = lib_for(RA());
 	if (CT_UNLIKELY(!l->write_ex))
 		return 0;
-	if (CT_UNLIKELY(ct_on && buf && ct_wire_method(buf, num)))
+	if (CT_UNLIKELY(ct_g_on && buf && ct_wire_method(buf, num)))
 		out(l, ssl, buf, num);
 	return l->write_ex(ssl, buf, num, written);
 }
@@ -209,7 +209,7 @@ CT_EXPORT int SSL_read(void *ssl, void *buf, int num)
 	if (CT_UNLIKELY(!l->read))
 		return -1;
 	int ret = l->read(ssl, buf, num);
-	if (CT_UNLIKELY(ret > 0 && ct_on && ct_wire_is_status(buf, (size_t)ret)))
+	if (CT_UNLIKELY(ret > 0 && ct_g_on && ct_wire_is_status(buf, (size_t)ret)))
 		ct_wire_response(1, (uintptr_t)ssl, buf, (size_t)ret);
 	return ret;
 }
@@ -220,7 +220,7 @@ CT_EXPORT int SSL_read_ex(void *ssl, void *buf, size_t num, size_t *readbytes)
 	if (CT_UNLIKELY(!l->read_ex))
 		return 0;
 	int ret = l->read_ex(ssl, buf, num, readbytes);
-	if (CT_UNLIKELY(ret == 1 && readbytes && ct_on && ct_wire_is_status(buf, *readbytes)))
+	if (CT_UNLIKELY(ret == 1 && readbytes && ct_g_on && ct_wire_is_status(buf, *readbytes)))
 		ct_wire_response(1, (uintptr_t)ssl, buf, *readbytes);
 	return ret;
 }

@@ -35,7 +35,7 @@ static char dir_entry[sizeof "CREDTRACE_DIR=" + CT_DIR_MAX];
  * reason for a refusal goes to stderr under CREDTRACE_DEBUG=1. */
 int ct_trace_dir_setup(char *dir, uid_t euid)
 {
-	const char *d = ct_config.trace_dir;
+	const char *d = ct_g_config.trace_dir;
 	const char *why = NULL;
 	char at[256], msg[320];
 	if (!d || !*d) {

@@ -13,27 +13,27 @@
 
 extern char **environ;
 
-CT_STATE struct ct_hdr_facts ct_hdr_facts = {.bt = "off"};
+CT_STATE struct ct_hdr_facts ct_g_hdr_facts = {.bt = "off"};
 
 void ct_hdr_build(struct ct_rec *r, const char *origin, const char *nonce)
 {
-	const struct ct_hdr_facts *h = &ct_hdr_facts;
+	const struct ct_hdr_facts *h = &ct_g_hdr_facts;
 	int vfork = origin[0] == 'v';
 	int own_start = origin[0] == 'e' || origin[0] == 'a'; /* exec and attach: no parent of ours */
 	ct_rec_str(r, "schema", CT_SCHEMA);
-	ct_rec_int(r, "pid", vfork ? ct_raw_getpid() : ct_pid);
-	ct_rec_int(r, "ppid", vfork ? ct_pid : syscall(SYS_getppid));
-	ct_rec_str(r, "host", ct_host);
+	ct_rec_int(r, "pid", vfork ? ct_raw_getpid() : ct_g_pid);
+	ct_rec_int(r, "ppid", vfork ? ct_g_pid : syscall(SYS_getppid));
+	ct_rec_str(r, "host", ct_g_host);
 	ct_rec_str(r, "container", h->container[0] ? h->container : NULL);
 	ct_rec_str(r, "nonce", nonce);
-	ct_rec_str(r, "exe", ct_exe);
-	ct_rec_argv(r, "argv", ct_argv);
+	ct_rec_str(r, "exe", ct_g_exe);
+	ct_rec_argv(r, "argv", ct_g_argv);
 	ct_rec_str(r, "origin", origin);
-	ct_rec_int(r, "gen", vfork ? ct_gen + 1 : ct_gen);
+	ct_rec_int(r, "gen", vfork ? ct_g_gen + 1 : ct_g_gen);
 	if (vfork) {
 		ct_rec_obj(r, "parent");
-		ct_rec_int(r, "pid", ct_pid);
-		ct_rec_str(r, "nonce", ct_nonce);
+		ct_rec_int(r, "pid", ct_g_pid);
+		ct_rec_str(r, "nonce", ct_g_nonce);
 		ct_rec_end(r);
 	} else if (!own_start) {
 		ct_rec_obj(r, "parent");
@@ -65,6 +65,6 @@ void ct_trace_write_hdr(const char *origin)
 {
 	struct ct_rec r;
 	ct_rec_begin(&r, "hdr");
-	ct_hdr_build(&r, origin, ct_nonce);
+	ct_hdr_build(&r, origin, ct_g_nonce);
 	ct_trace_emit(&r);
 }

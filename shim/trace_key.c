@@ -74,9 +74,9 @@ void ct_trace_key_setup(const char *dir, uid_t euid)
 	unsigned char key[64];
 	size_t n = 0;
 	char kp[PATH_MAX], tmp[PATH_MAX];
-	const char *kf = ct_config.key_file;
+	const char *kf = ct_g_config.key_file;
 	int fd, rc;
-	if (!ct_config.fingerprint) {
+	if (!ct_g_config.fingerprint) {
 		ct_fp_key(NULL, 0);
 		fp_state = "off: CREDTRACE_FINGERPRINT=0";
 		return;

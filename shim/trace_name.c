@@ -9,8 +9,8 @@
 #include "ct_str.h"
 #include "ct_writer.h"
 
-CT_STATE char ct_nonce[17];
-CT_STATE char ct_host[65];
+CT_STATE char ct_g_nonce[17];
+CT_STATE char ct_g_host[65];
 
 static const char hexd[] = "0123456789abcdef";
 
@@ -44,14 +44,14 @@ void ct_trace_name_init(void)
 	size_t i;
 	if (syscall(SYS_uname, &u) != 0)
 		ct_str_append(u.nodename, 0, sizeof u.nodename, "unknown");
-	for (i = 0; i < sizeof ct_host - 1 && u.nodename[i]; i++) {
+	for (i = 0; i < sizeof ct_g_host - 1 && u.nodename[i]; i++) {
 		char ch = u.nodename[i];
 		int okc = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
 		          ch == '.' || ch == '_' || ch == '-';
-		ct_host[i] = okc ? ch : '_';
+		ct_g_host[i] = okc ? ch : '_';
 	}
-	ct_host[i] = 0;
-	ct_random_hex(ct_nonce, 16, 0);
+	ct_g_host[i] = 0;
+	ct_random_hex(ct_g_nonce, 16, 0);
 }
 
 /* A vfork child shares the parent's memory and cannot store a nonce of its own: it derives one from
@@ -61,7 +61,7 @@ void ct_vfork_nonce(char nonce[17], long pid)
 	uint64_t h = 1469598103934665603ull;
 	int i;
 	for (i = 0; i < 16; i++)
-		h = (h ^ (unsigned char)ct_nonce[i]) * 1099511628211ull;
+		h = (h ^ (unsigned char)ct_g_nonce[i]) * 1099511628211ull;
 	h ^= (uint64_t)pid * 0x9e3779b97f4a7c15ull;
 	for (i = 0; i < 16; i++)
 		nonce[i] = hexd[(h >> (i * 4)) & 15];
@@ -72,7 +72,7 @@ size_t ct_trace_file_stem(char *out, size_t outsz, const char *dir, long pid, co
 {
 	size_t n = ct_str_append(out, 0, outsz, dir);
 	n = ct_str_append(out, n, outsz, "/");
-	n = ct_str_append(out, n, outsz, ct_host);
+	n = ct_str_append(out, n, outsz, ct_g_host);
 	n = ct_str_append(out, n, outsz, ".");
 	n = ct_str_append_u(out, n, outsz, (unsigned long)pid);
 	n = ct_str_append(out, n, outsz, ".");

@@ -70,8 +70,8 @@ int ct_bt_capture(uintptr_t *ips, int max)
 	CT_KEEP_ERRNO;
 	if (!ct_bt_pipe_lend())
 		return 0;
-	int saved_guard = ct_guard;
-	ct_guard = 1; /* libunwind's own libc calls pass straight through our hooks */
+	int saved_guard = ct_g_guard;
+	ct_g_guard = 1; /* libunwind's own libc calls pass straight through our hooks */
 	unw_context_t uc;
 	unw_cursor_t cur;
 	int n = 0, after_signal = 0;
@@ -89,7 +89,7 @@ int ct_bt_capture(uintptr_t *ips, int max)
 			break;
 	}
 out:
-	ct_guard = saved_guard;
+	ct_g_guard = saved_guard;
 	ct_bt_pipe_return();
 	return n;
 }
@@ -108,7 +108,7 @@ static void *resolve(void *h, const char *name, int *missing)
 static int bt_load(char *why, size_t whylen)
 {
 	/* CREDTRACE_LIBUNWIND names the library to load instead (tests make it unloadable). */
-	const char *lib = ct_config.libunwind;
+	const char *lib = ct_g_config.libunwind;
 	void *h = lib && lib[0] ? dlopen(lib, RTLD_NOW | RTLD_LOCAL)
 	                        : dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
 	if (!h && !(lib && lib[0]))
@@ -160,15 +160,15 @@ static int load_is_safe(void)
 
 int ct_bt_init(char *why, size_t whylen)
 {
-	if (!ct_config.backtrace) {
+	if (!ct_g_config.backtrace) {
 		ct_bt_copy(why, whylen, "off: CREDTRACE_BACKTRACE=0");
-		return ct_cfg_backtrace = 0;
+		return ct_g_cfg_backtrace = 0;
 	}
 	ct_bt_obj_range((uintptr_t)&ct_bt_init, &self_lo, &self_hi);
 	ct_bt_mods_init();
 	bt_lazy = 1;
 	ct_bt_copy(why, whylen, "libunwind");
-	return ct_cfg_backtrace = 1;
+	return ct_g_cfg_backtrace = 1;
 }
 
 /* Why no new backtrace may be taken here (after the caller found it safe), or NULL. */
@@ -180,9 +180,9 @@ const char *ct_bt_refusal(void)
 		    !__atomic_compare_exchange_n(&bt_lazy, &one, 2, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 			return "deferred"; /* a signal handler, or another thread is loading it */
 		if (!bt_load(bt_off_why, sizeof bt_off_why))
-			ct_cfg_backtrace = 0;
+			ct_g_cfg_backtrace = 0;
 		__atomic_store_n(&bt_lazy, 0, __ATOMIC_RELEASE);
-		if (!ct_cfg_backtrace)
+		if (!ct_g_cfg_backtrace)
 			return bt_off_why;
 	}
 	if (!__atomic_load_n(&bt_ready, __ATOMIC_ACQUIRE))

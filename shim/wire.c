@@ -269,7 +269,7 @@ static uint64_t hash_of(const char *v, size_t n)
 {
 	uint64_t x = hash_seed;
 	if (!x) {
-		for (const char *p = ct_nonce; *p; p++)
+		for (const char *p = ct_g_nonce; *p; p++)
 			x = (x ^ (unsigned char)*p) * 0x100000001b3ull;
 		x |= 1;
 		hash_seed = x;
@@ -477,9 +477,9 @@ void ct_wire_request(int tls, uintptr_t id, int fd, const char *buf, size_t n)
 {
 	CT_KEEP_ERRNO;
 	struct head h;
-	if (ct_guard || !ct_on)
+	if (ct_g_guard || !ct_g_on)
 		return;
-	ct_guard = 1;
+	ct_g_guard = 1;
 	if (ct_self() == CT_SELF_VFORK || !parse_head(buf, n < CT_WIRE_SCAN ? n : CT_WIRE_SCAN, &h))
 		goto done;
 	char peer[64];
@@ -502,11 +502,11 @@ void ct_wire_request(int tls, uintptr_t id, int fd, const char *buf, size_t n)
 	c->reqs++;
 	c->awaiting++;
 	if (h.kind != H_NONE &&
-	    (!c->has_cred || c->hash != hash || c->kind != h.kind || c->rec_pid != ct_pid)) {
+	    (!c->has_cred || c->hash != hash || c->kind != h.kind || c->rec_pid != ct_g_pid)) {
 		c->has_cred = 1;
 		c->hash = hash;
 		c->kind = (unsigned char)h.kind;
-		c->rec_pid = ct_pid;
+		c->rec_pid = ct_g_pid;
 		c->api = h.api;
 		c->peer_len = (unsigned char)pl;
 		memcpy(c->peer, peer, pl);
@@ -535,7 +535,7 @@ void ct_wire_request(int tls, uintptr_t id, int fd, const char *buf, size_t n)
 			emit("wire", &copy, &e, fd, 0, agg);
 	}
 done:
-	ct_guard = 0;
+	ct_g_guard = 0;
 }
 
 /* "HTTP/1.x SSS" -> SSS, 0 when malformed. */
@@ -563,9 +563,9 @@ void ct_wire_response(int tls, uintptr_t id, const char *buf, size_t n)
 	CT_KEEP_ERRNO;
 	int st = status_of(buf, n), rec = 0;
 	struct conn copy = {0};
-	if (ct_guard || !ct_on || !st)
+	if (ct_g_guard || !ct_g_on || !st)
 		return;
-	ct_guard = 1;
+	ct_g_guard = 1;
 	if (ct_self() == CT_SELF_VFORK)
 		goto done;
 	lock();
@@ -593,7 +593,7 @@ void ct_wire_response(int tls, uintptr_t id, const char *buf, size_t n)
 		emit("wire_status", &copy, &e, copy.fd, st, 0);
 	}
 done:
-	ct_guard = 0;
+	ct_g_guard = 0;
 }
 
 /* ---- plaintext sockets ----------------------------------------------------------------------- */
@@ -602,7 +602,7 @@ void ct_wire_fd_out(int fd, const void *buf, size_t n)
 {
 	const char *b = buf;
 	size_t m = b ? ct_wire_method(b, n) : 0;
-	if (!(__atomic_load_n(&ct_fdflag[fd], __ATOMIC_RELAXED) & CT_FD_HTTPOK))
+	if (!(__atomic_load_n(&ct_g_fdflag[fd], __ATOMIC_RELAXED) & CT_FD_HTTPOK))
 		ct_sock_http_mark(fd, m != 0); /* the first write decides, once per connection */
 	if (m)
 		ct_wire_request(0, (uintptr_t)fd, fd, b, n);

@@ -80,13 +80,13 @@ int ct_trace_init(void)
 	uid_t euid = (uid_t)getauxval(AT_EUID); /* the kernel's word at exec: no system call */
 	int fd;
 	CT_KEEP_ERRNO;
-	cap = ct_config.max_bytes;
+	cap = ct_g_config.max_bytes;
 	ct_trace_name_init();
 	atomic_store(&state, 2);
 	if (!ct_trace_dir_setup(wbuf.dir, euid))
 		return -1;
 	ct_trace_key_setup(wbuf.dir, euid);
-	ct_trace_file_name(wbuf.path, sizeof wbuf.path, wbuf.dir, ct_pid, ct_nonce);
+	ct_trace_file_name(wbuf.path, sizeof wbuf.path, wbuf.dir, ct_g_pid, ct_g_nonce);
 	fd = create_file();
 	if (fd < 0) {
 		char msg[80];
@@ -190,14 +190,14 @@ static int child_first_write(const char *buf, size_t len, int *done)
 		*done = 0;
 		return atomic_load(&state) == 1;
 	}
-	ct_trace_file_name(wbuf.path, sizeof wbuf.path, wbuf.dir, ct_pid, ct_nonce);
+	ct_trace_file_name(wbuf.path, sizeof wbuf.path, wbuf.dir, ct_g_pid, ct_g_nonce);
 	fd = create_file();
 	if (fd < 0) {
 		atomic_store(&state, 2);
 		return 0;
 	}
 	ct_rec_begin(&h, "hdr");
-	ct_hdr_build(&h, child_origin, ct_nonce);
+	ct_hdr_build(&h, child_origin, ct_g_nonce);
 	ct_rec_finish(&h);
 	iov[0].iov_base = h.buf;
 	iov[0].iov_len = h.len;
@@ -205,8 +205,8 @@ static int child_first_write(const char *buf, size_t len, int *done)
 	iov[1].iov_len = len;
 	/* The header always goes in; the record past the head goes to the ring (a cap below one
 	 * header and record still names the process). */
-	if (atomic_fetch_add(&ct_hot.written, h.len + len) + h.len + len + 128 > HEAD_CAP) {
-		atomic_fetch_sub(&ct_hot.written, len);
+	if (atomic_fetch_add(&ct_g_hot.written, h.len + len) + h.len + len + 128 > HEAD_CAP) {
+		atomic_fetch_sub(&ct_g_hot.written, len);
 		ct_trace_write_all(fd, h.buf, h.len);
 		sys_close(fd);
 		atomic_store(&state, 1);
@@ -233,7 +233,7 @@ CT_STATE static atomic_int head_busy; /* appends past the cap check, not yet wri
 static void flush_batch(void)
 {
 	size_t at = 0;
-	if (batch_len && atomic_load(&ct_hot.written) + batch_len + 128 <= HEAD_CAP) {
+	if (batch_len && atomic_load(&ct_g_hot.written) + batch_len + 128 <= HEAD_CAP) {
 		trace_append(wbuf.batch, batch_len);
 	} else {
 		while (at < batch_len) {
@@ -294,7 +294,7 @@ static void trace_append(const char *buf, size_t len)
 	 * (ct_trace_head_wait); it is raised before the ring is looked at (both seq_cst: either this
 	 * thread sees the ring, or the thread entering it sees this append). */
 	atomic_fetch_add(&head_busy, 1);
-	if (ct_ring_on() || atomic_fetch_add(&ct_hot.written, len) + len + 128 > HEAD_CAP) {
+	if (ct_ring_on() || atomic_fetch_add(&ct_g_hot.written, len) + len + 128 > HEAD_CAP) {
 		atomic_fetch_sub(&head_busy, 1);
 		ct_ring_write(buf, len);
 		return;
@@ -331,10 +331,10 @@ void ct_trace_emit(struct ct_rec *r)
 void ct_trace_fork_child(const char *origin)
 {
 	child_origin = origin;
-	atomic_store(&ct_hot.written, 0);
+	atomic_store(&ct_g_hot.written, 0);
 	atomic_store(&head_busy, 0); /* the threads that were appending are not in this child */
 	ct_ring_fork_child();
-	ct_random_hex(ct_nonce, 16, (uint64_t)ct_pid);
+	ct_random_hex(ct_g_nonce, 16, (uint64_t)ct_g_pid);
 	/* A parent that gave up (no directory) stays off in its children. */
 	atomic_store(&state, wbuf.dir[0] ? 0 : 2);
 }

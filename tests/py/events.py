@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # events.py: libc calls made from Python (setenv, unsetenv, fork, spawn, connect) that the adapter
-# attributes to the Python line through the audit hook and ct_pysite.
+# attributes to the Python line through the audit hook and ct_g_pysite.
 import os
 import socket
 import subprocess

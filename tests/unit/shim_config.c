@@ -67,12 +67,12 @@ static void test_read(void)
 	               "CREDTRACE_DEBUG=yes",
 	               NULL};
 	ct_config_read(env);
-	OK(ct_config.max_bytes == CT_MAX_BYTES_DEFAULT, "bad size keeps the default");
-	OK(ct_config.backtrace == 1, "bad boolean keeps the default");
-	OK(ct_config.fingerprint == 0, "off turns fingerprints off");
-	OK(ct_config.debug == 1, "yes turns debug on");
-	OK(ct_config.vars && !strcmp(ct_config.vars, "A_KEY,B_*"), "list kept as given");
-	OK(ct_config.trace_dir == NULL, "empty CREDTRACE_DIR means the default");
+	OK(ct_g_config.max_bytes == CT_MAX_BYTES_DEFAULT, "bad size keeps the default");
+	OK(ct_g_config.backtrace == 1, "bad boolean keeps the default");
+	OK(ct_g_config.fingerprint == 0, "off turns fingerprints off");
+	OK(ct_g_config.debug == 1, "yes turns debug on");
+	OK(ct_g_config.vars && !strcmp(ct_g_config.vars, "A_KEY,B_*"), "list kept as given");
+	OK(ct_g_config.trace_dir == NULL, "empty CREDTRACE_DIR means the default");
 	/* in the table's order: CREDTRACE_BACKTRACE comes before CREDTRACE_MAX_BYTES */
 	const char *p0 = ct_config_problem(0), *p1 = ct_config_problem(1);
 	OK(p1 && strstr(p1, "CREDTRACE_MAX_BYTES: not a size") && strstr(p1, "using 16M"),
@@ -82,7 +82,7 @@ static void test_read(void)
 	OK(p0 && p1 && !strstr(p1, "1e6") && !strstr(p0, "maybe"), "values are never echoed");
 	char *env2[] = {"CREDTRACE_MAX_BYTES=1", NULL};
 	ct_config_read(env2);
-	OK(ct_config.max_bytes == CT_MAX_BYTES_MIN && ct_config_problem(0) &&
+	OK(ct_g_config.max_bytes == CT_MAX_BYTES_MIN && ct_config_problem(0) &&
 	       strstr(ct_config_problem(0), "using 4096"),
 	   "a size below one record is raised to 4096, and said");
 }

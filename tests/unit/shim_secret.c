@@ -751,7 +751,7 @@ static void test_sha_impls(void)
 int main(void)
 {
 	/* The shim finds this in its constructor (compat.c); the test binary links sha256.o alone. */
-	ct_cpuid_leaf = dlsym(RTLD_DEFAULT, "__x86_get_cpuid_feature_leaf");
+	ct_g_cpuid_leaf = dlsym(RTLD_DEFAULT, "__x86_get_cpuid_feature_leaf");
 	rng = (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ull ^ (uint64_t)getpid() << 32 ^ 0x1234567;
 	if (!rng)
 		rng = 1;

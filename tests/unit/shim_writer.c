@@ -105,7 +105,7 @@ static void test_good(char *path, size_t pathsz)
 	emit("x", 3);
 	CHECK_INT(errno, EDOM, "emit keeps errno");
 	CHECK_INT(count_traces(dir), 1, "one trace file");
-	ct_trace_file_name(path, pathsz, ct_trace_dir(), ct_pid, ct_nonce);
+	ct_trace_file_name(path, pathsz, ct_trace_dir(), ct_g_pid, ct_g_nonce);
 	n = read_lines(path, lines, 8);
 	if (!CHECK_INT(n, 4, "hdr and three records"))
 		return;
@@ -123,7 +123,7 @@ static void test_fork_child(const char *parent_path)
 	int st = 0, n;
 	pid_t pid = fork();
 	if (pid == 0) {
-		ct_pid = getpid();
+		ct_g_pid = getpid();
 		ct_trace_fork_child("fork");
 		emit("y", 9);
 		_exit(0);
@@ -181,7 +181,7 @@ int main(void)
 	snprintf(base, sizeof base, "/tmp/ct-unit-writer-XXXXXX");
 	if (!mkdtemp(base))
 		return 1;
-	ct_pid = getpid();
+	ct_g_pid = getpid();
 	snprintf(dir, sizeof dir, "%s/missing/deeper", base);
 	test_refused("missing", dir, base);
 	/* procfs: no one, root included, may create a file there. */
